@@ -1,0 +1,462 @@
+"""Reporting half of the zcfuse benchmark (see bench/run-bench).
+
+Reads a results folder written by run-bench (meta.tsv, configs.tsv, cells.tsv,
+fio/*.json) and writes results.md, summary.json and iops.png into it. Standard
+library only; the chart uses gnuplot if present, else matplotlib.
+"""
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+ORDER = [
+    "native-psync", "native-uring", "kernel-passthrough", "libfuse-3.14",
+    "libfuse-3.18-classic", "libfuse-3.18-uring", "zcfuse-classic",
+    "zcfuse-uring", "zcfuse-bufpool", "zcfuse-zerocopy",
+]
+ZCFUSE = [c for c in ORDER if c.startswith("zcfuse-")]
+LIBFUSE = [c for c in ORDER if c.startswith("libfuse-")]
+
+
+def read_tsv(path):
+    rows = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        lines = f.read().splitlines()
+    if not lines:
+        return rows
+    head = lines[0].split("\t")
+    for line in lines[1:]:
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        parts += [""] * (len(head) - len(parts))
+        rows.append(dict(zip(head, parts)))
+    return rows
+
+
+def read_meta(path):
+    meta = {}
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if "\t" in line:
+                k, v = line.split("\t", 1)
+                meta[k] = v.strip()
+    return meta
+
+
+def load_fio(path):
+    """fio may print warnings before the JSON document; start at the first brace."""
+    with open(path, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    i = text.find("{")
+    if i < 0:
+        raise ValueError("no JSON object in %s" % path)
+    return json.loads(text[i:])
+
+
+def cell_metrics(outdir, cell):
+    doc = load_fio(os.path.join(outdir, cell["fio_json"]))
+    job = doc["jobs"][0]
+    rd = job["read"]
+    ios = rd.get("total_ios") or 0
+    iops = rd.get("iops") or 0.0
+    m = {
+        "iops": iops,
+        "bw_mib_s": (rd.get("bw") or 0) / 1024.0,
+        "lat_mean_us": rd.get("lat_ns", {}).get("mean", 0) / 1000.0,
+        "clat_p99_us": None,
+        "fio_cpu_us_per_io": None,
+        "server_cpu_us_per_io": None,
+        "ios": ios,
+    }
+    pct = rd.get("clat_ns", {}).get("percentile") or {}
+    for k in ("99.000000", "99.00", "99"):
+        if k in pct:
+            m["clat_p99_us"] = pct[k] / 1000.0
+            break
+    # With group_reporting, usr_cpu/sys_cpu are per-job averages over
+    # job_runtime, which is summed over the jobs.
+    cpu_s = (job.get("usr_cpu", 0) + job.get("sys_cpu", 0)) / 100.0 * job.get("job_runtime", 0) / 1000.0
+    if ios:
+        m["fio_cpu_us_per_io"] = cpu_s / ios * 1e6
+    try:
+        scpu = float(cell.get("server_cpu_s") or "nan")
+        win = float(cell.get("window_s") or "nan")
+        if win > 0 and iops > 0:
+            m["server_cpu_us_per_io"] = scpu / win / iops * 1e6
+    except ValueError:
+        pass
+    return m
+
+
+def med(values):
+    v = [x for x in values if x is not None]
+    return statistics.median(v) if v else None
+
+
+def fmt_iops(v):
+    if v is None:
+        return "-"
+    if v >= 1e6:
+        return "%.2fM" % (v / 1e6)
+    if v >= 100e3:
+        return "%.0fK" % (v / 1e3)
+    if v >= 10e3:
+        return "%.1fK" % (v / 1e3)
+    return "%.2fK" % (v / 1e3)
+
+
+def fmt_num(v, digits=1):
+    if v is None:
+        return "-"
+    if v >= 1000:
+        return "%.0f" % v
+    return ("%%.%df" % digits) % v
+
+
+def fmt_gain(v):
+    return "-" if v is None else "%.2f" % v
+
+
+def row_label(spec):
+    """'4k-randread-qd16-j2 4K randread 16 2' -> ('4k-...', '4K randread qd16 x2')."""
+    parts = spec.split()
+    rid, bs, rw, qd, nj = parts[:5]
+    label = "%s %s qd%s" % (bs, rw, qd)
+    if nj != "1":
+        label += " %s jobs" % nj
+    return rid, label, {"bs": bs, "rw": rw, "iodepth": int(qd), "numjobs": int(nj)}
+
+
+def gain_columns(present):
+    """(title, numerator, denominator) tuples; a denominator may be 'best-libfuse'."""
+    cols = []
+    zc = [c for c in ZCFUSE if c in present]
+    lf = [c for c in LIBFUSE if c in present]
+    if lf:
+        for c in zc:
+            cols.append(("%s / best libfuse" % c, c, "best-libfuse"))
+    if "zcfuse-uring" in present:
+        for c in ("zcfuse-bufpool", "zcfuse-zerocopy"):
+            if c in present:
+                cols.append(("%s / zcfuse-uring" % c, c, "zcfuse-uring"))
+    if "kernel-passthrough" in present:
+        for c in zc:
+            cols.append(("%s / kernel passthrough" % c, c, "kernel-passthrough"))
+    if not zc:
+        # Without zcfuse, show the peers' own ratios so the table still says something.
+        if "libfuse-3.18-uring" in present:
+            for c in ("libfuse-3.18-classic", "libfuse-3.14"):
+                if c in present:
+                    cols.append(("libfuse-3.18-uring / %s" % c, "libfuse-3.18-uring", c))
+        if lf and "kernel-passthrough" in present:
+            cols.append(("best libfuse / kernel passthrough", "best-libfuse", "kernel-passthrough"))
+    return cols
+
+
+def gain_value(row_vals, num, den):
+    def get(name):
+        if name == "best-libfuse":
+            v = [row_vals.get(c) for c in LIBFUSE if row_vals.get(c)]
+            return max(v) if v else None
+        return row_vals.get(name)
+    a, b = get(num), get(den)
+    if a is None or not b:
+        return None
+    return a / b
+
+
+def md_table(header, rows):
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
+    for r in rows:
+        out.append("| " + " | ".join(r) + " |")
+    return "\n".join(out)
+
+
+def chart(outdir, row_ids, labels, present, med_iops, title, row_info):
+    """IOPS bars per row and configuration; one panel per block size so the
+    large-block rows are not flattened by the 4K ones."""
+    png = os.path.join(outdir, "iops.png")
+    groups = []
+    for rid in row_ids:
+        bs = row_info.get(rid, {}).get("bs", "")
+        if not groups or groups[-1][0] != bs:
+            groups.append((bs, []))
+        groups[-1][1].append(rid)
+    errors = []
+    if shutil.which("gnuplot"):
+        plots = []
+        for gi, (bs, rids) in enumerate(groups):
+            dat = os.path.join(outdir, "iops%s.dat" % ("-" + bs if bs else gi))
+            with open(dat, "w") as f:
+                f.write("row\t" + "\t".join(present) + "\n")
+                for rid in rids:
+                    vals = []
+                    for c in present:
+                        v = med_iops.get((rid, c))
+                        vals.append("?" if v is None else "%.3f" % (v / 1e3))
+                    f.write('"%s"\t%s\n' % (labels[rid], "\t".join(vals)))
+            plots.append((bs, dat, len(rids)))
+        script = os.path.join(outdir, "iops.gp")
+        width = min(2400, max(1000, 200 + 16 * len(row_ids) * max(1, len(present))))
+        height = 520 * len(plots) + 40
+        with open(script, "w") as f:
+            f.write("""set terminal pngcairo size %d,%d noenhanced font ",10"
+set output '%s'
+set datafile separator '\\t'
+set datafile missing '?'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set yrange [0:*]
+set ylabel 'IOPS (thousands)'
+set grid ytics
+set xtics rotate by -20 nomirror
+set key outside right top vertical
+set multiplot layout %d,1 title "%s"
+""" % (width, height, png, len(plots), title.replace('"', "'")))
+            for bs, dat, _ in plots:
+                f.write("set title '%s'\n" % (("block size " + bs) if bs else ""))
+                f.write("plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)\n" % (len(present) + 1, dat))
+            f.write("unset multiplot\n")
+        r = subprocess.run(["gnuplot", script], capture_output=True, text=True)
+        if r.returncode == 0 and os.path.exists(png) and os.path.getsize(png) > 0:
+            return None
+        errors.append("gnuplot: " + (r.stderr.strip().splitlines() or ["failed"])[-1])
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(max(9, 1.2 * len(row_ids) * max(1, len(present)) / 4), 6))
+        n = max(1, len(present))
+        w = 0.8 / n
+        for i, c in enumerate(present):
+            xs = [k + i * w for k in range(len(row_ids))]
+            ys = [(med_iops.get((rid, c)) or 0) / 1e3 for rid in row_ids]
+            ax.bar(xs, ys, w, label=c)
+        ax.set_xticks([k + 0.4 - w / 2 for k in range(len(row_ids))])
+        ax.set_xticklabels([labels[r] for r in row_ids], rotation=25, ha="right")
+        ax.set_ylabel("IOPS (thousands)")
+        ax.set_title(title, fontsize=9)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1, 1))
+        fig.tight_layout()
+        fig.savefig(png, dpi=100)
+        return None
+    except Exception as e:  # noqa: BLE001 - report whatever stopped the fallback
+        errors.append("matplotlib: %s" % e)
+    return "; ".join(errors) or "no gnuplot or matplotlib"
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: bench/report DIR", file=sys.stderr)
+        return 2
+    outdir = os.path.abspath(sys.argv[1])
+    for need in ("meta.tsv", "configs.tsv", "cells.tsv"):
+        if not os.path.exists(os.path.join(outdir, need)):
+            print("report: %s has no %s (not a run-bench folder?)" % (outdir, need), file=sys.stderr)
+            return 1
+    meta = read_meta(os.path.join(outdir, "meta.tsv"))
+    confs = read_tsv(os.path.join(outdir, "configs.tsv"))
+    cells = read_tsv(os.path.join(outdir, "cells.tsv"))
+
+    specs = [s for s in meta.get("rows", "").split(";") if s.strip()]
+    row_ids, labels, row_info = [], {}, {}
+    for s in specs:
+        rid, label, info = row_label(s)
+        row_ids.append(rid)
+        labels[rid] = label
+        row_info[rid] = info
+    for c in cells:  # rows of an interrupted run may be missing from meta
+        if c["row"] not in labels:
+            p = c["row"].split("-")
+            labels[c["row"]] = c["row"]
+            row_ids.append(c["row"])
+            row_info[c["row"]] = {"id": c["row"], "parts": p}
+
+    per = {}
+    failures = []
+    for c in cells:
+        if c["status"] != "ok" or not c["fio_json"]:
+            failures.append({"row": c["row"], "config": c["config"], "rep": c["rep"], "note": c.get("note", "")})
+            continue
+        try:
+            m = cell_metrics(outdir, c)
+        except (OSError, ValueError, KeyError, IndexError) as e:
+            failures.append({"row": c["row"], "config": c["config"], "rep": c["rep"], "note": "bad fio JSON: %s" % e})
+            continue
+        m["rep"] = int(c["rep"] or 0)
+        m["note"] = c.get("note", "")
+        per.setdefault((c["row"], c["config"]), []).append(m)
+
+    present = [c for c in ORDER if any((r, c) in per for r in row_ids)]
+    keys = ["iops", "bw_mib_s", "lat_mean_us", "clat_p99_us", "fio_cpu_us_per_io", "server_cpu_us_per_io"]
+    medians = {}
+    for k, ms in per.items():
+        medians[k] = {key: med([m[key] for m in ms]) for key in keys}
+    med_iops = {k: v["iops"] for k, v in medians.items()}
+
+    gcols = gain_columns(present)
+    busy = meta.get("busy_loops") == "1"
+    virt = meta.get("virt", "unknown")
+    mem_gib = int(meta.get("mem_kb", "0") or 0) / 1048576.0
+    reps = meta.get("repeat", "1")
+    direct = meta.get("direct", "1") == "1"
+    when = meta.get("date", "")
+    machine = "%s, %s CPUs, %.0f GiB%s" % (meta.get("cpu_model", "?"), meta.get("nproc", "?"), mem_gib,
+                                          {"kvm": ", KVM guest", "tcg": ", QEMU TCG guest", "vm": ", VM guest"}.get(virt, ""))
+    title = "fio IOPS, kernel %s, %s, %s" % (meta.get("kernel", "?"), machine, when)
+
+    lines = []
+    lines.append("## zcfuse benchmark: fio IOPS%s" % (" (median of %s runs)" % reps if reps != "1" else ""))
+    lines.append("")
+    lines.append("- Date: %s; kernel: %s; machine: %s" % (when, meta.get("kernel", "?"), machine))
+    lines.append("- Command: `%s`" % meta.get("command", "?"))
+    lines.append("- fio %s, ioengine io_uring (psync for native-psync), %s, %s s + %s s ramp per cell, "
+                 "backing: %s, file %s" % (meta.get("fio_version", "?"), "direct=1" if direct else "buffered (page cache)",
+                                           meta.get("runtime", "?"), meta.get("ramp", "?"),
+                                           meta.get("backing", "?"), meta.get("size", "?")))
+    lines.append("- Busy loops: %s" % ("yes, one `nice -n 19` loop pinned to each CPU for the whole run "
+                                        "(keeps idle vCPUs from halting)" if busy else "no"))
+    lines.append("- Versions: libfuse %s (3.14) and %s (3.18); zcfuse %s"
+                 % (meta.get("libfuse_314", "?"), meta.get("libfuse_318", "?"), meta.get("zcfuse_version", "?")))
+    bp = meta.get("busy_processes_start", "").strip()
+    if bp:
+        lines.append("- Other busy processes at start: %s" % bp)
+    if meta.get("interrupted"):
+        lines.append("- **Interrupted** (%s): the table is partial." % meta["interrupted"])
+    lines.append("")
+    header = ["fio"] + present + [g[0] for g in gcols]
+    trows = []
+    for rid in row_ids:
+        vals = {c: med_iops.get((rid, c)) for c in present}
+        trows.append([labels[rid]] + [fmt_iops(vals[c]) for c in present]
+                     + [fmt_gain(gain_value(vals, g[1], g[2])) for g in gcols])
+    main_table = md_table(header, trows)
+    lines.append(main_table)
+    lines.append("")
+    lines.append("Gains are IOPS ratios; 'best libfuse' is the best of the libfuse columns in that row.")
+    skipped = [c for c in confs if c["status"] != "ok"]
+    if skipped:
+        lines.append("")
+        lines.append("Skipped configurations:")
+        lines.append("")
+        for c in skipped:
+            lines.append("- %s: %s" % (c["config"], c["detail"]))
+    if failures:
+        lines.append("")
+        lines.append("Failed cells:")
+        lines.append("")
+        for f in failures:
+            lines.append("- %s / %s (rep %s): %s" % (f["row"], f["config"], f["rep"], f["note"]))
+
+    extra = [
+        ("Bandwidth (MiB/s)", "bw_mib_s", 0),
+        ("Mean latency (us)", "lat_mean_us", 1),
+        ("p99 completion latency (us)", "clat_p99_us", 1),
+        ("fio CPU time per I/O (us, usr+sys)", "fio_cpu_us_per_io", 2),
+        ("Server CPU time per I/O (us, utime+stime of the server process)", "server_cpu_us_per_io", 2),
+    ]
+    for title_x, key, digits in extra:
+        lines.append("")
+        lines.append("### %s" % title_x)
+        lines.append("")
+        rows_x = []
+        for rid in row_ids:
+            rows_x.append([labels[rid]] + [fmt_num(medians.get((rid, c), {}).get(key), digits) for c in present])
+        lines.append(md_table(["fio"] + present, rows_x))
+    lines.append("")
+    lines.append("### Configurations")
+    lines.append("")
+    for c in confs:
+        lines.append("- %s (%s): %s" % (c["config"], c["status"], c["detail"]))
+
+    err = chart(outdir, row_ids, labels, present, med_iops, title, row_info)
+    if err:
+        lines.append("")
+        lines.append("No chart: %s" % err)
+    else:
+        lines.append("")
+        lines.append("![IOPS per row and configuration](iops.png)")
+    md = "\n".join(lines) + "\n"
+    with open(os.path.join(outdir, "results.md"), "w") as f:
+        f.write(md)
+
+    summary = {
+        "date": when,
+        "command": meta.get("command"),
+        "machine": {
+            "cpu_model": meta.get("cpu_model"),
+            "nproc": int(meta.get("nproc", "0") or 0),
+            "mem_kib": int(meta.get("mem_kb", "0") or 0),
+            "kernel": meta.get("kernel"),
+            "kernel_version": meta.get("kernel_version"),
+            "arch": meta.get("machine"),
+            "virtualization": virt,
+            "vm_guest": virt != "none",
+            "hypervisor": {"kvm": "KVM", "tcg": "TCG"}.get(virt, "unknown" if virt != "none" else None),
+            "fuse_enable_uring": meta.get("fuse_enable_uring"),
+            "busy_processes_start": meta.get("busy_processes_start", ""),
+            "busy_processes_end": meta.get("busy_processes_end", ""),
+            "loadavg_start": meta.get("loadavg_start"),
+            "loadavg_end": meta.get("loadavg_end"),
+        },
+        "versions": {
+            "fio": meta.get("fio_version"),
+            "libfuse_3_14": meta.get("libfuse_314"),
+            "libfuse_3_18": meta.get("libfuse_318"),
+            "zcfuse": meta.get("zcfuse_version"),
+        },
+        "busy_loops": busy,
+        "settings": {
+            "preset": meta.get("preset"),
+            "repeat": int(reps or 1),
+            "runtime_s": meta.get("runtime"),
+            "ramp_s": meta.get("ramp"),
+            "size": meta.get("size"),
+            "direct": direct,
+            "backing": meta.get("backing"),
+            "ioengine": "io_uring",
+        },
+        "elapsed_s": meta.get("elapsed_s"),
+        "interrupted": meta.get("interrupted"),
+        "configs": [{"name": c["config"], "status": c["status"], "detail": c["detail"]} for c in confs],
+        "rows": [dict(row_info[r], id=r, label=labels[r]) for r in row_ids],
+        "results": [],
+        "failures": failures,
+        "gains": [],
+    }
+    for rid in row_ids:
+        for c in present:
+            if (rid, c) in per:
+                summary["results"].append({"row": rid, "config": c, "median": medians[(rid, c)],
+                                           "runs": per[(rid, c)]})
+        vals = {c: med_iops.get((rid, c)) for c in present}
+        for g in gcols:
+            summary["gains"].append({"row": rid, "name": g[0], "value": gain_value(vals, g[1], g[2])})
+    with open(os.path.join(outdir, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1)
+        f.write("\n")
+
+    print()
+    print("\n".join(lines[: lines.index(main_table) + 1 + 2]))
+    if skipped:
+        reasons = {}
+        for c in skipped:
+            reasons.setdefault(c["detail"], []).append(c["config"])
+        print()
+        for why, names in reasons.items():
+            print("Skipped %s: %s" % (", ".join(names), why))
+    if failures:
+        print("Failed cells: %d (see results.md)" % len(failures))
+    print("\nresults: %s/results.md, summary.json, iops.png, fio/*.json" % outdir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
