@@ -1,0 +1,1465 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * passthrough: mirror a source directory at a mountpoint.
+ *
+ *   build/examples/passthrough -f -o transport=classic -o stats=/tmp/stats.json /srv/src /mnt/pt
+ *
+ * Own options: -o timeout=SECONDS (entry and attribute cache time, default
+ * 1.0), -o cache=never|auto|always (never: direct I/O on every open; always:
+ * keep the page cache across opens), -o direct_io (same as cache=never).
+ *
+ * This is zcfuse's performance example. Every inode the kernel knows holds an
+ * O_PATH descriptor of the backing object, and every operation works relative
+ * to such descriptors (the *at() calls, or /proc/self/fd/N where an O_PATH
+ * descriptor is not enough), so the server never resolves a path through
+ * SOURCE and never follows a symlink itself: names with '/' are refused, ".."
+ * of the root is the root, and symlink targets go back to the kernel as they
+ * are, to be resolved in the caller's mount namespace.
+ *
+ * The section marked DATA PATH (read, write, fsync, fallocate) is the one the
+ * transports accelerate: its backing I/O goes through zcfuse_req_*_fd(), which
+ * on io_uring transports runs on the queue's own ring, into and out of
+ * registered memory, or straight between the client's pages and the backing
+ * file under zero copy; on classic /dev/fuse it runs synchronously.
+ *
+ * Inode numbers given to the kernel are ids from a counter, never reused;
+ * attributes carry the backing st_ino, as a passthrough should show it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <zcfuse/zcfuse.h>
+
+enum pt_cache {
+	PT_CACHE_NEVER,
+	PT_CACHE_AUTO,
+	PT_CACHE_ALWAYS,
+};
+
+/* One backing object the kernel holds lookup references on. */
+struct pt_inode {
+	struct pt_inode *next_by_id;
+	struct pt_inode *next_by_key;
+	zcfuse_ino_t id;   /* what the kernel calls it */
+	dev_t dev;         /* backing identity */
+	ino_t ino;
+	mode_t type;       /* S_IFMT bits; never change for an inode */
+	int fd;            /* O_PATH | O_NOFOLLOW */
+	uint64_t nlookup;  /* under the table lock */
+};
+
+/*
+ * Two hash chains over the same inodes: by the kernel's id (every request)
+ * and by st_dev + st_ino (lookups, so hard links share one inode).
+ */
+struct pt_table {
+	pthread_mutex_t lock;
+	struct pt_inode **by_id;
+	struct pt_inode **by_key;
+	size_t nbuckets; /* power of two */
+	size_t count;
+	zcfuse_ino_t next_id;
+};
+
+struct pt_fs {
+	const char *source;
+	double timeout;
+	enum pt_cache cache;
+	struct pt_table table;
+	struct pt_inode *root;
+};
+
+/* An open directory: the stream, and where the kernel thinks it is. */
+struct pt_dir {
+	pthread_mutex_t lock;
+	DIR *dp;
+	struct dirent *entry; /* read but not yet sent (did not fit) */
+	off_t offset;         /* the offset of the next entry to read */
+};
+
+/*
+ * File handles are the backing fd; bit 32 says it was opened O_DIRECT, so
+ * the write path knows it needs aligned memory without a syscall.
+ */
+#define PT_FH_O_DIRECT (1ULL << 32)
+
+static int fh_fd(const struct zcfuse_file_info *fi)
+{
+	return (int)(uint32_t)fi->fh;
+}
+
+static bool fh_is_direct(const struct zcfuse_file_info *fi)
+{
+	return fi->fh & PT_FH_O_DIRECT;
+}
+
+static uint64_t fh_make(int fd, int flags)
+{
+	return (uint64_t)(uint32_t)fd | ((flags & O_DIRECT) ? PT_FH_O_DIRECT : 0);
+}
+
+static struct pt_fs *req_fs(struct zcfuse_req *req)
+{
+	return zcfuse_req_userdata(req);
+}
+
+/* ---- Inode table ---- */
+
+static size_t hash_id(zcfuse_ino_t id, size_t nbuckets)
+{
+	return (size_t)((id * 0x9e3779b97f4a7c15ULL) >> 17) & (nbuckets - 1);
+}
+
+static size_t hash_key(dev_t dev, ino_t ino, size_t nbuckets)
+{
+	uint64_t h = (uint64_t)ino * 0x9e3779b97f4a7c15ULL;
+
+	h ^= (uint64_t)dev * 0xc2b2ae3d27d4eb4fULL;
+	return (size_t)(h >> 17) & (nbuckets - 1);
+}
+
+static int table_init(struct pt_table *t)
+{
+	t->nbuckets = 1024;
+	t->by_id = calloc(t->nbuckets, sizeof(*t->by_id));
+	t->by_key = calloc(t->nbuckets, sizeof(*t->by_key));
+	if (!t->by_id || !t->by_key)
+		return -ENOMEM;
+	t->next_id = ZCFUSE_ROOT_ID + 1;
+	pthread_mutex_init(&t->lock, NULL);
+	return 0;
+}
+
+/* Doubles the buckets; on allocation failure the chains just get longer. */
+static void table_grow(struct pt_table *t)
+{
+	size_t n = t->nbuckets * 2;
+	struct pt_inode **by_id = calloc(n, sizeof(*by_id));
+	struct pt_inode **by_key = calloc(n, sizeof(*by_key));
+
+	if (!by_id || !by_key) {
+		free(by_id);
+		free(by_key);
+		return;
+	}
+	for (size_t b = 0; b < t->nbuckets; b++) {
+		struct pt_inode *in, *next;
+
+		for (in = t->by_id[b]; in; in = next) {
+			size_t h = hash_id(in->id, n);
+
+			next = in->next_by_id;
+			in->next_by_id = by_id[h];
+			by_id[h] = in;
+		}
+		for (in = t->by_key[b]; in; in = next) {
+			size_t h = hash_key(in->dev, in->ino, n);
+
+			next = in->next_by_key;
+			in->next_by_key = by_key[h];
+			by_key[h] = in;
+		}
+	}
+	free(t->by_id);
+	free(t->by_key);
+	t->by_id = by_id;
+	t->by_key = by_key;
+	t->nbuckets = n;
+}
+
+static struct pt_inode *table_find_id_locked(struct pt_table *t, zcfuse_ino_t id)
+{
+	struct pt_inode *in = t->by_id[hash_id(id, t->nbuckets)];
+
+	while (in && in->id != id)
+		in = in->next_by_id;
+	return in;
+}
+
+static struct pt_inode *table_find_key_locked(struct pt_table *t, dev_t dev, ino_t ino)
+{
+	struct pt_inode *in = t->by_key[hash_key(dev, ino, t->nbuckets)];
+
+	while (in && (in->dev != dev || in->ino != ino))
+		in = in->next_by_key;
+	return in;
+}
+
+static void table_insert_locked(struct pt_table *t, struct pt_inode *in)
+{
+	size_t h;
+
+	if (t->count >= t->nbuckets)
+		table_grow(t);
+	h = hash_id(in->id, t->nbuckets);
+	in->next_by_id = t->by_id[h];
+	t->by_id[h] = in;
+	h = hash_key(in->dev, in->ino, t->nbuckets);
+	in->next_by_key = t->by_key[h];
+	t->by_key[h] = in;
+	t->count++;
+}
+
+static void table_remove_locked(struct pt_table *t, struct pt_inode *in)
+{
+	struct pt_inode **p;
+
+	for (p = &t->by_id[hash_id(in->id, t->nbuckets)]; *p; p = &(*p)->next_by_id) {
+		if (*p == in) {
+			*p = in->next_by_id;
+			break;
+		}
+	}
+	for (p = &t->by_key[hash_key(in->dev, in->ino, t->nbuckets)]; *p;
+	     p = &(*p)->next_by_key) {
+		if (*p == in) {
+			*p = in->next_by_key;
+			break;
+		}
+	}
+	t->count--;
+}
+
+/*
+ * The inode for a kernel id. It stays valid without a reference of our own:
+ * the kernel does not FORGET an inode while a request on it is in flight.
+ */
+static struct pt_inode *inode_get(struct pt_fs *fs, zcfuse_ino_t id)
+{
+	struct pt_inode *in;
+
+	if (id == ZCFUSE_ROOT_ID)
+		return fs->root;
+	pthread_mutex_lock(&fs->table.lock);
+	in = table_find_id_locked(&fs->table, id);
+	pthread_mutex_unlock(&fs->table.lock);
+	return in;
+}
+
+/* The O_PATH fd of a kernel id, or -ESTALE for an id we never gave out. */
+static int inode_fd(struct pt_fs *fs, zcfuse_ino_t id)
+{
+	struct pt_inode *in = inode_get(fs, id);
+
+	return in ? in->fd : -ESTALE;
+}
+
+static void inode_forget_locked(struct pt_fs *fs, zcfuse_ino_t id, uint64_t n)
+{
+	struct pt_inode *in;
+
+	if (id == ZCFUSE_ROOT_ID)
+		return;
+	in = table_find_id_locked(&fs->table, id);
+	if (!in)
+		return;
+	in->nlookup = n < in->nlookup ? in->nlookup - n : 0;
+	if (in->nlookup)
+		return;
+	table_remove_locked(&fs->table, in);
+	close(in->fd);
+	free(in);
+}
+
+static void inode_forget(struct pt_fs *fs, zcfuse_ino_t id, uint64_t n)
+{
+	pthread_mutex_lock(&fs->table.lock);
+	inode_forget_locked(fs, id, n);
+	pthread_mutex_unlock(&fs->table.lock);
+}
+
+static void proc_path(char buf[static 32], int fd)
+{
+	snprintf(buf, 32, "/proc/self/fd/%d", fd);
+}
+
+/* Names come from the kernel; a server that mirrors a tree still checks them. */
+static int check_name(const char *name)
+{
+	if (!name[0])
+		return -ENOENT;
+	if (strchr(name, '/'))
+		return -EINVAL;
+	if (strlen(name) > NAME_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* For operations that create or remove a name: "." and ".." are never one. */
+static int check_new_name(const char *name)
+{
+	int ret = check_name(name);
+
+	if (ret)
+		return ret;
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	return 0;
+}
+
+static bool is_dot_or_dotdot(const char *name)
+{
+	return name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]));
+}
+
+static void fill_entry(struct pt_fs *fs, struct zcfuse_entry_param *e, zcfuse_ino_t id,
+		       const struct stat *st)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = id;
+	e->attr = *st;
+	e->attr_timeout = fs->timeout;
+	e->entry_timeout = fs->timeout;
+}
+
+/*
+ * Looks @name up in the directory @dirfd and takes one lookup reference on
+ * the result, which the caller hands to the kernel (or gives back with
+ * inode_forget() if the reply fails). Returns 0 or -errno.
+ */
+static int lookup_at(struct pt_fs *fs, int dirfd, const char *name, struct zcfuse_entry_param *e)
+{
+	struct pt_inode *in, *fresh;
+	struct stat st;
+	int fd;
+
+	fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+
+	fresh = calloc(1, sizeof(*fresh));
+	pthread_mutex_lock(&fs->table.lock);
+	in = table_find_key_locked(&fs->table, st.st_dev, st.st_ino);
+	if (in) {
+		/* Known already (another name, a hard link, or a race): reuse it. */
+		in->nlookup++;
+	} else if (fresh) {
+		in = fresh;
+		fresh = NULL;
+		in->id = fs->table.next_id++;
+		in->dev = st.st_dev;
+		in->ino = st.st_ino;
+		in->type = st.st_mode & S_IFMT;
+		in->fd = fd;
+		in->nlookup = 1;
+		fd = -1;
+		table_insert_locked(&fs->table, in);
+	}
+	pthread_mutex_unlock(&fs->table.lock);
+	free(fresh);
+	if (fd >= 0)
+		close(fd);
+	if (!in)
+		return -ENOMEM;
+	fill_entry(fs, e, in->id, &st);
+	return 0;
+}
+
+/* lookup_at() under the kernel's id for the directory; ".." of the root is the root. */
+static int lookup_child(struct pt_fs *fs, zcfuse_ino_t parent, const char *name,
+			struct zcfuse_entry_param *e)
+{
+	int dirfd, ret;
+
+	ret = check_name(name);
+	if (ret)
+		return ret;
+	dirfd = inode_fd(fs, parent);
+	if (dirfd < 0)
+		return dirfd;
+	if (parent == ZCFUSE_ROOT_ID && !strcmp(name, ".."))
+		name = ".";
+	return lookup_at(fs, dirfd, name, e);
+}
+
+/* Answers an entry; if the kernel never got it, gives the reference back. */
+static void reply_entry_ref(struct zcfuse_req *req, const struct zcfuse_entry_param *e)
+{
+	struct pt_fs *fs = req_fs(req);
+
+	if (zcfuse_reply_entry(req, e) < 0)
+		inode_forget(fs, e->ino, 1);
+}
+
+static void reply_status(struct zcfuse_req *req, int ret)
+{
+	zcfuse_reply_err(req, ret < 0 ? -ret : 0);
+}
+
+/* ---- Lifetime and attributes ---- */
+
+static void pt_init(void *userdata, struct zcfuse_conn_info *conn)
+{
+	conn->want |= ZCFUSE_CAP_PARALLEL_DIROPS | ZCFUSE_CAP_ASYNC_DIO;
+	if (conn->capable & ZCFUSE_CAP_READDIRPLUS)
+		conn->want |= ZCFUSE_CAP_READDIRPLUS;
+}
+
+static void pt_lookup(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
+{
+	struct zcfuse_entry_param e;
+	int ret = lookup_child(req_fs(req), parent, name, &e);
+
+	if (ret)
+		zcfuse_reply_err(req, -ret);
+	else
+		reply_entry_ref(req, &e);
+}
+
+static void pt_forget(struct zcfuse_req *req, zcfuse_ino_t ino, uint64_t nlookup)
+{
+	inode_forget(req_fs(req), ino, nlookup);
+	zcfuse_reply_none(req);
+}
+
+static void pt_forget_multi(struct zcfuse_req *req, size_t count, const zcfuse_ino_t *inos,
+			    const uint64_t *nlookups)
+{
+	struct pt_fs *fs = req_fs(req);
+
+	pthread_mutex_lock(&fs->table.lock);
+	for (size_t i = 0; i < count; i++)
+		inode_forget_locked(fs, inos[i], nlookups[i]);
+	pthread_mutex_unlock(&fs->table.lock);
+	zcfuse_reply_none(req);
+}
+
+static int stat_fd(int fd, struct stat *st)
+{
+	return fstatat(fd, "", st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+static void pt_getattr(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
+{
+	struct pt_fs *fs = req_fs(req);
+	int fd = inode_fd(fs, ino);
+	struct stat st;
+	int ret;
+
+	ret = fd < 0 ? fd : stat_fd(fd, &st);
+	if (ret)
+		zcfuse_reply_err(req, -ret);
+	else
+		zcfuse_reply_attr(req, &st, fs->timeout);
+}
+
+static int set_mode(struct pt_inode *in, mode_t mode)
+{
+	char path[32];
+
+	/* Linux has no mode on symlinks; fchmodat(AT_SYMLINK_NOFOLLOW) says the same. */
+	if (in->type == S_IFLNK)
+		return -EOPNOTSUPP;
+	proc_path(path, in->fd);
+	return chmod(path, mode) < 0 ? -errno : 0;
+}
+
+static int set_size(struct pt_inode *in, off_t size, struct zcfuse_file_info *fi)
+{
+	char path[32];
+	int fd, ret;
+
+	if (fi)
+		return ftruncate(fh_fd(fi), size) < 0 ? -errno : 0;
+	if (in->type != S_IFREG)
+		return in->type == S_IFDIR ? -EISDIR : -EINVAL;
+	proc_path(path, in->fd);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = ftruncate(fd, size) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static int set_times(struct pt_inode *in, const struct stat *attr, int to_set)
+{
+	struct timespec ts[2] = {
+		{ .tv_nsec = UTIME_OMIT },
+		{ .tv_nsec = UTIME_OMIT },
+	};
+	char path[32];
+
+	if (to_set & ZCFUSE_SET_ATTR_ATIME_NOW)
+		ts[0].tv_nsec = UTIME_NOW;
+	else if (to_set & ZCFUSE_SET_ATTR_ATIME)
+		ts[0] = attr->st_atim;
+	if (to_set & ZCFUSE_SET_ATTR_MTIME_NOW)
+		ts[1].tv_nsec = UTIME_NOW;
+	else if (to_set & ZCFUSE_SET_ATTR_MTIME)
+		ts[1] = attr->st_mtim;
+
+	/* The magic link ends at the object itself, a symlink included. */
+	proc_path(path, in->fd);
+	return utimensat(AT_FDCWD, path, ts, 0) < 0 ? -errno : 0;
+}
+
+static void pt_setattr(struct zcfuse_req *req, zcfuse_ino_t ino, struct stat *attr, int to_set,
+		       struct zcfuse_file_info *fi)
+{
+	struct pt_fs *fs = req_fs(req);
+	struct pt_inode *in = inode_get(fs, ino);
+	struct stat st;
+	int ret = 0;
+
+	if (!in) {
+		zcfuse_reply_err(req, ESTALE);
+		return;
+	}
+	if (to_set & ZCFUSE_SET_ATTR_MODE)
+		ret = set_mode(in, attr->st_mode);
+	if (!ret && (to_set & (ZCFUSE_SET_ATTR_UID | ZCFUSE_SET_ATTR_GID))) {
+		uid_t uid = (to_set & ZCFUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
+		gid_t gid = (to_set & ZCFUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;
+
+		if (fchownat(in->fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+			ret = -errno;
+	}
+	if (!ret && (to_set & ZCFUSE_SET_ATTR_SIZE))
+		ret = set_size(in, attr->st_size, fi);
+	if (!ret && (to_set & (ZCFUSE_SET_ATTR_ATIME | ZCFUSE_SET_ATTR_MTIME |
+			       ZCFUSE_SET_ATTR_ATIME_NOW | ZCFUSE_SET_ATTR_MTIME_NOW)))
+		ret = set_times(in, attr, to_set);
+	/* ZCFUSE_SET_ATTR_CTIME: the backing file system sets ctime itself. */
+	if (!ret)
+		ret = stat_fd(in->fd, &st);
+	if (ret)
+		zcfuse_reply_err(req, -ret);
+	else
+		zcfuse_reply_attr(req, &st, fs->timeout);
+}
+
+static void pt_readlink(struct zcfuse_req *req, zcfuse_ino_t ino)
+{
+	int fd = inode_fd(req_fs(req), ino);
+	char target[PATH_MAX + 1];
+	ssize_t n;
+
+	if (fd < 0) {
+		zcfuse_reply_err(req, -fd);
+		return;
+	}
+	n = readlinkat(fd, "", target, sizeof(target));
+	if (n < 0) {
+		zcfuse_reply_err(req, errno);
+		return;
+	}
+	if ((size_t)n >= sizeof(target)) {
+		zcfuse_reply_err(req, ENAMETOOLONG);
+		return;
+	}
+	target[n] = '\0';
+	zcfuse_reply_readlink(req, target);
+}
+
+/* ---- Names ---- */
+
+/* The directory fd for creating or removing @name in @parent. */
+static int parent_fd_for(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
+{
+	int ret = check_new_name(name);
+
+	if (ret)
+		return ret;
+	return inode_fd(req_fs(req), parent);
+}
+
+/* After a successful create-like call: answer with the new name's entry. */
+static void reply_new_entry(struct zcfuse_req *req, int dirfd, const char *name)
+{
+	struct zcfuse_entry_param e;
+	int ret = lookup_at(req_fs(req), dirfd, name, &e);
+
+	if (ret)
+		zcfuse_reply_err(req, -ret);
+	else
+		reply_entry_ref(req, &e);
+}
+
+static void pt_mknod(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, mode_t mode,
+		     dev_t rdev)
+{
+	int dirfd = parent_fd_for(req, parent, name);
+
+	if (dirfd < 0) {
+		zcfuse_reply_err(req, -dirfd);
+		return;
+	}
+	if (mknodat(dirfd, name, mode, rdev) < 0) {
+		zcfuse_reply_err(req, errno);
+		return;
+	}
+	reply_new_entry(req, dirfd, name);
+}
+
+static void pt_mkdir(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, mode_t mode)
+{
+	int dirfd = parent_fd_for(req, parent, name);
+
+	if (dirfd < 0) {
+		zcfuse_reply_err(req, -dirfd);
+		return;
+	}
+	if (mkdirat(dirfd, name, mode) < 0) {
+		zcfuse_reply_err(req, errno);
+		return;
+	}
+	reply_new_entry(req, dirfd, name);
+}
+
+static void pt_symlink(struct zcfuse_req *req, const char *link, zcfuse_ino_t parent,
+		       const char *name)
+{
+	int dirfd = parent_fd_for(req, parent, name);
+
+	if (dirfd < 0) {
+		zcfuse_reply_err(req, -dirfd);
+		return;
+	}
+	/* Stored as given; only the kernel ever resolves it. */
+	if (symlinkat(link, dirfd, name) < 0) {
+		zcfuse_reply_err(req, errno);
+		return;
+	}
+	reply_new_entry(req, dirfd, name);
+}
+
+static void pt_unlink(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
+{
+	int dirfd = parent_fd_for(req, parent, name);
+
+	if (dirfd < 0)
+		reply_status(req, dirfd);
+	else
+		reply_status(req, unlinkat(dirfd, name, 0) < 0 ? -errno : 0);
+}
+
+static void pt_rmdir(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
+{
+	int dirfd = parent_fd_for(req, parent, name);
+
+	if (dirfd < 0)
+		reply_status(req, dirfd);
+	else
+		reply_status(req, unlinkat(dirfd, name, AT_REMOVEDIR) < 0 ? -errno : 0);
+}
+
+static void pt_rename(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name,
+		      zcfuse_ino_t newparent, const char *newname, unsigned flags)
+{
+	int olddirfd = parent_fd_for(req, parent, name);
+	int newdirfd = parent_fd_for(req, newparent, newname);
+
+	if (olddirfd < 0 || newdirfd < 0) {
+		reply_status(req, olddirfd < 0 ? olddirfd : newdirfd);
+		return;
+	}
+	reply_status(req, renameat2(olddirfd, name, newdirfd, newname, flags) < 0 ? -errno : 0);
+}
+
+static void pt_link(struct zcfuse_req *req, zcfuse_ino_t ino, zcfuse_ino_t newparent,
+		    const char *newname)
+{
+	int fd = inode_fd(req_fs(req), ino);
+	int dirfd = parent_fd_for(req, newparent, newname);
+	char path[32];
+
+	if (fd < 0 || dirfd < 0) {
+		zcfuse_reply_err(req, fd < 0 ? -fd : -dirfd);
+		return;
+	}
+	/*
+	 * AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH (ENOENT without it); the
+	 * magic link, followed, names the same object without it.
+	 */
+	if (linkat(fd, "", dirfd, newname, AT_EMPTY_PATH) < 0) {
+		if (errno != ENOENT && errno != EPERM) {
+			zcfuse_reply_err(req, errno);
+			return;
+		}
+		proc_path(path, fd);
+		if (linkat(AT_FDCWD, path, dirfd, newname, AT_SYMLINK_FOLLOW) < 0) {
+			zcfuse_reply_err(req, errno);
+			return;
+		}
+	}
+	reply_new_entry(req, dirfd, newname);
+}
+
+/* ---- Open files ---- */
+
+static void set_open_flags(struct pt_fs *fs, struct zcfuse_file_info *fi, int fd, int flags)
+{
+	fi->fh = fh_make(fd, flags);
+	fi->direct_io = fs->cache == PT_CACHE_NEVER || (flags & O_DIRECT);
+	fi->keep_cache = fs->cache == PT_CACHE_ALWAYS && !fi->direct_io;
+	fi->parallel_direct_writes = fi->direct_io;
+	/* Ignored except on the zero-copy transport; our data never needs the CPU. */
+	fi->zero_copy = 1;
+}
+
+/*
+ * Flags for the backing open: the kernel's, less those that would act on
+ * the magic link or were already dealt with by the kernel.
+ */
+static int backing_open_flags(int flags)
+{
+	return (flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY)) | O_CLOEXEC;
+}
+
+static void pt_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
+{
+	struct pt_fs *fs = req_fs(req);
+	struct pt_inode *in = inode_get(fs, ino);
+	char path[32];
+	int fd;
+
+	if (!in) {
+		zcfuse_reply_err(req, ESTALE);
+		return;
+	}
+	if (in->type == S_IFLNK) {
+		zcfuse_reply_err(req, ELOOP);
+		return;
+	}
+	proc_path(path, in->fd);
+	fd = open(path, backing_open_flags(fi->flags));
+	if (fd < 0) {
+		zcfuse_reply_err(req, errno);
+		return;
+	}
+	set_open_flags(fs, fi, fd, fi->flags);
+	if (zcfuse_reply_open(req, fi) < 0)
+		close(fd);
+}
+
+static void pt_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, mode_t mode,
+		      struct zcfuse_file_info *fi)
+{
+	struct pt_fs *fs = req_fs(req);
+	int dirfd = parent_fd_for(req, parent, name);
+	struct zcfuse_entry_param e;
+	int fd, ret;
+
+	if (dirfd < 0) {
+		zcfuse_reply_err(req, -dirfd);
+		return;
+	}
+	/* O_NOFOLLOW: a symlink raced into place is refused, not followed. */
+	fd = openat(dirfd, name, (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		zcfuse_reply_err(req, errno);
+		return;
+	}
+	ret = lookup_at(fs, dirfd, name, &e);
+	if (ret) {
+		close(fd);
+		zcfuse_reply_err(req, -ret);
+		return;
+	}
+	set_open_flags(fs, fi, fd, fi->flags);
+	if (zcfuse_reply_create(req, &e, fi) < 0) {
+		close(fd);
+		inode_forget(fs, e.ino, 1);
+	}
+}
+
+static void pt_flush(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
+{
+	/* What close(2) of one of several descriptors does: report write-back errors. */
+	int fd = dup(fh_fd(fi));
+
+	if (fd < 0)
+		reply_status(req, -errno);
+	else
+		reply_status(req, close(fd) < 0 ? -errno : 0);
+}
+
+static void pt_release(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
+{
+	close(fh_fd(fi));
+	zcfuse_reply_err(req, 0);
+}
+
+static void pt_lseek(struct zcfuse_req *req, zcfuse_ino_t ino, off_t off, int whence,
+		     struct zcfuse_file_info *fi)
+{
+	off_t res = lseek(fh_fd(fi), off, whence);
+
+	if (res < 0)
+		zcfuse_reply_err(req, errno);
+	else
+		zcfuse_reply_lseek(req, res);
+}
+
+static void pt_copy_file_range(struct zcfuse_req *req, zcfuse_ino_t ino_in, off_t off_in,
+			       struct zcfuse_file_info *fi_in, zcfuse_ino_t ino_out,
+			       off_t off_out, struct zcfuse_file_info *fi_out, size_t len,
+			       int flags)
+{
+	loff_t in_off = off_in, out_off = off_out;
+	ssize_t n = copy_file_range(fh_fd(fi_in), &in_off, fh_fd(fi_out), &out_off, len,
+				    (unsigned)flags);
+
+	if (n < 0)
+		zcfuse_reply_err(req, errno);
+	else
+		zcfuse_reply_write(req, (size_t)n);
+}
+
+/*
+ * ==== DATA PATH =============================================================
+ *
+ * READ, WRITE, FSYNC and FALLOCATE: the requests the transports accelerate.
+ * Each hands its backing I/O to zcfuse_req_*_fd(); on io_uring transports
+ * that is submitted on the request's queue ring (READ_FIXED / WRITE_FIXED
+ * into registered memory, or the client's own pages under zero copy) and the
+ * callback answers later on the queue thread; on classic it runs before the
+ * call returns. Either way the request belongs to the callback once the call
+ * returned 0, so nothing here touches @req after that. If the call fails
+ * (say -EOPNOTSUPP), the work is done here synchronously instead.
+ */
+
+static void read_done(struct zcfuse_req *req, int res, void *arg)
+{
+	if (res < 0)
+		zcfuse_reply_err(req, -res);
+	else
+		zcfuse_reply_data(req, (size_t)res);
+}
+
+static void read_sync(struct zcfuse_req *req, int fd, size_t size, off_t off, int why)
+{
+	size_t cap = 0;
+	void *buf = zcfuse_req_payload(req, &cap);
+	ssize_t n;
+
+	if (!buf) {
+		/* Zero-copy request: only the ring could have moved its data. */
+		zcfuse_reply_err(req, -why);
+		return;
+	}
+	n = pread(fd, buf, size < cap ? size : cap, off);
+	if (n < 0)
+		zcfuse_reply_err(req, errno);
+	else
+		zcfuse_reply_data(req, (size_t)n);
+}
+
+static void pt_read(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size, off_t off,
+		    struct zcfuse_file_info *fi)
+{
+	int fd = fh_fd(fi);
+	int ret = zcfuse_req_read_fd(req, fd, off, size, read_done, NULL);
+
+	if (ret < 0)
+		read_sync(req, fd, size, off, ret);
+}
+
+static void write_done(struct zcfuse_req *req, int res, void *arg)
+{
+	if (res < 0)
+		zcfuse_reply_err(req, -res);
+	else
+		zcfuse_reply_write(req, (size_t)res);
+}
+
+#define PT_DIRECT_ALIGN 4096
+
+/*
+ * An O_DIRECT backing file needs aligned memory; request data that follows
+ * the headers in a /dev/fuse buffer is not. Copy it once into an aligned
+ * buffer (only then: ring payloads are page aligned).
+ */
+static void write_bounce(struct zcfuse_req *req, int fd, const void *buf, size_t size, off_t off)
+{
+	void *aligned;
+	ssize_t n;
+
+	if (posix_memalign(&aligned, PT_DIRECT_ALIGN, size ? size : 1)) {
+		zcfuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memcpy(aligned, buf, size);
+	n = pwrite(fd, aligned, size, off);
+	free(aligned);
+	if (n < 0)
+		zcfuse_reply_err(req, errno);
+	else
+		zcfuse_reply_write(req, (size_t)n);
+}
+
+static void pt_write(struct zcfuse_req *req, zcfuse_ino_t ino, const void *buf, size_t size,
+		     off_t off, struct zcfuse_file_info *fi)
+{
+	int fd = fh_fd(fi);
+	ssize_t n;
+	int ret;
+
+	/* buf is NULL for zero-copy writes: their data is only on the ring. */
+	if (buf && fh_is_direct(fi) && ((uintptr_t)buf % PT_DIRECT_ALIGN)) {
+		write_bounce(req, fd, buf, size, off);
+		return;
+	}
+	ret = zcfuse_req_write_fd(req, fd, off, write_done, NULL);
+	if (ret == 0)
+		return;
+	if (!buf) {
+		zcfuse_reply_err(req, -ret);
+		return;
+	}
+	n = pwrite(fd, buf, size, off);
+	if (n < 0)
+		zcfuse_reply_err(req, errno);
+	else
+		zcfuse_reply_write(req, (size_t)n);
+}
+
+static void status_done(struct zcfuse_req *req, int res, void *arg)
+{
+	zcfuse_reply_err(req, res < 0 ? -res : 0);
+}
+
+static void pt_fsync(struct zcfuse_req *req, zcfuse_ino_t ino, int datasync,
+		     struct zcfuse_file_info *fi)
+{
+	int fd, ret;
+
+	if (!fi) {
+		zcfuse_reply_err(req, EBADF);
+		return;
+	}
+	fd = fh_fd(fi);
+	ret = zcfuse_req_fsync_fd(req, fd, datasync, status_done, NULL);
+	if (ret < 0)
+		reply_status(req, (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0);
+}
+
+static void pt_fallocate(struct zcfuse_req *req, zcfuse_ino_t ino, int mode, off_t offset,
+			 off_t length, struct zcfuse_file_info *fi)
+{
+	int fd = fh_fd(fi);
+	int ret = zcfuse_req_fallocate_fd(req, fd, mode, offset, length, status_done, NULL);
+
+	if (ret < 0)
+		reply_status(req, fallocate(fd, mode, offset, length) < 0 ? -errno : 0);
+}
+
+/* ==== end of DATA PATH ==================================================== */
+
+/* ---- Directories ---- */
+
+static struct pt_dir *fh_dir(const struct zcfuse_file_info *fi)
+{
+	return (struct pt_dir *)(uintptr_t)fi->fh;
+}
+
+static void pt_opendir(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
+{
+	struct pt_fs *fs = req_fs(req);
+	int pathfd = inode_fd(fs, ino);
+	struct pt_dir *d;
+	int fd;
+
+	if (pathfd < 0) {
+		zcfuse_reply_err(req, -pathfd);
+		return;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		zcfuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* An O_PATH fd cannot be read; open the directory itself through it. */
+	fd = openat(pathfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		zcfuse_reply_err(req, errno);
+		free(d);
+		return;
+	}
+	d->dp = fdopendir(fd);
+	if (!d->dp) {
+		zcfuse_reply_err(req, errno);
+		close(fd);
+		free(d);
+		return;
+	}
+	pthread_mutex_init(&d->lock, NULL);
+	fi->fh = (uintptr_t)d;
+	if (fs->cache == PT_CACHE_ALWAYS) {
+		fi->keep_cache = 1;
+		fi->cache_readdir = 1;
+	}
+	if (zcfuse_reply_open(req, fi) < 0) {
+		closedir(d->dp);
+		pthread_mutex_destroy(&d->lock);
+		free(d);
+	}
+}
+
+/*
+ * READDIR and READDIRPLUS. Offsets are the stream's own telldir() cookies
+ * (d_off: where the entry after this one starts). An entry that did not fit
+ * stays in d->entry for the next call. For READDIRPLUS each entry but "."
+ * and ".." is looked up, and those references are given back if the reply
+ * never reaches the kernel.
+ */
+static void do_readdir(struct zcfuse_req *req, size_t size, off_t off,
+		       struct zcfuse_file_info *fi, bool plus)
+{
+	struct pt_fs *fs = req_fs(req);
+	struct pt_dir *d = fh_dir(fi);
+	zcfuse_ino_t *refs = NULL;
+	size_t nrefs = 0, used = 0, cap = 0;
+	char *buf, *heap = NULL;
+	int err = 0;
+
+	buf = zcfuse_req_payload(req, &cap);
+	if (buf && cap < size)
+		size = cap;
+	if (!buf) {
+		buf = heap = malloc(size);
+		if (!buf) {
+			zcfuse_reply_err(req, ENOMEM);
+			return;
+		}
+	}
+	if (plus) {
+		/* A plus record is well over 64 bytes; this bounds how many fit. */
+		refs = malloc((size / 64 + 1) * sizeof(*refs));
+		if (!refs) {
+			free(heap);
+			zcfuse_reply_err(req, ENOMEM);
+			return;
+		}
+	}
+
+	pthread_mutex_lock(&d->lock);
+	if (off != d->offset) {
+		if (off == 0)
+			rewinddir(d->dp);
+		else
+			seekdir(d->dp, off);
+		d->entry = NULL;
+		d->offset = off;
+	}
+	for (;;) {
+		struct zcfuse_entry_param e;
+		struct dirent *de;
+		size_t len;
+
+		if (!d->entry) {
+			errno = 0;
+			d->entry = readdir(d->dp);
+			if (!d->entry) {
+				err = errno;
+				break;
+			}
+		}
+		de = d->entry;
+		memset(&e, 0, sizeof(e));
+		e.attr.st_ino = de->d_ino;
+		e.attr.st_mode = (mode_t)de->d_type << 12;
+
+		if (!plus) {
+			len = zcfuse_add_direntry(req, buf + used, size - used, de->d_name,
+						  &e.attr, de->d_off);
+		} else {
+			if (!is_dot_or_dotdot(de->d_name)) {
+				int ret = lookup_at(fs, dirfd(d->dp), de->d_name, &e);
+
+				if (ret == -ENOENT) {
+					/* Removed since it was listed: skip it. */
+					d->entry = NULL;
+					d->offset = de->d_off;
+					continue;
+				}
+				if (ret) {
+					err = -ret;
+					break;
+				}
+			}
+			len = zcfuse_add_direntry_plus(req, buf + used, size - used, de->d_name,
+						       &e, de->d_off);
+			if (len > size - used) {
+				if (e.ino)
+					inode_forget(fs, e.ino, 1);
+			} else if (e.ino) {
+				refs[nrefs++] = e.ino;
+			}
+		}
+		if (len > size - used)
+			break;
+		used += len;
+		d->entry = NULL;
+		d->offset = de->d_off;
+	}
+	pthread_mutex_unlock(&d->lock);
+
+	/* An error after some entries: send those, the next call meets it again. */
+	if (err && used == 0) {
+		zcfuse_reply_err(req, err);
+	} else {
+		int ret = heap ? zcfuse_reply_buf(req, buf, used) : zcfuse_reply_data(req, used);
+
+		if (ret < 0) {
+			for (size_t i = 0; i < nrefs; i++)
+				inode_forget(fs, refs[i], 1);
+		}
+	}
+	free(refs);
+	free(heap);
+}
+
+static void pt_readdir(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size, off_t off,
+		       struct zcfuse_file_info *fi)
+{
+	do_readdir(req, size, off, fi, false);
+}
+
+static void pt_readdirplus(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size, off_t off,
+			   struct zcfuse_file_info *fi)
+{
+	do_readdir(req, size, off, fi, true);
+}
+
+static void pt_releasedir(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
+{
+	struct pt_dir *d = fh_dir(fi);
+
+	closedir(d->dp);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+	zcfuse_reply_err(req, 0);
+}
+
+static void pt_fsyncdir(struct zcfuse_req *req, zcfuse_ino_t ino, int datasync,
+			struct zcfuse_file_info *fi)
+{
+	int fd = dirfd(fh_dir(fi)->dp);
+
+	reply_status(req, (datasync ? fdatasync(fd) : fsync(fd)) < 0 ? -errno : 0);
+}
+
+/* ---- File system wide, extended attributes, access ---- */
+
+static void pt_statfs(struct zcfuse_req *req, zcfuse_ino_t ino)
+{
+	int fd = inode_fd(req_fs(req), ino);
+	struct statvfs st;
+
+	if (fd < 0)
+		zcfuse_reply_err(req, -fd);
+	else if (fstatvfs(fd, &st) < 0)
+		zcfuse_reply_err(req, errno);
+	else
+		zcfuse_reply_statfs(req, &st);
+}
+
+/*
+ * O_PATH descriptors refuse the f*xattr calls, so these go through the
+ * magic link, which ends at the object itself (never at a symlink's target).
+ */
+static int xattr_path(struct zcfuse_req *req, zcfuse_ino_t ino, char path[static 32])
+{
+	int fd = inode_fd(req_fs(req), ino);
+
+	if (fd < 0)
+		return fd;
+	proc_path(path, fd);
+	return 0;
+}
+
+static void pt_setxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char *name,
+			const void *value, size_t size, int flags)
+{
+	char path[32];
+	int ret = xattr_path(req, ino, path);
+
+	if (!ret && setxattr(path, name, value, size, flags) < 0)
+		ret = -errno;
+	reply_status(req, ret);
+}
+
+/* getxattr and listxattr share this: size 0 asks for the length only. */
+static void reply_xattr_result(struct zcfuse_req *req, ssize_t n, const void *buf, size_t size)
+{
+	if (n < 0)
+		zcfuse_reply_err(req, errno);
+	else if (size == 0)
+		zcfuse_reply_xattr(req, (size_t)n);
+	else
+		zcfuse_reply_buf(req, buf, (size_t)n);
+}
+
+static void pt_getxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char *name, size_t size)
+{
+	char path[32];
+	char *buf = NULL;
+	int ret = xattr_path(req, ino, path);
+	ssize_t n;
+
+	if (ret) {
+		zcfuse_reply_err(req, -ret);
+		return;
+	}
+	if (size && !(buf = malloc(size))) {
+		zcfuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = getxattr(path, name, buf, size);
+	reply_xattr_result(req, n, buf, size);
+	free(buf);
+}
+
+static void pt_listxattr(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size)
+{
+	char path[32];
+	char *buf = NULL;
+	int ret = xattr_path(req, ino, path);
+	ssize_t n;
+
+	if (ret) {
+		zcfuse_reply_err(req, -ret);
+		return;
+	}
+	if (size && !(buf = malloc(size))) {
+		zcfuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = listxattr(path, buf, size);
+	reply_xattr_result(req, n, buf, size);
+	free(buf);
+}
+
+static void pt_removexattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char *name)
+{
+	char path[32];
+	int ret = xattr_path(req, ino, path);
+
+	if (!ret && removexattr(path, name) < 0)
+		ret = -errno;
+	reply_status(req, ret);
+}
+
+static void pt_access(struct zcfuse_req *req, zcfuse_ino_t ino, int mask)
+{
+	int fd = inode_fd(req_fs(req), ino);
+	char path[32];
+	int ret;
+
+	if (fd < 0) {
+		reply_status(req, fd);
+		return;
+	}
+	ret = faccessat(fd, "", mask, AT_EMPTY_PATH | AT_EACCESS);
+	if (ret < 0 && errno == EINVAL) {
+		/* No faccessat2 (before Linux 5.8): the magic link does the same. */
+		proc_path(path, fd);
+		ret = faccessat(AT_FDCWD, path, mask, AT_EACCESS);
+	}
+	reply_status(req, ret < 0 ? -errno : 0);
+}
+
+static const struct zcfuse_ops pt_ops = {
+	.init = pt_init,
+	.lookup = pt_lookup,
+	.forget = pt_forget,
+	.forget_multi = pt_forget_multi,
+	.getattr = pt_getattr,
+	.setattr = pt_setattr,
+	.readlink = pt_readlink,
+	.mknod = pt_mknod,
+	.mkdir = pt_mkdir,
+	.symlink = pt_symlink,
+	.unlink = pt_unlink,
+	.rmdir = pt_rmdir,
+	.rename = pt_rename,
+	.link = pt_link,
+	.open = pt_open,
+	.create = pt_create,
+	.read = pt_read,
+	.write = pt_write,
+	.flush = pt_flush,
+	.release = pt_release,
+	.fsync = pt_fsync,
+	.opendir = pt_opendir,
+	.readdir = pt_readdir,
+	.readdirplus = pt_readdirplus,
+	.releasedir = pt_releasedir,
+	.fsyncdir = pt_fsyncdir,
+	.statfs = pt_statfs,
+	.setxattr = pt_setxattr,
+	.getxattr = pt_getxattr,
+	.listxattr = pt_listxattr,
+	.removexattr = pt_removexattr,
+	.access = pt_access,
+	.fallocate = pt_fallocate,
+	.lseek = pt_lseek,
+	.copy_file_range = pt_copy_file_range,
+};
+
+/* ---- Command line ---- */
+
+static int pt_arg(void *userdata, int index, const char *arg)
+{
+	struct pt_fs *fs = userdata;
+	struct pt_inode *root;
+	struct stat st;
+	int fd;
+
+	if (index != 0)
+		return -EINVAL;
+	fd = open(arg, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		int err = -errno;
+
+		fprintf(stderr, "passthrough: %s: %s\n", arg, strerror(errno));
+		return err;
+	}
+	if (fstat(fd, &st) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	root = calloc(1, sizeof(*root));
+	if (!root) {
+		close(fd);
+		return -ENOMEM;
+	}
+	root->id = ZCFUSE_ROOT_ID;
+	root->dev = st.st_dev;
+	root->ino = st.st_ino;
+	root->type = S_IFDIR;
+	root->fd = fd;
+	root->nlookup = 1; /* the kernel never forgets the root */
+	fs->source = arg;
+	fs->root = root;
+	pthread_mutex_lock(&fs->table.lock);
+	table_insert_locked(&fs->table, root);
+	pthread_mutex_unlock(&fs->table.lock);
+	return 0;
+}
+
+static int pt_opt(void *userdata, const char *key, const char *value)
+{
+	struct pt_fs *fs = userdata;
+
+	if (!strcmp(key, "timeout")) {
+		char *end;
+		double t;
+
+		if (!value || !*value)
+			return -EINVAL;
+		errno = 0;
+		t = strtod(value, &end);
+		if (errno || *end || !(t >= 0))
+			return -EINVAL;
+		fs->timeout = t;
+		return 0;
+	}
+	if (!strcmp(key, "cache")) {
+		if (!value)
+			return -EINVAL;
+		if (!strcmp(value, "never"))
+			fs->cache = PT_CACHE_NEVER;
+		else if (!strcmp(value, "auto"))
+			fs->cache = PT_CACHE_AUTO;
+		else if (!strcmp(value, "always"))
+			fs->cache = PT_CACHE_ALWAYS;
+		else
+			return -EINVAL;
+		return 0;
+	}
+	if (!strcmp(key, "direct_io")) {
+		if (value)
+			return -EINVAL;
+		fs->cache = PT_CACHE_NEVER;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Every inode the kernel knows holds a descriptor: allow as many as we may. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void free_inodes(struct pt_fs *fs)
+{
+	struct pt_table *t = &fs->table;
+
+	for (size_t b = 0; b < t->nbuckets; b++) {
+		struct pt_inode *in, *next;
+
+		for (in = t->by_id[b]; in; in = next) {
+			next = in->next_by_id;
+			close(in->fd);
+			free(in);
+		}
+	}
+	free(t->by_id);
+	free(t->by_key);
+	pthread_mutex_destroy(&t->lock);
+}
+
+int main(int argc, char *argv[])
+{
+	static const char opt_help[] =
+		"    -o timeout=SECONDS     entry and attribute cache time (default 1.0)\n"
+		"    -o cache=never|auto|always\n"
+		"                           never: direct I/O on every open; auto: the default;\n"
+		"                           always: keep cached data across opens\n"
+		"    -o direct_io           same as cache=never\n";
+	struct zcfuse_session_opts opts = {
+		.sz = sizeof(opts),
+		.args_usage = "SOURCE",
+		.nr_args = 1,
+		.arg = pt_arg,
+		.opt = pt_opt,
+		.opt_help = opt_help,
+	};
+	struct pt_fs fs = {
+		.timeout = 1.0,
+		.cache = PT_CACHE_AUTO,
+	};
+	int status;
+
+	if (table_init(&fs.table)) {
+		fprintf(stderr, "passthrough: out of memory\n");
+		return 1;
+	}
+	/* Modes arrive with the caller's umask applied already. */
+	umask(0);
+	raise_fd_limit();
+	status = zcfuse_main(argc, argv, &pt_ops, sizeof(pt_ops), &opts, &fs);
+	free_inodes(&fs);
+	return status;
+}
