@@ -1,0 +1,284 @@
+# SPDX-License-Identifier: MIT
+# Shell helpers for zcfuse's mount tests; source it from a test script:
+#   . "$(dirname "$0")/../lib/common.sh"
+#
+# A test exits 0 (pass), 1 (fail, after saying why) or 77 (skip, with the
+# reason). tests/run.sh sets the environment below; without it a test runs
+# standalone against build/ with the classic transport:
+#   ZCFUSE_BUILD      build folder (absolute)           [REPO/build]
+#   ZCFUSE_TRANSPORT  classic, uring, bufpool, zerocopy [classic]
+#   ZCFUSE_TEST_TMP   scratch folder, removed by the runner [a new one]
+#   ZCFUSE_SANITIZER  1 when the build has ASan/UBSan    [0]
+#
+# Servers: srv_start NAME memfs|passthrough [SOURCE] [-o opt...] mounts one
+# under $T/NAME.mnt with its stderr in $T/NAME.log and statistics in
+# $T/NAME.stats.json; srv_stop NAME unmounts it and waits for the server.
+# An EXIT trap unmounts and kills whatever is left, even when a test fails.
+
+set -u -o pipefail
+
+T_NAME=$(basename "$0" .sh)
+T_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+ZCFUSE_BUILD=${ZCFUSE_BUILD:-$T_REPO/build}
+ZCFUSE_TRANSPORT=${ZCFUSE_TRANSPORT:-classic}
+ZCFUSE_SANITIZER=${ZCFUSE_SANITIZER:-0}
+if [ -n "${ZCFUSE_TEST_TMP:-}" ]; then
+	T=$ZCFUSE_TEST_TMP
+	T_OWN_TMP=0
+	mkdir -p "$T"
+else
+	T=$(mktemp -d "${TMPDIR:-/tmp}/zcfuse-$T_NAME.XXXXXX")
+	T_OWN_TMP=1
+fi
+TR=$ZCFUSE_TRANSPORT
+# Slow builds (sanitizers) get longer bounds; still bounds, never assertions on speed.
+T_SLOW=1
+[ "$ZCFUSE_SANITIZER" = 1 ] && T_SLOW=3
+
+# Patterns that mean a sanitizer found something.
+T_SAN_PATTERN='ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:|SUMMARY: (Address|Undefined|Leak)'
+
+declare -A SRV_PID SRV_MNT SRV_LOG SRV_STATS SRV_KIND SRV_STATUS SRV_SRC
+T_CLEANUP_HOOKS=()
+
+t_log() { echo "$T_NAME: $*"; }
+t_fail() {
+	echo "$T_NAME: FAIL [$TR]: $*"
+	exit 1
+}
+t_skip() {
+	echo "$T_NAME: SKIP: $*"
+	exit 77
+}
+
+t_need_root() { [ "$(id -u)" = 0 ] || t_skip "needs root"; }
+t_need_cmd() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || t_skip "$c is not installed"
+	done
+}
+
+# t_prog NAME: path of a helper program from tests/mount/*.c
+t_prog() {
+	local p=$ZCFUSE_BUILD/tests/mount/$1
+	[ -x "$p" ] || t_fail "helper $p is not built (make all)"
+	echo "$p"
+}
+
+# t_example NAME: path of an example server
+t_example() {
+	local p=$ZCFUSE_BUILD/examples/$1
+	[ -x "$p" ] || t_fail "example server $p is not built (make all)"
+	echo "$p"
+}
+
+# t_wait_until SECONDS CMD...: poll CMD every 50 ms until it succeeds.
+t_wait_until() {
+	local limit=$1 i=0
+	shift
+	local n=$((limit * 20))
+	while ! "$@"; do
+		i=$((i + 1))
+		[ $i -ge $n ] && return 1
+		sleep 0.05
+	done
+	return 0
+}
+
+t_pid_alive() { kill -0 "$1" 2>/dev/null && [ "$(t_pid_state "$1")" != Z ]; }
+
+# t_pid_state PID: the state letter from /proc/PID/stat (R, S, D, Z, ...) or "gone".
+t_pid_state() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo gone; return; }
+	s=${s##*) }
+	echo "${s%% *}"
+}
+
+t_is_mounted() { mountpoint -q "$1" 2>/dev/null; }
+
+# t_in_mounts PATH: is PATH a mountpoint in /proc/mounts (works when the
+# server is dead and stat(2) fails with ENOTCONN)
+t_in_mounts() {
+	awk -v m="$1" '$2 == m { found = 1 } END { exit !found }' /proc/self/mounts
+}
+
+# t_fuse_abort MNT: abort the FUSE connection behind MNT (fusectl), which
+# fails every pending request; used only in cleanup.
+t_fuse_abort() {
+	local mnt=$1 majmin conn
+	majmin=$(awk -v m="$mnt" '$5 == m { print $3 }' /proc/self/mountinfo | tail -1)
+	[ -n "$majmin" ] || return 0
+	conn=$(((${majmin%%:*} << 20) | ${majmin##*:}))
+	if [ ! -d /sys/fs/fuse/connections ] || [ -z "$(ls -A /sys/fs/fuse/connections 2>/dev/null)" ]; then
+		mount -t fusectl fusectl /sys/fs/fuse/connections 2>/dev/null
+	fi
+	[ -w "/sys/fs/fuse/connections/$conn/abort" ] && echo 1 >"/sys/fs/fuse/connections/$conn/abort" 2>/dev/null
+	return 0
+}
+
+# t_sanitizer_check FILE...: fail if a sanitizer reported into FILE.
+t_sanitizer_check() {
+	local f
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		if grep -Eq "$T_SAN_PATTERN" "$f"; then
+			echo "$T_NAME: sanitizer report in $f:"
+			grep -E -A30 "$T_SAN_PATTERN" "$f" | head -60
+			t_fail "sanitizer report in $(basename "$f")"
+		fi
+	done
+}
+
+# srv_start NAME KIND [SOURCE] [server args...]: start example KIND in the
+# foreground with the test's transport, wait until mounted. Skips the test
+# if the server says the transport is not available.
+srv_start() {
+	local name=$1 kind=$2
+	shift 2
+	local bin mnt log stats src=""
+	bin=$(t_example "$kind")
+	mnt=$T/$name.mnt
+	log=$T/$name.log
+	stats=$T/$name.stats.json
+	if [ "$kind" = passthrough ]; then
+		src=$1
+		shift
+	fi
+	mkdir -p "$mnt"
+	rm -f "$stats"
+	SRV_MNT[$name]=$mnt
+	SRV_LOG[$name]=$log
+	SRV_STATS[$name]=$stats
+	SRV_KIND[$name]=$kind
+	SRV_SRC[$name]=$src
+	if [ -n "$src" ]; then
+		"$bin" -f -o "transport=$TR" -o "stats=$stats" "$@" "$src" "$mnt" 2>"$log" &
+	else
+		"$bin" -f -o "transport=$TR" -o "stats=$stats" "$@" "$mnt" 2>"$log" &
+	fi
+	SRV_PID[$name]=$!
+	srv_wait_mounted "$name"
+}
+
+# srv_wait_mounted NAME: wait for the mount or for the server to die.
+srv_wait_mounted() {
+	local name=$1 pid=${SRV_PID[$1]} mnt=${SRV_MNT[$1]} log=${SRV_LOG[$1]}
+	local i=0 n=$((200 * T_SLOW)) st
+	while ! t_is_mounted "$mnt"; do
+		if ! t_pid_alive "$pid"; then
+			wait "$pid" 2>/dev/null
+			st=$?
+			SRV_PID[$name]=""
+			if grep -q "not available" "$log"; then
+				t_skip "transport $TR: $(grep -m1 "not available" "$log")"
+			fi
+			echo "$T_NAME: server log:"
+			tail -20 "$log"
+			t_fail "$name (${SRV_KIND[$name]}) exited with status $st before mounting"
+		fi
+		i=$((i + 1))
+		[ $i -ge $n ] && t_fail "$name: not mounted after $((n / 20)) s"
+		sleep 0.05
+	done
+	# The first request waits for INIT; a stat proves the server answers.
+	timeout $((20 * T_SLOW)) stat "$mnt" >/dev/null || t_fail "$name: stat of the fresh mount failed or hung"
+	if grep -q "not available" "$log"; then
+		t_skip "transport $TR: $(grep -m1 "not available" "$log")"
+	fi
+}
+
+# srv_stop NAME [SECONDS]: unmount and wait for the server to exit; its exit
+# status lands in SRV_STATUS[NAME]. Fails the test if it does not go.
+srv_stop() {
+	local name=$1 limit=${2:-$((30 * T_SLOW))} pid=${SRV_PID[$1]} mnt=${SRV_MNT[$1]}
+	cd / || true
+	if t_in_mounts "$mnt"; then
+		if ! fusermount3 -u "$mnt" 2>"$T/$name.umount.err"; then
+			umount "$mnt" 2>>"$T/$name.umount.err" ||
+				t_fail "$name: cannot unmount $mnt: $(cat "$T/$name.umount.err")"
+		fi
+	fi
+	srv_wait_exit "$name" "$limit"
+}
+
+# srv_wait_exit NAME SECONDS: wait for the server process to end.
+srv_wait_exit() {
+	local name=$1 limit=$2 pid=${SRV_PID[$1]}
+	if [ -n "$pid" ]; then
+		if ! t_wait_until "$limit" eval "! t_pid_alive $pid"; then
+			t_fail "$name: server $pid still running $limit s after unmount (state $(t_pid_state "$pid"))"
+		fi
+		wait "$pid" 2>/dev/null
+		SRV_STATUS[$name]=$?
+		SRV_PID[$name]=""
+	fi
+	[ "$ZCFUSE_SANITIZER" = 1 ] && t_sanitizer_check "${SRV_LOG[$name]}"
+	return 0
+}
+
+# srv_stop_ok NAME: srv_stop and insist on exit status 0.
+srv_stop_ok() {
+	srv_stop "$1"
+	[ "${SRV_STATUS[$1]}" = 0 ] || {
+		tail -20 "${SRV_LOG[$1]}"
+		t_fail "$1: server exited with status ${SRV_STATUS[$1]} after unmount"
+	}
+}
+
+# t_on_exit CMD: run CMD (a string) during cleanup, before servers are killed.
+t_on_exit() { T_CLEANUP_HOOKS+=("$1"); }
+
+t_cleanup() {
+	local rc=$? name pid mnt h
+	set +e
+	cd /
+	for h in "${T_CLEANUP_HOOKS[@]}"; do
+		eval "$h" >/dev/null 2>&1
+	done
+	for name in "${!SRV_PID[@]}"; do
+		pid=${SRV_PID[$name]}
+		mnt=${SRV_MNT[$name]}
+		[ -n "$pid" ] && kill -CONT "$pid" 2>/dev/null
+		if t_in_mounts "$mnt"; then
+			t_fuse_abort "$mnt"
+			umount -l "$mnt" 2>/dev/null || fusermount3 -u -z "$mnt" 2>/dev/null
+		fi
+		if [ -n "$pid" ] && t_pid_alive "$pid"; then
+			kill -TERM "$pid" 2>/dev/null
+			t_wait_until 5 eval "! t_pid_alive $pid" || kill -KILL "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+		fi
+	done
+	# In sanitizer mode a report in any server log fails the test.
+	if [ "$rc" = 0 ] && [ "$ZCFUSE_SANITIZER" = 1 ]; then
+		for name in "${!SRV_LOG[@]}"; do
+			if grep -Eq "$T_SAN_PATTERN" "${SRV_LOG[$name]}" 2>/dev/null; then
+				echo "$T_NAME: sanitizer report in ${SRV_LOG[$name]}:"
+				grep -E -A30 "$T_SAN_PATTERN" "${SRV_LOG[$name]}" | head -60
+				rc=1
+			fi
+		done
+	fi
+	[ "$T_OWN_TMP" = 1 ] && [ "$rc" = 0 ] && rm -rf "$T"
+	[ "$T_OWN_TMP" = 1 ] && [ "$rc" != 0 ] && echo "$T_NAME: scratch files kept in $T"
+	exit "$rc"
+}
+trap t_cleanup EXIT
+trap 'exit 1' INT TERM
+
+# t_run_helper PROG ARGS...: run a helper, failing the test with its output.
+t_run_helper() {
+	local prog
+	prog=$(t_prog "$1")
+	shift
+	"$prog" "$@"
+}
+
+# json_get FILE PATH: value at a dotted PATH (e.g. requests.via_ring) of a
+# JSON file; non-zero exit if the file is not valid JSON or has no such key.
+json_get() { "$(t_prog json-get)" "$@"; }
+
+# t_server_transport_line NAME: the server's start line naming its transport.
+t_server_transport_line() { grep -m1 -i "transport" "${SRV_LOG[$1]}"; }
