@@ -1,0 +1,108 @@
+# zcfuse build. Plain make: `make`, `make check`, `make demo`, `make bench`,
+# `make vm-check`. Sources are found by folder, so a new file needs no edit here:
+#   src/**/*.c       -> the library (build/libzcfuse.so, build/libzcfuse.a)
+#   examples/*.c     -> build/examples/NAME
+#   tools/*.c        -> build/tools/NAME
+#   tests/unit/*.c   -> build/tests/unit/NAME   (linked with the static library,
+#   tests/mount/*.c  -> build/tests/mount/NAME   so tests may use internals)
+# SAN=1 builds everything with AddressSanitizer + UBSan into build-san/.
+
+VERSION := 0.1.0
+SOVERSION := 0
+PREFIX ?= /usr/local
+
+ifeq ($(SAN),1)
+O ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+O ?= build
+SANFLAGS :=
+endif
+
+CC ?= cc
+WERROR ?= -Werror
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	  -Wno-unused-parameter -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread $(SANFLAGS)
+CPPFLAGS += -Iinclude -Isrc
+LDLIBS += -luring -pthread
+LDFLAGS += $(SANFLAGS)
+
+LIB_SRCS := $(sort $(wildcard src/*/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/obj/%.o)
+EXAMPLES := $(patsubst examples/%.c,$(O)/examples/%,$(wildcard examples/*.c))
+TOOLS := $(patsubst tools/%.c,$(O)/tools/%,$(wildcard tools/*.c))
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(wildcard tests/unit/*.c))
+MOUNT_PROGS := $(patsubst tests/mount/%.c,$(O)/tests/mount/%,$(wildcard tests/mount/*.c))
+SONAME := libzcfuse.so.$(SOVERSION)
+
+all: $(O)/libzcfuse.so $(O)/libzcfuse.a $(O)/zcfuse.pc $(EXAMPLES) $(TOOLS) $(UNIT_TESTS) $(MOUNT_PROGS)
+
+$(O)/obj/%.o: %.c $(wildcard include/zcfuse/*.h src/*/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(O)/$(SONAME): $(LIB_OBJS) src/libzcfuse.map
+	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libzcfuse.map \
+		-Wl,--no-undefined -o $@ $(LIB_OBJS) $(LDLIBS)
+
+$(O)/libzcfuse.so: $(O)/$(SONAME)
+	ln -sf $(SONAME) $@
+
+$(O)/libzcfuse.a: $(LIB_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+$(O)/zcfuse.pc: zcfuse.pc.in Makefile
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+# Examples link the shared library, found next to them at run time.
+$(O)/examples/%: examples/%.c $(O)/libzcfuse.so include/zcfuse/zcfuse.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -L$(O) -lzcfuse -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS) $(LDLIBS)
+
+$(O)/tools/%: tools/%.c $(O)/libzcfuse.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(O)/libzcfuse.a $(LDFLAGS) $(LDLIBS)
+
+$(O)/tests/unit/%: tests/unit/%.c $(O)/libzcfuse.a $(wildcard tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(O)/libzcfuse.a $(LDFLAGS) $(LDLIBS)
+
+$(O)/tests/mount/%: tests/mount/%.c $(wildcard tests/mount/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -pthread
+
+# Installs what building and testing need (Debian package names), once.
+deps:
+	@scripts/install-deps
+
+# Runs every test: unit, mount suites over each transport, tools; then the
+# whole suite again under AddressSanitizer + UBSan.
+check: deps
+	$(MAKE) all
+	tests/run.sh --build $(O)
+	$(MAKE) SAN=1 all
+	tests/run.sh --build build-san --sanitizer
+
+demo: deps all
+	scripts/demo.sh $(O)
+
+bench: deps all
+	bench/run-bench --quick
+
+vm-check: deps all
+	vm/run-vm
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/zcfuse
+	install -m 644 include/zcfuse/zcfuse.h $(DESTDIR)$(PREFIX)/include/zcfuse/
+	install -m 755 $(O)/$(SONAME) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libzcfuse.so
+	install -m 644 $(O)/libzcfuse.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 $(O)/zcfuse.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all deps check demo bench vm-check install clean
+.DELETE_ON_ERROR:

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zcfuse internals shared by the core, the protocol layer and the
+ * transports. Nothing here is exported (the version script hides it).
+ *
+ * Layers, by folder:
+ *   src/proto/      the FUSE wire format: ABI, request decoding, INIT, replies
+ *   src/transport/  how requests travel: classic /dev/fuse, io_uring (plain,
+ *                   buffer pool, zero copy)
+ *   src/core/       sessions, options, mounting, statistics, logging
+ */
+#ifndef ZCFUSE_CORE_INTERNAL_H
+#define ZCFUSE_CORE_INTERNAL_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/uio.h>
+
+#include "zcfuse/zcfuse.h"
+#include "proto/fuse_abi.h"
+
+#define ZCF_HIDDEN __attribute__((visibility("hidden")))
+
+/* ---- Logging (core/log.c) ---- */
+extern int zcf_debug; /* -d: trace every request */
+void zcf_log_to_syslog(void);
+#define zcf_err(...) zcfuse_log(ZCFUSE_LOG_ERR, __VA_ARGS__)
+#define zcf_warn(...) zcfuse_log(ZCFUSE_LOG_WARNING, __VA_ARGS__)
+#define zcf_info(...) zcfuse_log(ZCFUSE_LOG_INFO, __VA_ARGS__)
+#define zcf_dbg(...) do { if (zcf_debug) zcfuse_log(ZCFUSE_LOG_DEBUG, __VA_ARGS__); } while (0)
+
+/* ---- Configuration from the command line (core/opts.c) ---- */
+
+enum zcf_transport_kind {
+	ZCF_TRANSPORT_AUTO = 0,
+	ZCF_TRANSPORT_CLASSIC,
+	ZCF_TRANSPORT_URING,
+	ZCF_TRANSPORT_BUFPOOL,
+	ZCF_TRANSPORT_ZEROCOPY,
+};
+const char *zcf_transport_name(enum zcf_transport_kind k);
+
+struct zcf_config {
+	char *mountpoint;
+	bool foreground;         /* -f */
+	bool debug;              /* -d */
+	bool single_thread;      /* -s */
+	bool show_help;          /* -h */
+	bool show_version;       /* -V */
+	/* mount options */
+	bool allow_other, allow_root, default_permissions, ro, auto_unmount;
+	char *fsname, *subtype;
+	unsigned max_read;       /* 0: not set */
+	char *extra_mount_opts;  /* pass-through kernel/fusermount options (comma list) */
+	/* zcfuse's own */
+	enum zcf_transport_kind transport;
+	bool transport_explicit; /* asked for by name: fail instead of falling back */
+	unsigned queue_depth;    /* ring entries per queue */
+	unsigned threads;        /* classic worker threads */
+	unsigned max_write;
+	unsigned max_background;
+	char *stats_path;
+	bool passthrough;        /* -o passthrough: ask for kernel passthrough */
+	bool no_splice_unused;
+};
+
+/*
+ * Parses argv into cfg. Filesystem options go to opts->opt, positionals to
+ * opts->arg. Returns 0, or -errno after printing a one-line error to stderr.
+ */
+int zcf_parse_cmdline(int argc, char *argv[], const struct zcfuse_session_opts *opts,
+		      void *userdata, struct zcf_config *cfg);
+void zcf_config_free(struct zcf_config *cfg);
+void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts);
+
+/* ---- Mounting (core/mount.c) ---- */
+
+/*
+ * Mounts a FUSE filesystem at cfg->mountpoint: mount(2) when privileged,
+ * else fusermount3 (descriptor received over a socketpair). Checks the
+ * mountpoint first (exists, is a directory, not busy with another FUSE
+ * mount of ours) so the error is one clear line. On success *fd is the
+ * /dev/fuse descriptor. Returns 0 or -errno (already logged).
+ */
+int zcf_mount(const struct zcf_config *cfg, int *fd);
+/* Unmounts (umount2 or fusermount3 -u -z). Returns 0 or -errno. */
+int zcf_unmount(const struct zcf_config *cfg, int fd);
+
+/* ---- Statistics (core/stats.c) ---- */
+
+/* How a request's data moved; one counter pair (requests, bytes) each. */
+enum zcf_path {
+	ZCF_PATH_REPLY_COPY,     /* reply_buf: copied into the reply */
+	ZCF_PATH_REPLY_INPLACE,  /* reply_data: filled in the payload, no copy */
+	ZCF_PATH_READ_FIXED,     /* backing read with READ_FIXED into registered payload */
+	ZCF_PATH_WRITE_FIXED,    /* backing write with WRITE_FIXED from registered payload */
+	ZCF_PATH_READ_SYNC,      /* backing read done with pread on the caller's thread */
+	ZCF_PATH_WRITE_SYNC,     /* backing write done with pwrite */
+	ZCF_PATH_READ_RING,      /* backing read on the ring, unregistered memory */
+	ZCF_PATH_WRITE_RING,     /* backing write on the ring, unregistered memory */
+	ZCF_PATH_POOL,           /* request payload placed in the buffer pool */
+	ZCF_PATH_ZC_READ,        /* zero copy: READ_FIXED into the client's pages */
+	ZCF_PATH_ZC_WRITE,       /* zero copy: WRITE_FIXED from the client's pages */
+	ZCF_PATH_PASSTHROUGH_OPEN, /* opens handed to kernel passthrough */
+	ZCF_PATH_MAX
+};
+
+struct zcf_counter {
+	_Atomic uint64_t n, bytes;
+};
+
+struct zcf_stats {
+	struct zcf_counter op[FUSE_OPCODE_MAX];  /* per opcode: count, payload bytes */
+	struct zcf_counter path[ZCF_PATH_MAX];
+	_Atomic uint64_t via_dev;    /* requests read from /dev/fuse */
+	_Atomic uint64_t via_ring;   /* requests fetched from an io_uring entry */
+	_Atomic uint64_t errors;     /* replies with error != 0 */
+	_Atomic uint64_t malformed;  /* requests rejected by decoding */
+	_Atomic uint64_t queue_waits; /* times a reply/IO waited for ring space */
+};
+
+static inline void zcf_count(struct zcf_counter *c, uint64_t bytes)
+{
+	atomic_fetch_add_explicit(&c->n, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&c->bytes, bytes, memory_order_relaxed);
+}
+
+int zcf_stats_write(struct zcfuse_session *se, const char *path);
+const char *zcf_opcode_name(uint32_t opcode);
+
+/* ---- Requests ---- */
+
+enum {
+	ZCF_REQ_INTERRUPTED = 1 << 0,
+	ZCF_REQ_ZERO_COPY = 1 << 1,   /* data only via the entry's zc slot */
+	ZCF_REQ_NOREPLY = 1 << 2,     /* FORGET-like: never answered */
+};
+
+/*
+ * A request as the protocol layer sees it, whatever carried it:
+ *   in:   the kernel's header
+ *   arg:  the opcode's fixed argument (classic: the bytes after the header;
+ *         ring: the entry's op_in area)
+ *   data: the variable part: names, xattr values, WRITE data (classic: the
+ *         bytes after the fixed argument; ring: the payload buffer)
+ *   payload: where the reply body may be built in place (classic: the
+ *         request's page-aligned buffer; ring: the entry's payload)
+ */
+struct zcfuse_req {
+	struct zcfuse_session *se;
+	struct fuse_in_header in;  /* a copy: the header area is reused for the reply */
+	struct zcfuse_ctx ctx;
+	const void *arg;
+	size_t arg_len;
+	const void *data;
+	size_t data_len;
+	void *payload;
+	size_t payload_size;
+	unsigned flags;            /* ZCF_REQ_* */
+	/* Registered-buffer index covering payload, or -1; zc slot or -1. */
+	int payload_buf_index;
+	int zc_buf_index;
+	/* Transport bookkeeping */
+	const struct zcf_transport *tp;
+	void *tp_priv;             /* the worker/queue that owns this request */
+	struct zcfuse_req *next;   /* free lists and completion lists */
+	/* Backing I/O in flight for this request (io.c) */
+	zcfuse_io_cb io_cb;
+	void *io_arg;
+	uint32_t io_len;
+	enum zcf_path io_path;
+};
+
+/* ---- Transports (the transport folder) ---- */
+
+/*
+ * A backing I/O for the ring. The transport submits it on the queue that
+ * owns the request and calls zcf_io_complete() from that queue's thread.
+ */
+enum zcf_io_op { ZCF_IO_READ, ZCF_IO_WRITE, ZCF_IO_FSYNC, ZCF_IO_FDATASYNC, ZCF_IO_FALLOCATE };
+struct zcf_io {
+	enum zcf_io_op op;
+	int fd;
+	uint64_t off;
+	uint64_t len;
+	int mode;           /* fallocate mode */
+	void *buf;          /* READ/WRITE memory (payload) */
+};
+
+struct zcf_transport {
+	const char *name;
+	/*
+	 * Send the reply: the kernel gets out header (error, total length) and
+	 * the iovecs. iov may point into req->payload (then no copy is made
+	 * on the ring). Must release the request. Returns 0 or -errno.
+	 */
+	int (*send)(struct zcfuse_req *req, int error, const struct iovec *iov, int iovcnt);
+	/* Ends a no-reply request (FORGET): release its resources. */
+	void (*drop)(struct zcfuse_req *req);
+	/*
+	 * Start a backing I/O on the request's ring; NULL or -EOPNOTSUPP means
+	 * the caller does it synchronously. Called on any thread.
+	 */
+	int (*submit_io)(struct zcfuse_req *req, const struct zcf_io *io);
+};
+
+/* Called by a transport when a backing I/O ends: runs the filesystem's callback. */
+void zcf_io_complete(struct zcfuse_req *req, int res);
+
+/* ---- Session (core/session.c) ---- */
+
+struct zcf_conn {
+	uint32_t proto_minor;   /* negotiated minor */
+	uint64_t kernel_flags;  /* what the kernel offered in INIT */
+	uint64_t flags;         /* what we answered */
+	uint32_t max_write;
+	uint32_t max_pages;
+	uint32_t max_readahead;
+	bool setxattr_ext;
+};
+
+struct zcf_classic;
+struct zcf_uring;
+#define ZCF_INTERRUPT_SLOTS 32
+
+struct zcfuse_session {
+	struct zcfuse_ops ops;
+	void *userdata;
+	struct zcf_config cfg;
+	int fd;                       /* /dev/fuse, -1 when not mounted */
+	bool mounted;
+	bool got_init;
+	bool got_destroy;
+	struct zcf_conn conn;
+	enum zcf_transport_kind kind; /* in use after run */
+	char transport_reason[512];   /* why not a better one */
+	struct zcf_classic *classic;  /* the /dev/fuse readers (always, for FORGET/INTERRUPT) */
+	struct zcf_uring *uring;      /* ring queues, if any */
+	volatile sig_atomic_t exiting;
+	int exit_efd;                 /* eventfd: wakes run() on exit */
+	pthread_mutex_t lock;         /* INIT, exit, interrupt bookkeeping */
+	unsigned ncpus;
+	unsigned nr_readers;          /* /dev/fuse reader threads started */
+	unsigned nr_queues;           /* ring queues started */
+	/* INTERRUPTs seen lately, by unique; checked by zcfuse_req_interrupted() */
+	uint64_t interrupted[ZCF_INTERRUPT_SLOTS];
+	unsigned nr_interrupted;
+	struct zcf_stats stats;
+};
+
+/* A transport saw the connection end (ENODEV/ENOTCONN): stop the session. */
+void zcf_session_ended(struct zcfuse_session *se, const char *why);
+/* Writes a message to /dev/fuse (notifications, INIT reply). 0 or -errno. */
+int zcf_dev_write(struct zcfuse_session *se, int fd, const struct iovec *iov, int iovcnt);
+
+/* ---- Protocol (the proto folder) ---- */
+
+/*
+ * Checks a request read from /dev/fuse (buf, len bytes starting with the
+ * header) and fills req->in/arg/data for the classic layout.
+ * Returns 0 or -EINVAL/-EPROTO; on error req->in is valid if len >= 40.
+ */
+int zcf_frame_classic(struct zcfuse_req *req, const void *buf, size_t len);
+/* The fixed argument size the opcode carries (0 for none), or -ENOSYS. */
+int zcf_op_arg_size(uint32_t opcode, bool setxattr_ext);
+/* Decodes and calls the filesystem; answers malformed requests with EINVAL/EIO. */
+void zcf_dispatch(struct zcfuse_req *req);
+/* Answers INIT; fills se->conn; picks what to ask of the kernel. */
+int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t extra_flags);
+/* Remembers an INTERRUPT for zcfuse_req_interrupted(). */
+void zcf_note_interrupt(struct zcfuse_session *se, uint64_t unique);
+/* Low-level reply used by every zcfuse_reply_*: header + iovecs. */
+int zcf_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iovcnt);
+
+/* ---- Utility ---- */
+unsigned zcf_ncpus_possible(void);
+int zcf_read_sysfs_bool(const char *path); /* 1, 0, or -errno */
+
+#endif

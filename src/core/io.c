@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Backing I/O started by the filesystem for a request: on a ring transport
+ * it goes on the request's own queue ring (registered memory where there is
+ * some); elsewhere it runs at once with plain system calls. Either way the
+ * filesystem's callback answers the request.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+
+void zcf_io_complete(struct zcfuse_req *req, int res)
+{
+	zcfuse_io_cb cb = req->io_cb;
+
+	req->io_cb = NULL;
+	cb(req, res, req->io_arg);
+}
+
+/* Tries the ring; 1 when the caller must do it synchronously. */
+static int try_ring(struct zcfuse_req *req, const struct zcf_io *io, zcfuse_io_cb cb, void *arg)
+{
+	int err;
+
+	if (!cb)
+		return -EINVAL;
+	req->io_cb = cb;
+	req->io_arg = arg;
+	if (!req->tp->submit_io)
+		return 1;
+	err = req->tp->submit_io(req, io);
+	return err == -EOPNOTSUPP ? 1 : err;
+}
+
+ZCFUSE_API int zcfuse_req_read_fd(struct zcfuse_req *req, int fd, off_t off, size_t size,
+				  zcfuse_io_cb cb, void *arg)
+{
+	struct zcf_io io = { .op = ZCF_IO_READ, .fd = fd, .off = (uint64_t)off };
+	ssize_t n;
+	int err;
+
+	if (req->in.opcode != FUSE_READ)
+		return -EINVAL;
+	if (!(req->flags & ZCF_REQ_ZERO_COPY) && size > req->payload_size)
+		size = req->payload_size;
+	io.len = size;
+	io.buf = req->payload;
+	err = try_ring(req, &io, cb, arg);
+	if (err <= 0)
+		return err;
+	if (req->flags & ZCF_REQ_ZERO_COPY)
+		return -EOPNOTSUPP; /* the client's pages are reachable only by the ring */
+	n = pread(fd, req->payload, size, off);
+	if (n >= 0)
+		zcf_count(&req->se->stats.path[ZCF_PATH_READ_SYNC], (uint64_t)n);
+	zcf_io_complete(req, n < 0 ? -errno : (int)n);
+	return 0;
+}
+
+ZCFUSE_API int zcfuse_req_write_fd(struct zcfuse_req *req, int fd, off_t off,
+				   zcfuse_io_cb cb, void *arg)
+{
+	struct zcf_io io = { .op = ZCF_IO_WRITE, .fd = fd, .off = (uint64_t)off };
+	ssize_t n;
+	int err;
+
+	if (req->in.opcode != FUSE_WRITE)
+		return -EINVAL;
+	io.len = req->io_len;
+	io.buf = (void *)req->data;
+	err = try_ring(req, &io, cb, arg);
+	if (err <= 0)
+		return err;
+	if (req->flags & ZCF_REQ_ZERO_COPY)
+		return -EOPNOTSUPP;
+	n = pwrite(fd, req->data, req->io_len, off);
+	if (n >= 0)
+		zcf_count(&req->se->stats.path[ZCF_PATH_WRITE_SYNC], (uint64_t)n);
+	zcf_io_complete(req, n < 0 ? -errno : (int)n);
+	return 0;
+}
+
+ZCFUSE_API int zcfuse_req_fsync_fd(struct zcfuse_req *req, int fd, int datasync,
+				   zcfuse_io_cb cb, void *arg)
+{
+	struct zcf_io io = { .op = datasync ? ZCF_IO_FDATASYNC : ZCF_IO_FSYNC, .fd = fd };
+	int err = try_ring(req, &io, cb, arg);
+
+	if (err <= 0)
+		return err;
+	err = datasync ? fdatasync(fd) : fsync(fd);
+	zcf_io_complete(req, err ? -errno : 0);
+	return 0;
+}
+
+ZCFUSE_API int zcfuse_req_fallocate_fd(struct zcfuse_req *req, int fd, int mode, off_t off,
+				       off_t len, zcfuse_io_cb cb, void *arg)
+{
+	struct zcf_io io = { .op = ZCF_IO_FALLOCATE, .fd = fd, .off = (uint64_t)off,
+			     .len = (uint64_t)len, .mode = mode };
+	int err = try_ring(req, &io, cb, arg);
+
+	if (err <= 0)
+		return err;
+	err = fallocate(fd, mode, off, len);
+	zcf_io_complete(req, err ? -errno : 0);
+	return 0;
+}
+
+/* ---- Kernel passthrough ---- */
+
+ZCFUSE_API int zcfuse_passthrough_open(struct zcfuse_req *req, int fd)
+{
+	struct fuse_backing_map map = { .fd = fd };
+	int id;
+
+	if (!(req->se->conn.flags & FUSE_PASSTHROUGH))
+		return -EOPNOTSUPP;
+	id = ioctl(req->se->fd, FUSE_DEV_IOC_BACKING_OPEN, &map);
+	return id < 0 ? -errno : id;
+}
+
+ZCFUSE_API int zcfuse_passthrough_close(struct zcfuse_req *req, int backing_id)
+{
+	uint32_t id = (uint32_t)backing_id;
+
+	if (!(req->se->conn.flags & FUSE_PASSTHROUGH))
+		return -EOPNOTSUPP;
+	return ioctl(req->se->fd, FUSE_DEV_IOC_BACKING_CLOSE, &id) ? -errno : 0;
+}
+
+/* ---- Notifications (always on /dev/fuse, whatever the transport) ---- */
+
+static int notify(struct zcfuse_session *se, int code, struct iovec *iov, int iovcnt)
+{
+	struct fuse_out_header out = { .error = code, .unique = 0 };
+	struct iovec v[4];
+	size_t len = sizeof(out);
+	int i;
+
+	if (se->fd < 0 || !se->got_init)
+		return -ENOTCONN;
+	v[0].iov_base = &out;
+	v[0].iov_len = sizeof(out);
+	for (i = 0; i < iovcnt; i++) {
+		v[i + 1] = iov[i];
+		len += iov[i].iov_len;
+	}
+	out.len = (uint32_t)len;
+	return zcf_dev_write(se, se->fd, v, iovcnt + 1);
+}
+
+ZCFUSE_API int zcfuse_notify_inval_inode(struct zcfuse_session *se, zcfuse_ino_t ino,
+					 off_t off, off_t len)
+{
+	struct fuse_notify_inval_inode_out o = { .ino = ino, .off = off, .len = len };
+	struct iovec iov = { &o, sizeof(o) };
+
+	return notify(se, FUSE_NOTIFY_INVAL_INODE, &iov, 1);
+}
+
+ZCFUSE_API int zcfuse_notify_inval_entry(struct zcfuse_session *se, zcfuse_ino_t parent,
+					 const char *name, size_t namelen)
+{
+	struct fuse_notify_inval_entry_out o = { .parent = parent, .namelen = (uint32_t)namelen };
+	struct iovec iov[2] = { { &o, sizeof(o) }, { (void *)name, namelen + 1 } };
+
+	return notify(se, FUSE_NOTIFY_INVAL_ENTRY, iov, 2);
+}

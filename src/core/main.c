@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zcfuse_main(): the whole life of a server process, as FUSE developers
+ * expect it from libfuse: mount, daemonize only once the mount works,
+ * unmount cleanly on SIGINT, SIGTERM and SIGHUP.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+
+static struct zcfuse_session *signal_session;
+
+static void on_exit_signal(int sig)
+{
+	if (signal_session)
+		zcfuse_session_exit(signal_session);
+}
+
+static int set_signal_handlers(struct zcfuse_session *se)
+{
+	struct sigaction sa = { .sa_handler = on_exit_signal };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+
+	signal_session = se;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL) ||
+	    sigaction(SIGHUP, &sa, NULL) || sigaction(SIGPIPE, &ign, NULL))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Detach from the terminal. The parent exits 0 only after the child has
+ * taken over, so "server && use the mount" works in scripts.
+ */
+static int daemonize(void)
+{
+	int fds[2], nul;
+	char c = 0;
+	pid_t pid;
+
+	if (pipe(fds))
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		close(fds[1]);
+		_exit(read(fds[0], &c, 1) == 1 && c == 0 ? 0 : 1);
+	}
+	close(fds[0]);
+	if (setsid() < 0)
+		return -errno;
+	if (chdir("/"))
+		return -errno;
+	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (nul >= 0) {
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		if (nul > 2)
+			close(nul);
+	}
+	zcf_log_to_syslog();
+	if (write(fds[1], &c, 1) != 1)
+		return -EIO;
+	close(fds[1]);
+	return 0;
+}
+
+ZCFUSE_API int zcfuse_main(int argc, char *argv[], const struct zcfuse_ops *ops,
+			   size_t ops_size, const struct zcfuse_session_opts *opts,
+			   void *userdata)
+{
+	struct zcfuse_session *se;
+	int err;
+
+	err = zcfuse_session_new(argc, argv, ops, ops_size, opts, userdata, &se);
+	if (err)
+		return err > 0 ? 0 : 1;
+	err = set_signal_handlers(se);
+	if (!err)
+		err = zcfuse_session_mount(se);
+	if (!err && !se->cfg.foreground) {
+		err = daemonize();
+		if (err)
+			zcf_err("cannot daemonize: %s", strerror(-err));
+	}
+	if (!err)
+		err = zcfuse_session_run(se);
+	if (se->cfg.stats_path && se->got_init) {
+		int serr = zcf_stats_write(se, se->cfg.stats_path);
+
+		if (serr)
+			zcf_err("cannot write statistics to %s: %s", se->cfg.stats_path,
+				strerror(-serr));
+	}
+	signal_session = NULL;
+	zcfuse_session_destroy(se);
+	return err ? 1 : 0;
+}

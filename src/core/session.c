@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sessions: parse, mount, negotiate INIT, pick the transport, serve until
+ * the connection ends, unmount.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+#include "transport/transport.h"
+
+ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_ops *ops,
+				  size_t ops_size, const struct zcfuse_session_opts *opts,
+				  void *userdata, struct zcfuse_session **out)
+{
+	struct zcfuse_session *se;
+	struct zcfuse_session_opts o = { 0 };
+	int err;
+
+	*out = NULL;
+	if (opts) /* copy what the caller's (possibly older, smaller) struct has */
+		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	se = calloc(1, sizeof(*se));
+	if (!se)
+		return -ENOMEM;
+	memcpy(&se->ops, ops, ops_size < sizeof(se->ops) ? ops_size : sizeof(se->ops));
+	se->userdata = userdata;
+	se->fd = -1;
+	se->exit_efd = -1;
+	pthread_mutex_init(&se->lock, NULL);
+	err = zcf_parse_cmdline(argc, argv, &o, userdata, &se->cfg);
+	if (err)
+		goto fail;
+	if (se->cfg.show_help || se->cfg.show_version) {
+		if (se->cfg.show_help)
+			zcf_print_help(argc ? argv[0] : "zcfuse", &o);
+		else
+			printf("zcfuse version %s, FUSE protocol 7.%d\n", zcfuse_version_string(),
+			       FUSE_KERNEL_MINOR_VERSION);
+		zcfuse_session_destroy(se);
+		return 1;
+	}
+	zcf_debug = se->cfg.debug;
+	se->ncpus = zcf_ncpus_possible();
+	se->exit_efd = eventfd(0, EFD_CLOEXEC);
+	if (se->exit_efd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	*out = se;
+	return 0;
+fail:
+	zcfuse_session_destroy(se);
+	return err;
+}
+
+ZCFUSE_API int zcfuse_session_mount(struct zcfuse_session *se)
+{
+	int err;
+
+	if (se->mounted)
+		return -EBUSY;
+	err = zcf_mount(&se->cfg, &se->fd);
+	if (err)
+		return err;
+	se->mounted = true;
+	return 0;
+}
+
+ZCFUSE_API void zcfuse_session_exit(struct zcfuse_session *se)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	se->exiting = 1;
+	n = write(se->exit_efd, &one, sizeof(one)); /* async-signal-safe wake-up */
+	(void)n;
+}
+
+void zcf_session_ended(struct zcfuse_session *se, const char *why)
+{
+	if (!se->exiting)
+		zcf_dbg("connection ended: %s", why);
+	zcfuse_session_exit(se);
+}
+
+int zcf_dev_write(struct zcfuse_session *se, int fd, const struct iovec *iov, int iovcnt)
+{
+	ssize_t n = writev(fd, iov, iovcnt);
+
+	if (n < 0)
+		return -errno;
+	return 0;
+}
+
+static bool have_cap_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = { 0 };
+
+	if (syscall(SYS_capget, &hdr, data))
+		return geteuid() == 0;
+	return data[0].effective & (1u << CAP_SYS_ADMIN);
+}
+
+/*
+ * The best transport both the kernel and the configuration allow. Fills
+ * se->transport_reason with why nothing better was taken.
+ */
+static enum zcf_transport_kind choose_transport(struct zcfuse_session *se)
+{
+	uint64_t kf = se->conn.kernel_flags;
+	enum zcf_transport_kind want = se->cfg.transport;
+	char *why = se->transport_reason;
+	size_t len = sizeof(se->transport_reason);
+	int on;
+
+	if (want == ZCF_TRANSPORT_AUTO)
+		want = ZCF_TRANSPORT_ZEROCOPY;
+	if (want == ZCF_TRANSPORT_CLASSIC) {
+		snprintf(why, len, "asked for with -o transport=classic");
+		return ZCF_TRANSPORT_CLASSIC;
+	}
+	if (!(kf & FUSE_OVER_IO_URING)) {
+		on = zcf_read_sysfs_bool("/sys/module/fuse/parameters/enable_uring");
+		if (on == 0)
+			snprintf(why, len, "io_uring not available: the kernel has it off "
+				 "(echo Y > /sys/module/fuse/parameters/enable_uring)");
+		else if (on < 0)
+			snprintf(why, len, "io_uring not available: kernel older than 6.14 or "
+				 "built without CONFIG_FUSE_IO_URING (protocol 7.%u)",
+				 se->conn.proto_minor);
+		else
+			snprintf(why, len, "io_uring not available: the kernel did not offer "
+				 "FUSE_OVER_IO_URING");
+		return ZCF_TRANSPORT_CLASSIC;
+	}
+	if (want == ZCF_TRANSPORT_URING) {
+		snprintf(why, len, "asked for with -o transport=uring");
+		return ZCF_TRANSPORT_URING;
+	}
+	if (!(kf & FUSE_HAS_IO_URING_BUFPOOL)) {
+		snprintf(why, len, "buffer pools not available: kernel speaks protocol 7.%u, "
+			 "they need 7.46 (Linux 7.3)", se->conn.proto_minor);
+		return ZCF_TRANSPORT_URING;
+	}
+	if (want == ZCF_TRANSPORT_BUFPOOL) {
+		snprintf(why, len, "asked for with -o transport=bufpool");
+		return ZCF_TRANSPORT_BUFPOOL;
+	}
+	if (!have_cap_sys_admin()) {
+		snprintf(why, len, "zero copy not available: needs CAP_SYS_ADMIN");
+		return ZCF_TRANSPORT_BUFPOOL;
+	}
+	snprintf(why, len, "best available");
+	return ZCF_TRANSPORT_ZEROCOPY;
+}
+
+/* Reads INIT, picks and prepares the transport, answers INIT. */
+static int negotiate(struct zcfuse_session *se)
+{
+	struct zcfuse_req *req;
+	struct fuse_init_in in = { 0 };
+	enum zcf_transport_kind kind;
+	char why[256];
+	int err;
+
+	err = zcf_classic_read_init(se, &req);
+	if (err)
+		return err;
+	/* Older kernels send a shorter INIT: read what came, zero the rest. */
+	memcpy(&in, req->arg, req->arg_len < sizeof(in) ? req->arg_len : sizeof(in));
+	se->conn.proto_minor = in.minor;
+	se->conn.kernel_flags = in.flags;
+	if (in.flags & FUSE_INIT_EXT)
+		se->conn.kernel_flags |= (uint64_t)in.flags2 << 32;
+
+	kind = choose_transport(se);
+	if (se->cfg.transport_explicit && kind < se->cfg.transport) {
+		zcf_err("transport %s not available: %s", zcf_transport_name(se->cfg.transport),
+			se->transport_reason);
+		zcfuse_reply_err(req, EPROTO);
+		return -EOPNOTSUPP;
+	}
+	/* Fall down the ladder while ring setup fails. */
+	while (kind >= ZCF_TRANSPORT_URING) {
+		err = zcf_uring_prepare(se, kind, why, sizeof(why));
+		if (!err)
+			break;
+		if (se->cfg.transport_explicit) {
+			zcf_err("transport %s not available: %s", zcf_transport_name(kind), why);
+			zcfuse_reply_err(req, EPROTO);
+			return -EOPNOTSUPP;
+		}
+		snprintf(se->transport_reason, sizeof(se->transport_reason), "%s not available: %s",
+			 zcf_transport_name(kind), why);
+		kind = kind == ZCF_TRANSPORT_URING ? ZCF_TRANSPORT_CLASSIC : kind - 1;
+	}
+	se->kind = kind;
+	return zcf_handle_init(se, req, kind >= ZCF_TRANSPORT_URING ? FUSE_OVER_IO_URING : 0);
+}
+
+ZCFUSE_API int zcfuse_session_run(struct zcfuse_session *se)
+{
+	struct pollfd pfd = { .fd = se->exit_efd, .events = POLLIN };
+	unsigned readers;
+	char why[256];
+	int err;
+
+	if (!se->mounted)
+		return -ENOTCONN;
+	err = negotiate(se);
+	if (err)
+		return err;
+	/* With a ring, /dev/fuse carries only FORGET and INTERRUPT: one reader. */
+	readers = se->kind >= ZCF_TRANSPORT_URING ? 1 : se->cfg.threads;
+	err = zcf_classic_start(se, readers);
+	if (err) {
+		zcf_err("cannot start /dev/fuse readers: %s", strerror(-err));
+		return err;
+	}
+	if (se->kind >= ZCF_TRANSPORT_URING) {
+		err = zcf_uring_start(se, why, sizeof(why));
+		if (err) {
+			/* The kernel stays on /dev/fuse until every queue registers. */
+			zcf_err("ring registration failed (%s); staying on classic", why);
+			zcf_uring_stop(se);
+			snprintf(se->transport_reason, sizeof(se->transport_reason),
+				 "%s registration failed: %s", zcf_transport_name(se->kind), why);
+			se->kind = ZCF_TRANSPORT_CLASSIC;
+			if (se->cfg.transport_explicit) {
+				zcfuse_session_exit(se);
+				err = -EOPNOTSUPP;
+			} else {
+				err = zcf_classic_start(se, se->cfg.threads);
+			}
+		}
+	}
+	if (se->kind >= ZCF_TRANSPORT_URING)
+		zcf_info("transport: %s (%u queues x %u entries, max_write %u); %s",
+			 zcf_transport_name(se->kind), zcf_uring_nr_queues(se), se->cfg.queue_depth,
+			 se->conn.max_write, se->transport_reason);
+	else
+		zcf_info("transport: classic (%u threads, max_write %u); %s", readers,
+			 se->conn.max_write, se->transport_reason);
+
+	while (!se->exiting)
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			break;
+
+	/*
+	 * Stopping: unmount (a no-op when the kernel already ended the
+	 * connection). Readers still blocked in read(2) are interrupted by the
+	 * transports' stop calls; clients left holding files get ENOTCONN once
+	 * the process closes /dev/fuse.
+	 */
+	zcfuse_session_unmount(se);
+	zcf_uring_stop(se);
+	zcf_classic_stop(se);
+	if (se->got_init && !se->got_destroy && se->ops.destroy) {
+		se->got_destroy = true;
+		se->ops.destroy(se->userdata);
+	}
+	return err;
+}
+
+ZCFUSE_API int zcfuse_session_unmount(struct zcfuse_session *se)
+{
+	int err;
+
+	if (!se->mounted)
+		return 0;
+	se->mounted = false;
+	err = zcf_unmount(&se->cfg, se->fd);
+	return err;
+}
+
+ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
+{
+	if (!se)
+		return;
+	zcfuse_session_unmount(se);
+	if (se->fd >= 0)
+		close(se->fd);
+	if (se->exit_efd >= 0)
+		close(se->exit_efd);
+	pthread_mutex_destroy(&se->lock);
+	zcf_config_free(&se->cfg);
+	free(se);
+}
+
+ZCFUSE_API const char *zcfuse_session_transport(struct zcfuse_session *se)
+{
+	return se->got_init ? zcf_transport_name(se->kind) : NULL;
+}
+
+ZCFUSE_API const char *zcfuse_session_mountpoint(struct zcfuse_session *se)
+{
+	return se->cfg.mountpoint;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * -o stats=PATH: the session's counters as one JSON object, written at
+ * unmount. Tests read it to prove which path requests took.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+
+static const char *const opcode_names[FUSE_OPCODE_MAX] = {
+	[FUSE_LOOKUP] = "LOOKUP", [FUSE_FORGET] = "FORGET", [FUSE_GETATTR] = "GETATTR",
+	[FUSE_SETATTR] = "SETATTR", [FUSE_READLINK] = "READLINK", [FUSE_SYMLINK] = "SYMLINK",
+	[FUSE_MKNOD] = "MKNOD", [FUSE_MKDIR] = "MKDIR", [FUSE_UNLINK] = "UNLINK",
+	[FUSE_RMDIR] = "RMDIR", [FUSE_RENAME] = "RENAME", [FUSE_LINK] = "LINK",
+	[FUSE_OPEN] = "OPEN", [FUSE_READ] = "READ", [FUSE_WRITE] = "WRITE",
+	[FUSE_STATFS] = "STATFS", [FUSE_RELEASE] = "RELEASE", [FUSE_FSYNC] = "FSYNC",
+	[FUSE_SETXATTR] = "SETXATTR", [FUSE_GETXATTR] = "GETXATTR",
+	[FUSE_LISTXATTR] = "LISTXATTR", [FUSE_REMOVEXATTR] = "REMOVEXATTR",
+	[FUSE_FLUSH] = "FLUSH", [FUSE_INIT] = "INIT", [FUSE_OPENDIR] = "OPENDIR",
+	[FUSE_READDIR] = "READDIR", [FUSE_RELEASEDIR] = "RELEASEDIR",
+	[FUSE_FSYNCDIR] = "FSYNCDIR", [FUSE_GETLK] = "GETLK", [FUSE_SETLK] = "SETLK",
+	[FUSE_SETLKW] = "SETLKW", [FUSE_ACCESS] = "ACCESS", [FUSE_CREATE] = "CREATE",
+	[FUSE_INTERRUPT] = "INTERRUPT", [FUSE_BMAP] = "BMAP", [FUSE_DESTROY] = "DESTROY",
+	[FUSE_IOCTL] = "IOCTL", [FUSE_POLL] = "POLL", [FUSE_NOTIFY_REPLY] = "NOTIFY_REPLY",
+	[FUSE_BATCH_FORGET] = "BATCH_FORGET", [FUSE_FALLOCATE] = "FALLOCATE",
+	[FUSE_READDIRPLUS] = "READDIRPLUS", [FUSE_RENAME2] = "RENAME2",
+	[FUSE_LSEEK] = "LSEEK", [FUSE_COPY_FILE_RANGE] = "COPY_FILE_RANGE",
+	[FUSE_SETUPMAPPING] = "SETUPMAPPING", [FUSE_REMOVEMAPPING] = "REMOVEMAPPING",
+	[FUSE_SYNCFS] = "SYNCFS", [FUSE_TMPFILE] = "TMPFILE", [FUSE_STATX] = "STATX",
+	[FUSE_COPY_FILE_RANGE_64] = "COPY_FILE_RANGE_64",
+};
+
+const char *zcf_opcode_name(uint32_t opcode)
+{
+	if (opcode < FUSE_OPCODE_MAX && opcode_names[opcode])
+		return opcode_names[opcode];
+	return "UNKNOWN";
+}
+
+static const char *const path_names[ZCF_PATH_MAX] = {
+	[ZCF_PATH_REPLY_COPY] = "reply_copy",
+	[ZCF_PATH_REPLY_INPLACE] = "reply_inplace",
+	[ZCF_PATH_READ_FIXED] = "read_fixed",
+	[ZCF_PATH_WRITE_FIXED] = "write_fixed",
+	[ZCF_PATH_READ_SYNC] = "read_sync",
+	[ZCF_PATH_WRITE_SYNC] = "write_sync",
+	[ZCF_PATH_READ_RING] = "read_ring",
+	[ZCF_PATH_WRITE_RING] = "write_ring",
+	[ZCF_PATH_POOL] = "pool",
+	[ZCF_PATH_ZC_READ] = "zero_copy_read",
+	[ZCF_PATH_ZC_WRITE] = "zero_copy_write",
+	[ZCF_PATH_PASSTHROUGH_OPEN] = "passthrough_open",
+};
+
+#define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
+
+int zcf_stats_write(struct zcfuse_session *se, const char *path)
+{
+	struct zcf_stats *st = &se->stats;
+	char tmp[4096];
+	FILE *f;
+	unsigned i;
+	bool first = true;
+	int err = 0;
+
+	/* Write beside the target and rename, so a reader never sees half. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f)
+		return -errno;
+	fprintf(f, "{\n  \"library\": \"zcfuse %s\",\n", zcfuse_version_string());
+	fprintf(f, "  \"transport\": \"%s\",\n", zcf_transport_name(se->kind));
+	fprintf(f, "  \"transport_reason\": \"%s\",\n", se->transport_reason);
+	fprintf(f, "  \"protocol\": \"7.%u\",\n", se->conn.proto_minor);
+	fprintf(f, "  \"queues\": %u,\n", se->nr_queues);
+	fprintf(f, "  \"queue_depth\": %u,\n", se->nr_queues ? se->cfg.queue_depth : 0);
+	fprintf(f, "  \"classic_threads\": %u,\n", se->nr_readers);
+	fprintf(f, "  \"max_write\": %u,\n", se->conn.max_write);
+	fprintf(f, "  \"requests\": {\n");
+	fprintf(f, "    \"via_dev\": %llu,\n", (unsigned long long)LOAD(st->via_dev));
+	fprintf(f, "    \"via_ring\": %llu,\n", (unsigned long long)LOAD(st->via_ring));
+	fprintf(f, "    \"errors\": %llu,\n", (unsigned long long)LOAD(st->errors));
+	fprintf(f, "    \"malformed\": %llu,\n", (unsigned long long)LOAD(st->malformed));
+	fprintf(f, "    \"queue_waits\": %llu\n  },\n", (unsigned long long)LOAD(st->queue_waits));
+	fprintf(f, "  \"opcodes\": {");
+	for (i = 0; i < FUSE_OPCODE_MAX; i++) {
+		uint64_t n = LOAD(st->op[i].n);
+
+		if (!n)
+			continue;
+		fprintf(f, "%s\n    \"%s\": {\"count\": %llu, \"bytes\": %llu}", first ? "" : ",",
+			zcf_opcode_name(i), (unsigned long long)n,
+			(unsigned long long)LOAD(st->op[i].bytes));
+		first = false;
+	}
+	fprintf(f, "\n  },\n  \"data_path\": {");
+	for (i = 0; i < ZCF_PATH_MAX; i++)
+		fprintf(f, "%s\n    \"%s\": {\"count\": %llu, \"bytes\": %llu}", i ? "," : "",
+			path_names[i], (unsigned long long)LOAD(st->path[i].n),
+			(unsigned long long)LOAD(st->path[i].bytes));
+	fprintf(f, "\n  }\n}\n");
+	if (fflush(f) || ferror(f))
+		err = -EIO;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}

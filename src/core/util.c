@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* Small helpers with no better home: CPU counts, sysfs flags, the version. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/internal.h"
+
+ZCFUSE_API unsigned zcfuse_version(void)
+{
+	return ZCFUSE_VERSION;
+}
+
+#define ZCF_STR_(x) #x
+#define ZCF_STR(x) ZCF_STR_(x)
+ZCFUSE_API const char *zcfuse_version_string(void)
+{
+	return ZCF_STR(ZCFUSE_VERSION_MAJOR) "." ZCF_STR(ZCFUSE_VERSION_MINOR) "." ZCF_STR(
+		ZCFUSE_VERSION_PATCH);
+}
+
+/*
+ * The kernel makes one ring queue per *possible* CPU and switches to the
+ * ring only when every one has an entry, so count possible, not online.
+ */
+unsigned zcf_ncpus_possible(void)
+{
+	char buf[256];
+	unsigned lo, hi, max = 0;
+	int fd = open("/sys/devices/system/cpu/possible", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	char *p;
+
+	if (fd < 0)
+		goto fallback;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		goto fallback;
+	buf[n] = 0;
+	/* e.g. "0-1" or "0,2-3": the highest id + 1 */
+	for (p = buf; *p;) {
+		if (sscanf(p, "%u-%u", &lo, &hi) == 2)
+			max = hi + 1 > max ? hi + 1 : max;
+		else if (sscanf(p, "%u", &lo) == 1)
+			max = lo + 1 > max ? lo + 1 : max;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		p++;
+	}
+	if (max)
+		return max;
+fallback:
+	n = sysconf(_SC_NPROCESSORS_CONF);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+int zcf_read_sysfs_bool(const char *path)
+{
+	char c = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	err = read(fd, &c, 1) == 1 ? 0 : -EIO;
+	close(fd);
+	if (err)
+		return err;
+	return c == 'Y' || c == 'y' || c == '1';
+}

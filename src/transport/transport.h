@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the session needs from the transports.
+ *
+ * classic.c: worker threads reading /dev/fuse (one cloned descriptor each).
+ *   Always running: with a ring transport one reader still takes what the
+ *   kernel does not put on the ring (FORGET, BATCH_FORGET, INTERRUPT).
+ * uring.c: one thread and one SQE128 ring per possible CPU, each with
+ *   queue_depth long-lived URING_CMD entries; "uring" gives each entry its
+ *   own registered payload buffer, "bufpool" one registered pool per queue
+ *   (Linux 7.3), "zerocopy" adds a sparse buffer slot per entry.
+ */
+#ifndef ZCFUSE_TRANSPORT_TRANSPORT_H
+#define ZCFUSE_TRANSPORT_TRANSPORT_H
+
+#include "core/internal.h"
+
+extern const struct zcf_transport zcf_classic_transport;
+
+/* Reads the first request (INIT) on se->fd into a fresh request. 0 or -errno. */
+int zcf_classic_read_init(struct zcfuse_session *se, struct zcfuse_req **out);
+/* Starts @nthreads readers; each clones se->fd. 0 or -errno. */
+int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads);
+/* Joins the readers (they end when the connection ends). */
+void zcf_classic_stop(struct zcfuse_session *se);
+unsigned zcf_classic_nr_threads(struct zcfuse_session *se);
+
+/*
+ * Before the INIT reply: creates the rings, buffers and registrations for
+ * @kind. On failure returns -errno and writes the reason to @why.
+ */
+int zcf_uring_prepare(struct zcfuse_session *se, enum zcf_transport_kind kind, char *why,
+		      size_t whylen);
+/* After the INIT reply: registers the entries and starts the queue threads. */
+int zcf_uring_start(struct zcfuse_session *se, char *why, size_t whylen);
+/* Wakes and joins the queue threads, frees rings and buffers. */
+void zcf_uring_stop(struct zcfuse_session *se);
+unsigned zcf_uring_nr_queues(struct zcfuse_session *se);
+
+#endif
