@@ -1,15 +1,830 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * FUSE over io_uring: one thread and one SQE128 ring per possible CPU
+ * (the kernel routes a request to the queue of the CPU its caller runs
+ * on). Each queue holds queue_depth long-lived URING_CMD entries on
+ * /dev/fuse; an entry's completion is a request, and its next command
+ * (COMMIT_AND_FETCH) carries the answer and fetches the next request.
+ *
+ * Payload memory, by transport:
+ *   uring    each entry has its own payload buffer; all are registered with
+ *            the ring, so backing I/O reads straight into them (READ_FIXED).
+ *            The kernel still copies from them (Linux 6.14 to 7.2).
+ *   bufpool  one pool per queue, registered as fixed buffer 0 and handed to
+ *            the kernel with ADD_BUFPOOL + IORING_URING_CMD_FIXED: the kernel
+ *            imports it too (the RFC's mechanism, Linux 7.3).
+ *   zerocopy a bufpool queue with FUSE_URING_ZERO_COPY: for opted-in files
+ *            the kernel puts the client's pages in entry i's buffer slot
+ *            (1 + i) and the server moves data with READ/WRITE_FIXED there.
+ *
+ * The library owns user_data: an entry pointer with a tag in the low bits.
+ * Answers made on the queue's own thread are committed at once; answers
+ * from other threads are queued to it and its eventfd is poked.
+ */
 #include <errno.h>
+#include <liburing.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "core/internal.h"
 #include "transport/transport.h"
+
+enum ud_tag {
+	UD_CMD = 1,   /* the entry's URING_CMD (a request arrived, or teardown) */
+	UD_IO = 2,    /* backing I/O for the entry's request */
+	UD_WAKE = 3,  /* the queue's eventfd: remote answers or stop */
+	UD_SETUP = 4, /* ADD_QUEUE / ADD_BUFPOOL */
+};
+#define UD_TAG_MASK 7ull
+
+#define POOL_BUF_INDEX 0 /* bufpool/zerocopy: the pool is fixed buffer 0 */
+
+struct uring_queue;
+
+struct uring_ent {
+	struct zcfuse_req req; /* first: a request is its entry */
+	struct uring_queue *q;
+	unsigned idx;
+	bool live;             /* the kernel holds (or will hold) our command */
+	struct fuse_uring_req_header *hdr;
+	void *own_payload;     /* uring: this entry's buffer */
+	struct iovec reg_iov[2];
+	struct uring_ent *remote_next;
+} __attribute__((aligned(8)));
+
+struct uring_queue {
+	struct zcf_uring *u;
+	unsigned qid;
+	pthread_t thread;
+	bool thread_started;
+	struct io_uring ring;
+	bool ring_ok;
+	struct uring_ent *ents;
+	struct fuse_uring_req_header *hdrs;
+	size_t hdrs_size;
+	char *payload_mem;     /* uring: entries' buffers; bufpool: the pool */
+	size_t payload_mem_size;
+	bool payload_registered;
+	int efd;
+	uint64_t efd_val;
+	pthread_mutex_t remote_lock;
+	struct uring_ent *remote;
+	unsigned live_ents;
+	unsigned inflight_io;
+	int err;
+	char why[200];
+};
+
+struct zcf_uring {
+	struct zcfuse_session *se;
+	enum zcf_transport_kind kind;
+	unsigned nq;
+	unsigned depth;
+	size_t payload_size;   /* per request: max(8192, max_write) */
+	struct uring_queue *qs;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned reported;     /* queues done with the current phase */
+	int phase;             /* 0 setup, 1 register, 2 run, -1 abandon */
+	_Atomic bool stopping;
+};
+
+static __thread struct uring_queue *tls_queue; /* set on queue threads */
+
+static int uring_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iovcnt);
+static void uring_drop(struct zcfuse_req *req);
+static int uring_submit_io(struct zcfuse_req *req, const struct zcf_io *io);
+
+static const struct zcf_transport uring_transport = {
+	.name = "uring",
+	.send = uring_send,
+	.drop = uring_drop,
+	.submit_io = uring_submit_io,
+};
+
+static inline uint64_t ud(struct uring_ent *e, enum ud_tag tag)
+{
+	return (uint64_t)(uintptr_t)e | tag;
+}
+
+static bool is_pool(const struct zcf_uring *u)
+{
+	return u->kind >= ZCF_TRANSPORT_BUFPOOL;
+}
+
+/* An SQE, flushing the submission queue if it is full. */
+static struct io_uring_sqe *get_sqe(struct uring_queue *q)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
+
+	if (!sqe) {
+		atomic_fetch_add_explicit(&q->u->se->stats.queue_waits, 1, memory_order_relaxed);
+		io_uring_submit(&q->ring);
+		sqe = io_uring_get_sqe(&q->ring);
+	}
+	return sqe;
+}
+
+static void prep_cmd(struct uring_queue *q, struct io_uring_sqe *sqe, uint32_t cmd_op,
+		     const struct fuse_uring_cmd_req *cr)
+{
+	/* Fixed file 0 is /dev/fuse. */
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, 0, NULL, 0, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	sqe->cmd_op = cmd_op;
+	memcpy(sqe->cmd, cr, sizeof(*cr));
+	/* A registered pool: every command on the queue names it. */
+	if (is_pool(q->u) && q->payload_registered) {
+		sqe->uring_cmd_flags |= IORING_URING_CMD_FIXED;
+		sqe->buf_index = POOL_BUF_INDEX;
+	}
+}
+
+static int commit_now(struct uring_ent *e)
+{
+	struct uring_queue *q = e->q;
+	struct fuse_uring_cmd_req cr = { .commit_id = e->hdr->ring_ent_in_out.commit_id,
+					  .qid = (uint16_t)q->qid };
+	struct io_uring_sqe *sqe = get_sqe(q);
+
+	if (!sqe)
+		return -EBUSY;
+	prep_cmd(q, sqe, FUSE_IO_URING_CMD_COMMIT_AND_FETCH, &cr);
+	sqe->user_data = ud(e, UD_CMD);
+	return 0;
+}
+
+/* Commits on the queue's thread, or hands over to it. */
+static int commit(struct uring_ent *e)
+{
+	struct uring_queue *q = e->q;
+	uint64_t one = 1;
+
+	if (tls_queue == q)
+		return commit_now(e);
+	pthread_mutex_lock(&q->remote_lock);
+	e->remote_next = q->remote;
+	q->remote = e;
+	pthread_mutex_unlock(&q->remote_lock);
+	return write(q->efd, &one, sizeof(one)) == sizeof(one) ? 0 : -errno;
+}
+
+static int uring_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iovcnt)
+{
+	struct uring_ent *e = (struct uring_ent *)req;
+	struct fuse_out_header out = { .error = error, .unique = req->in.unique };
+	size_t total = 0;
+	int i;
+
+	for (i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	if (req->flags & ZCF_REQ_ZERO_COPY && req->in.opcode == FUSE_READ) {
+		/* The data is already in the client's pages: report the count. */
+		if (iovcnt > 1 || (iovcnt == 1 && iov[0].iov_base)) {
+			out.error = -EIO;
+			total = 0;
+		}
+	} else if (total > req->payload_size || (total && !req->payload)) {
+		zcf_warn("%s reply of %zu bytes does not fit the %zu-byte payload; answered EIO",
+			 zcf_opcode_name(req->in.opcode), total, req->payload_size);
+		out.error = -EIO;
+		total = 0;
+	} else {
+		char *p = req->payload;
+
+		for (i = 0; i < iovcnt; i++) {
+			if (iov[i].iov_base != p) /* in place already: no copy */
+				memcpy(p, iov[i].iov_base, iov[i].iov_len);
+			p += iov[i].iov_len;
+		}
+	}
+	if (out.error)
+		total = 0;
+	out.len = (uint32_t)(sizeof(out) + total);
+	memcpy(e->hdr->in_out, &out, sizeof(out));
+	e->hdr->ring_ent_in_out.payload_sz = (uint32_t)total;
+	return commit(e);
+}
+
+static void uring_drop(struct zcfuse_req *req)
+{
+	/* Nothing on the ring goes unanswered; answer so the entry returns. */
+	uring_send(req, 0, NULL, 0);
+}
+
+static int uring_submit_io(struct zcfuse_req *req, const struct zcf_io *io)
+{
+	struct uring_ent *e = (struct uring_ent *)req;
+	struct uring_queue *q = e->q;
+	struct io_uring_sqe *sqe;
+	bool zc = req->flags & ZCF_REQ_ZERO_COPY;
+	int buf_index = zc ? req->zc_buf_index : req->payload_buf_index;
+
+	if (tls_queue != q) /* only the queue's own thread may submit */
+		return -EOPNOTSUPP;
+	sqe = get_sqe(q);
+	if (!sqe)
+		return -EBUSY;
+	switch (io->op) {
+	case ZCF_IO_READ:
+	case ZCF_IO_WRITE: {
+		bool rd = io->op == ZCF_IO_READ;
+		/* A kernel-registered (zero-copy) buffer is addressed from 0. */
+		void *addr = zc ? NULL : io->buf;
+
+		if (buf_index >= 0) {
+			if (rd)
+				io_uring_prep_read_fixed(sqe, io->fd, addr, (unsigned)io->len, io->off,
+							 buf_index);
+			else
+				io_uring_prep_write_fixed(sqe, io->fd, addr, (unsigned)io->len,
+							  io->off, buf_index);
+			req->io_path = zc ? (rd ? ZCF_PATH_ZC_READ : ZCF_PATH_ZC_WRITE)
+					  : (rd ? ZCF_PATH_READ_FIXED : ZCF_PATH_WRITE_FIXED);
+		} else {
+			if (rd)
+				io_uring_prep_read(sqe, io->fd, io->buf, (unsigned)io->len, io->off);
+			else
+				io_uring_prep_write(sqe, io->fd, io->buf, (unsigned)io->len, io->off);
+			req->io_path = rd ? ZCF_PATH_READ_RING : ZCF_PATH_WRITE_RING;
+		}
+		break;
+	}
+	case ZCF_IO_FSYNC:
+	case ZCF_IO_FDATASYNC:
+		io_uring_prep_fsync(sqe, io->fd,
+				    io->op == ZCF_IO_FDATASYNC ? IORING_FSYNC_DATASYNC : 0);
+		req->io_path = ZCF_PATH_MAX;
+		break;
+	case ZCF_IO_FALLOCATE:
+		io_uring_prep_fallocate(sqe, io->fd, io->mode, io->off, io->len);
+		req->io_path = ZCF_PATH_MAX;
+		break;
+	}
+	sqe->user_data = ud(e, UD_IO);
+	q->inflight_io++;
+	return 0;
+}
+
+/* Fills the request view of an entry the kernel just handed a request. */
+static int frame_ring(struct uring_queue *q, struct uring_ent *e)
+{
+	struct zcf_uring *u = q->u;
+	struct zcfuse_req *req = &e->req;
+	const struct fuse_uring_ent_in_out *eio = &e->hdr->ring_ent_in_out;
+	int fixed;
+
+	memset(req, 0, sizeof(*req));
+	req->se = u->se;
+	req->tp = &uring_transport;
+	req->tp_priv = q;
+	req->zc_buf_index = -1;
+	req->payload_buf_index = -1;
+	memcpy(&req->in, e->hdr->in_out, sizeof(req->in));
+	req->ctx.uid = req->in.uid;
+	req->ctx.gid = req->in.gid;
+	req->ctx.pid = req->in.pid;
+	req->arg = e->hdr->op_in;
+	req->payload_size = u->payload_size;
+	if (is_pool(u)) {
+		if ((size_t)eio->offset + u->payload_size > q->payload_mem_size)
+			return -EPROTO;
+		req->payload = q->payload_mem + eio->offset;
+		if (q->payload_registered)
+			req->payload_buf_index = POOL_BUF_INDEX;
+	} else {
+		req->payload = e->own_payload;
+		if (q->payload_registered)
+			req->payload_buf_index = (int)e->idx;
+	}
+	if (eio->flags & FUSE_URING_ENT_ZERO_COPY) {
+		req->flags |= ZCF_REQ_ZERO_COPY;
+		req->zc_buf_index = (int)(1 + e->idx);
+		req->payload = NULL;
+		req->payload_size = 0;
+		req->data = NULL;
+		req->data_len = eio->payload_sz;
+	} else {
+		if (eio->payload_sz > u->payload_size)
+			return -EPROTO;
+		req->data = req->payload;
+		req->data_len = eio->payload_sz;
+	}
+	fixed = zcf_op_arg_size(req->in.opcode, u->se->conn.setxattr_ext);
+	if (fixed > FUSE_URING_OP_IN_OUT_SZ)
+		return -EPROTO;
+	req->arg_len = fixed > 0 ? (size_t)fixed : 0;
+	if (req->in.len < sizeof(req->in) + req->arg_len)
+		return -EPROTO;
+	return 0;
+}
+
+static void on_request(struct uring_queue *q, struct uring_ent *e)
+{
+	struct zcfuse_session *se = q->u->se;
+	int err = frame_ring(q, e);
+
+	atomic_fetch_add_explicit(&se->stats.via_ring, 1, memory_order_relaxed);
+	if (err) {
+		atomic_fetch_add_explicit(&se->stats.malformed, 1, memory_order_relaxed);
+		zcf_warn("malformed ring request on queue %u (opcode %u, len %u); answered EIO",
+			 q->qid, e->req.in.opcode, e->req.in.len);
+		e->req.flags &= ~ZCF_REQ_ZERO_COPY;
+		uring_send(&e->req, -EIO, NULL, 0);
+		return;
+	}
+	/* Requests whose data arrived in the pool (zero copy counts at its I/O). */
+	if (is_pool(q->u) && e->req.data_len && !(e->req.flags & ZCF_REQ_ZERO_COPY))
+		zcf_count(&se->stats.path[ZCF_PATH_POOL], e->req.data_len);
+	zcf_dispatch(&e->req);
+}
+
+static void on_io_done(struct uring_queue *q, struct uring_ent *e, int res)
+{
+	struct zcfuse_req *req = &e->req;
+
+	q->inflight_io--;
+	if (res >= 0 && req->io_path < ZCF_PATH_MAX)
+		zcf_count(&q->u->se->stats.path[req->io_path], (uint64_t)res);
+	zcf_io_complete(req, res);
+}
+
+static void arm_wake(struct uring_queue *q)
+{
+	struct io_uring_sqe *sqe = get_sqe(q);
+
+	if (!sqe)
+		return;
+	io_uring_prep_read(sqe, q->efd, &q->efd_val, sizeof(q->efd_val), 0);
+	sqe->user_data = ud(NULL, UD_WAKE);
+}
+
+static void drain_remote(struct uring_queue *q)
+{
+	struct uring_ent *e, *next;
+
+	pthread_mutex_lock(&q->remote_lock);
+	e = q->remote;
+	q->remote = NULL;
+	pthread_mutex_unlock(&q->remote_lock);
+	for (; e; e = next) {
+		next = e->remote_next;
+		commit_now(e);
+	}
+}
+
+static void on_cmd_error(struct uring_queue *q, struct uring_ent *e, int res)
+{
+	if (e->live) {
+		e->live = false;
+		q->live_ents--;
+	}
+	if (res != -ENOTCONN && res != -ECONNABORTED && res != -ECANCELED && res != -ENODEV)
+		zcf_warn("queue %u entry %u: %s", q->qid, e->idx, strerror(-res));
+	if (!q->live_ents)
+		zcf_session_ended(q->u->se, "ring entries ended");
+}
+
+static void queue_loop(struct uring_queue *q)
+{
+	struct zcf_uring *u = q->u;
+	struct io_uring_cqe *cqe;
+	unsigned head, n;
+	int ret;
+
+	arm_wake(q);
+	for (;;) {
+		if (atomic_load(&u->stopping) && !q->inflight_io)
+			break;
+		if (!q->live_ents && !q->inflight_io)
+			break;
+		ret = io_uring_submit_and_wait(&q->ring, 1);
+		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
+			zcf_err("queue %u: io_uring_enter: %s", q->qid, strerror(-ret));
+			break;
+		}
+		n = 0;
+		io_uring_for_each_cqe(&q->ring, head, cqe) {
+			struct uring_ent *e = (void *)(uintptr_t)(cqe->user_data & ~UD_TAG_MASK);
+
+			n++;
+			switch (cqe->user_data & UD_TAG_MASK) {
+			case UD_CMD:
+				if (cqe->res == 0)
+					on_request(q, e);
+				else
+					on_cmd_error(q, e, cqe->res);
+				break;
+			case UD_IO:
+				on_io_done(q, e, cqe->res);
+				break;
+			case UD_WAKE:
+				drain_remote(q);
+				if (!atomic_load(&u->stopping))
+					arm_wake(q);
+				break;
+			}
+		}
+		io_uring_cq_advance(&q->ring, n);
+	}
+}
+
+/* ---- Setup ---- */
+
+static int fail(struct uring_queue *q, int err, const char *what)
+{
+	q->err = err;
+	snprintf(q->why, sizeof(q->why), "%s: %s%s", what, strerror(-err),
+		 err == -ENOMEM ? " (memlock limit? see ulimit -l)" :
+		 err == -EPERM ? " (io_uring disabled by sysctl, or not privileged)" : "");
+	return err;
+}
+
+static int ring_create(struct uring_queue *q)
+{
+	struct zcf_uring *u = q->u;
+	unsigned entries = 2 * u->depth + 8;
+	struct io_uring_params p;
+	int err;
+
+	/* Single issuer with deferred task work: completions run when we wait. */
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SQE128 | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+	err = io_uring_queue_init_params(entries, &q->ring, &p);
+	if (err == -EINVAL) {
+		memset(&p, 0, sizeof(p));
+		p.flags = IORING_SETUP_SQE128;
+		err = io_uring_queue_init_params(entries, &q->ring, &p);
+	}
+	if (err)
+		return fail(q, err, "io_uring_queue_init");
+	q->ring_ok = true;
+	err = io_uring_register_files(&q->ring, &u->se->fd, 1);
+	if (err)
+		return fail(q, err, "registering /dev/fuse with the ring");
+	io_uring_register_ring_fd(&q->ring); /* saves an fd lookup per enter; optional */
+	return 0;
+}
+
+static void *map_anon(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int buffers_create(struct uring_queue *q)
+{
+	struct zcf_uring *u = q->u;
+	struct iovec *iovs;
+	unsigned i;
+	int err;
+
+	q->hdrs_size = (u->depth * sizeof(*q->hdrs) + 4095) & ~(size_t)4095;
+	q->hdrs = map_anon(q->hdrs_size);
+	q->payload_mem_size = u->depth * u->payload_size;
+	q->payload_mem = map_anon(q->payload_mem_size);
+	q->ents = calloc(u->depth, sizeof(*q->ents));
+	if (!q->hdrs || !q->payload_mem || !q->ents)
+		return fail(q, -ENOMEM, "allocating ring buffers");
+	for (i = 0; i < u->depth; i++) {
+		struct uring_ent *e = &q->ents[i];
+
+		e->q = q;
+		e->idx = i;
+		e->hdr = &q->hdrs[i];
+		if (!is_pool(u))
+			e->own_payload = q->payload_mem + i * u->payload_size;
+	}
+
+	if (u->kind == ZCF_TRANSPORT_URING) {
+		/* Every entry's payload is a fixed buffer: index = entry. */
+		iovs = calloc(u->depth, sizeof(*iovs));
+		if (!iovs)
+			return fail(q, -ENOMEM, "allocating ring buffers");
+		for (i = 0; i < u->depth; i++) {
+			iovs[i].iov_base = q->ents[i].own_payload;
+			iovs[i].iov_len = u->payload_size;
+		}
+		err = io_uring_register_buffers(&q->ring, iovs, u->depth);
+		free(iovs);
+		if (err) /* still correct without; backing reads then copy */
+			zcf_warn("queue %u: payload buffers not registered (%s); backing I/O "
+				 "will not use fixed buffers", q->qid, strerror(-err));
+		q->payload_registered = !err;
+		return 0;
+	}
+
+	/* Pools: slot 0 is the pool; zero copy adds a slot per entry. */
+	{
+		struct iovec pool = { q->payload_mem, q->payload_mem_size };
+
+		if (u->kind == ZCF_TRANSPORT_ZEROCOPY) {
+			err = io_uring_register_buffers_sparse(&q->ring, 1 + u->depth);
+			if (err)
+				return fail(q, err, "registering a sparse buffer table");
+			err = io_uring_register_buffers_update_tag(&q->ring, POOL_BUF_INDEX, &pool,
+								   NULL, 1);
+			err = err == 1 ? 0 : (err < 0 ? err : -EIO);
+		} else {
+			err = io_uring_register_buffers(&q->ring, &pool, 1);
+		}
+		if (err)
+			return fail(q, err, "registering the buffer pool");
+		q->payload_registered = true;
+	}
+	return 0;
+}
+
+/* ADD_QUEUE and ADD_BUFPOOL complete at once: wait for each. */
+static int setup_cmd(struct uring_queue *q, uint32_t op, const struct fuse_uring_cmd_req *cr)
+{
+	struct io_uring_sqe *sqe = get_sqe(q);
+	struct io_uring_cqe *cqe;
+	int err;
+
+	if (!sqe)
+		return -EBUSY;
+	prep_cmd(q, sqe, op, cr);
+	if (op == FUSE_IO_URING_CMD_ADD_QUEUE) { /* the pool is not attached yet */
+		sqe->uring_cmd_flags = 0;
+		sqe->buf_index = 0;
+	}
+	sqe->user_data = ud(NULL, UD_SETUP);
+	err = io_uring_submit_and_wait(&q->ring, 1);
+	if (err < 0)
+		return err;
+	err = io_uring_wait_cqe(&q->ring, &cqe);
+	if (err)
+		return err;
+	err = cqe->res;
+	io_uring_cqe_seen(&q->ring, cqe);
+	return err;
+}
+
+static int register_entries(struct uring_queue *q)
+{
+	struct zcf_uring *u = q->u;
+	struct __kernel_timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
+	struct io_uring_cqe *cqe;
+	unsigned i, head;
+	int err;
+
+	if (is_pool(u)) {
+		struct fuse_uring_cmd_req cr = { .qid = (uint16_t)q->qid };
+
+		if (u->kind == ZCF_TRANSPORT_ZEROCOPY)
+			cr.flags = FUSE_URING_ZERO_COPY;
+		err = setup_cmd(q, FUSE_IO_URING_CMD_ADD_QUEUE, &cr);
+		if (err)
+			return fail(q, err, "ADD_QUEUE");
+		memset(&cr, 0, sizeof(cr));
+		cr.qid = (uint16_t)q->qid;
+		cr.bufpool.uaddr = (uint64_t)(uintptr_t)q->payload_mem;
+		cr.bufpool.len = (uint32_t)q->payload_mem_size;
+		err = setup_cmd(q, FUSE_IO_URING_CMD_ADD_BUFPOOL, &cr);
+		if (err)
+			return fail(q, err, "ADD_BUFPOOL");
+	}
+	for (i = 0; i < u->depth; i++) {
+		struct uring_ent *e = &q->ents[i];
+		struct fuse_uring_cmd_req cr = { .qid = (uint16_t)q->qid };
+		struct io_uring_sqe *sqe = get_sqe(q);
+
+		if (!sqe)
+			return fail(q, -EBUSY, "no SQE for REGISTER");
+		e->reg_iov[0].iov_base = e->hdr;
+		e->reg_iov[0].iov_len = sizeof(*e->hdr);
+		e->reg_iov[1].iov_base = e->own_payload; /* pools: empty, as required */
+		e->reg_iov[1].iov_len = e->own_payload ? u->payload_size : 0;
+		if (u->kind == ZCF_TRANSPORT_ZEROCOPY)
+			cr.ent_zero_copy_buf_index = (uint16_t)(1 + i);
+		prep_cmd(q, sqe, FUSE_IO_URING_CMD_REGISTER, &cr);
+		sqe->addr = (uint64_t)(uintptr_t)e->reg_iov;
+		sqe->len = 2;
+		sqe->user_data = ud(e, UD_CMD);
+		e->live = true;
+		q->live_ents++;
+	}
+	err = io_uring_submit(&q->ring);
+	if (err < 0)
+		return fail(q, err, "submitting REGISTER");
+	/* A refused REGISTER completes at once; an accepted one stays parked. */
+	io_uring_wait_cqe_timeout(&q->ring, &cqe, &ts);
+	io_uring_for_each_cqe(&q->ring, head, cqe) {
+		if ((cqe->user_data & UD_TAG_MASK) == UD_CMD && cqe->res < 0 &&
+		    cqe->res != -EINTR)
+			return fail(q, cqe->res, "REGISTER");
+	}
+	return 0;
+}
+
+static void report(struct zcf_uring *u)
+{
+	pthread_mutex_lock(&u->lock);
+	u->reported++;
+	pthread_cond_broadcast(&u->cond);
+	pthread_mutex_unlock(&u->lock);
+}
+
+static int wait_phase(struct zcf_uring *u, int phase)
+{
+	int got;
+
+	pthread_mutex_lock(&u->lock);
+	while (u->phase != phase && u->phase != -1)
+		pthread_cond_wait(&u->cond, &u->lock);
+	got = u->phase;
+	pthread_mutex_unlock(&u->lock);
+	return got;
+}
+
+static void *queue_main(void *arg)
+{
+	struct uring_queue *q = arg;
+	struct zcf_uring *u = q->u;
+	cpu_set_t cpus;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(q->qid, &cpus);
+	sched_setaffinity(0, sizeof(cpus), &cpus); /* offline CPUs: harmless miss */
+	tls_queue = q;
+
+	/* The thread that submits creates the ring (SINGLE_ISSUER). */
+	if (!ring_create(q))
+		buffers_create(q);
+	report(u);
+	if (q->err || wait_phase(u, 1) != 1)
+		return NULL;
+	register_entries(q);
+	report(u);
+	if (q->err || wait_phase(u, 2) != 2)
+		return NULL;
+	queue_loop(q);
+	return NULL;
+}
+
+static int wait_reports(struct zcf_uring *u, char *why, size_t whylen)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&u->lock);
+	while (u->reported < u->nq)
+		pthread_cond_wait(&u->cond, &u->lock);
+	u->reported = 0;
+	pthread_mutex_unlock(&u->lock);
+	for (i = 0; i < u->nq; i++) {
+		if (u->qs[i].err) {
+			snprintf(why, whylen, "queue %u: %s", i, u->qs[i].why);
+			return u->qs[i].err;
+		}
+	}
+	return 0;
+}
+
+static void set_phase(struct zcf_uring *u, int phase)
+{
+	pthread_mutex_lock(&u->lock);
+	u->phase = phase;
+	pthread_cond_broadcast(&u->cond);
+	pthread_mutex_unlock(&u->lock);
+}
 
 int zcf_uring_prepare(struct zcfuse_session *se, enum zcf_transport_kind kind, char *why,
 		      size_t whylen)
 {
-	snprintf(why, whylen, "not built yet");
-	return -EOPNOTSUPP;
+	struct zcf_uring *u;
+	unsigned i;
+	int err = 0;
+
+	zcf_uring_stop(se); /* an earlier, failed rung of the ladder */
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	u->se = se;
+	u->kind = kind;
+	u->nq = se->ncpus;
+	u->depth = se->cfg.queue_depth;
+	/* The kernel sizes every payload as max(8192, max_write, max_pages pages). */
+	u->payload_size = se->cfg.max_write > 8192 ? se->cfg.max_write : 8192;
+	u->payload_size = (u->payload_size + 4095) & ~(size_t)4095;
+	pthread_mutex_init(&u->lock, NULL);
+	pthread_cond_init(&u->cond, NULL);
+	u->qs = calloc(u->nq, sizeof(*u->qs));
+	if (!u->qs) {
+		free(u);
+		return -ENOMEM;
+	}
+	se->uring = u;
+	for (i = 0; i < u->nq; i++)
+		u->qs[i].efd = -1;
+	for (i = 0; i < u->nq; i++) {
+		struct uring_queue *q = &u->qs[i];
+
+		q->u = u;
+		q->qid = i;
+		pthread_mutex_init(&q->remote_lock, NULL);
+		q->efd = eventfd(0, EFD_CLOEXEC);
+		if (q->efd < 0) {
+			err = -errno;
+			break;
+		}
+	}
+	if (!err) {
+		sigset_t block, old;
+
+		sigemptyset(&block);
+		sigaddset(&block, SIGINT);
+		sigaddset(&block, SIGTERM);
+		sigaddset(&block, SIGHUP);
+		pthread_sigmask(SIG_BLOCK, &block, &old);
+		for (i = 0; i < u->nq && !err; i++) {
+			err = -pthread_create(&u->qs[i].thread, NULL, queue_main, &u->qs[i]);
+			u->qs[i].thread_started = !err;
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (err) { /* the started ones still report; count the rest as done */
+			pthread_mutex_lock(&u->lock);
+			u->reported += u->nq - (i - 1);
+			pthread_mutex_unlock(&u->lock);
+			snprintf(why, whylen, "cannot start queue threads: %s", strerror(-err));
+		}
+	} else {
+		snprintf(why, whylen, "eventfd: %s", strerror(-err));
+	}
+	if (!err)
+		err = wait_reports(u, why, whylen);
+	else
+		wait_reports(u, why, whylen);
+	if (err) {
+		zcf_uring_stop(se);
+		return err;
+	}
+	return 0;
 }
-int zcf_uring_start(struct zcfuse_session *se, char *why, size_t whylen) { return -EOPNOTSUPP; }
-void zcf_uring_stop(struct zcfuse_session *se) {}
-unsigned zcf_uring_nr_queues(struct zcfuse_session *se) { return 0; }
+
+int zcf_uring_start(struct zcfuse_session *se, char *why, size_t whylen)
+{
+	struct zcf_uring *u = se->uring;
+	int err;
+
+	if (!u)
+		return -EINVAL;
+	set_phase(u, 1);
+	err = wait_reports(u, why, whylen);
+	if (err)
+		return err;
+	se->nr_queues = u->nq;
+	set_phase(u, 2);
+	return 0;
+}
+
+unsigned zcf_uring_nr_queues(struct zcfuse_session *se)
+{
+	return se->uring ? se->uring->nq : 0;
+}
+
+void zcf_uring_stop(struct zcfuse_session *se)
+{
+	struct zcf_uring *u = se->uring;
+	uint64_t one = 1;
+	unsigned i;
+
+	if (!u)
+		return;
+	atomic_store(&u->stopping, true);
+	set_phase(u, -1);
+	for (i = 0; i < u->nq; i++) {
+		struct uring_queue *q = &u->qs[i];
+
+		if (q->efd >= 0 && write(q->efd, &one, sizeof(one)) < 0)
+			zcf_dbg("waking queue %u: %s", i, strerror(errno));
+	}
+	for (i = 0; i < u->nq; i++) {
+		struct uring_queue *q = &u->qs[i];
+
+		if (q->thread_started)
+			pthread_join(q->thread, NULL);
+		/* Exiting the ring cancels the commands the kernel still holds. */
+		if (q->ring_ok)
+			io_uring_queue_exit(&q->ring);
+		if (q->hdrs)
+			munmap(q->hdrs, q->hdrs_size);
+		if (q->payload_mem)
+			munmap(q->payload_mem, q->payload_mem_size);
+		free(q->ents);
+		if (q->efd >= 0)
+			close(q->efd);
+		pthread_mutex_destroy(&q->remote_lock);
+	}
+	free(u->qs);
+	pthread_mutex_destroy(&u->lock);
+	pthread_cond_destroy(&u->cond);
+	free(u);
+	se->uring = NULL;
+}
