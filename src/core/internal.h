@@ -242,6 +242,7 @@ struct zcfuse_session {
 	int exit_efd;                 /* eventfd: wakes run() on exit */
 	pthread_mutex_t lock;         /* INIT, exit, interrupt bookkeeping */
 	unsigned ncpus;
+	uid_t owner_uid;              /* who mounted: for -o allow_root */
 	unsigned nr_readers;          /* /dev/fuse reader threads started */
 	unsigned nr_queues;           /* ring queues started */
 	/* INTERRUPTs seen lately, by unique; checked by zcfuse_req_interrupted() */

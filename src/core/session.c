@@ -36,6 +36,7 @@ ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_op
 	se->userdata = userdata;
 	se->fd = -1;
 	se->exit_efd = -1;
+	se->owner_uid = getuid();
 	pthread_mutex_init(&se->lock, NULL);
 	err = zcf_parse_cmdline(argc, argv, &o, userdata, &se->cfg);
 	if (err)

@@ -58,6 +58,21 @@ static const char *const path_names[ZCF_PATH_MAX] = {
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
+/* Writes s as a JSON string body: quotes, backslashes and controls escaped. */
+static void put_json_string(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+}
+
 int zcf_stats_write(struct zcfuse_session *se, const char *path)
 {
 	struct zcf_stats *st = &se->stats;
@@ -74,7 +89,9 @@ int zcf_stats_write(struct zcfuse_session *se, const char *path)
 		return -errno;
 	fprintf(f, "{\n  \"library\": \"zcfuse %s\",\n", zcfuse_version_string());
 	fprintf(f, "  \"transport\": \"%s\",\n", zcf_transport_name(se->kind));
-	fprintf(f, "  \"transport_reason\": \"%s\",\n", se->transport_reason);
+	fprintf(f, "  \"transport_reason\": \"");
+	put_json_string(f, se->transport_reason);
+	fprintf(f, "\",\n");
 	fprintf(f, "  \"protocol\": \"7.%u\",\n", se->conn.proto_minor);
 	fprintf(f, "  \"queues\": %u,\n", se->nr_queues);
 	fprintf(f, "  \"queue_depth\": %u,\n", se->nr_queues ? se->cfg.queue_depth : 0);

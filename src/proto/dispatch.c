@@ -364,6 +364,23 @@ static void do_named(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	}
 }
 
+/*
+ * -o allow_root mounts with allow_other, so the server itself turns away
+ * everyone but root and the mounting user. Ops on an already open file or
+ * ones that must always complete pass, as the open was checked.
+ */
+static bool allowed_for_allow_root(struct zcfuse_session *se, struct zcfuse_req *req)
+{
+	switch (req->in.opcode) {
+	case FUSE_INIT: case FUSE_READ: case FUSE_WRITE: case FUSE_FSYNC: case FUSE_RELEASE:
+	case FUSE_READDIR: case FUSE_FSYNCDIR: case FUSE_RELEASEDIR: case FUSE_READDIRPLUS:
+	case FUSE_NOTIFY_REPLY: case FUSE_FORGET: case FUSE_BATCH_FORGET: case FUSE_INTERRUPT:
+	case FUSE_DESTROY:
+		return true;
+	}
+	return req->in.uid == 0 || req->in.uid == se->owner_uid;
+}
+
 void zcf_dispatch(struct zcfuse_req *req)
 {
 	struct zcfuse_session *se = req->se;
@@ -379,6 +396,10 @@ void zcf_dispatch(struct zcfuse_req *req)
 	if (!se->got_init && op != FUSE_INIT) {
 		zcf_warn("%s before INIT; answered EIO", zcf_opcode_name(op));
 		zcfuse_reply_err(req, EIO);
+		return;
+	}
+	if (se->cfg.allow_root && !allowed_for_allow_root(se, req)) {
+		zcfuse_reply_err(req, EACCES);
 		return;
 	}
 	if (zcf_op_arg_size(op, se->conn.setxattr_ext) < 0) {

@@ -106,7 +106,7 @@ static struct classic_req *req_get(struct zcf_classic *c)
 static void req_put(struct zcf_classic *c, struct classic_req *r)
 {
 	pthread_mutex_lock(&c->lock);
-	r->req.next = &c->free->req;
+	r->req.next = c->free ? &c->free->req : NULL;
 	c->free = r;
 	pthread_mutex_unlock(&c->lock);
 }
