@@ -20,6 +20,12 @@ SANFLAGS :=
 endif
 
 CC ?= cc
+# V=1 shows the commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 WERROR ?= -Werror
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra $(WERROR) -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -40,37 +46,43 @@ all: $(O)/libzcfuse.so $(O)/libzcfuse.a $(O)/zcfuse.pc $(EXAMPLES) $(TOOLS) $(UN
 
 $(O)/obj/%.o: %.c $(wildcard include/zcfuse/*.h src/*/*.h) Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(O)/$(SONAME): $(LIB_OBJS) src/libzcfuse.map
-	$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libzcfuse.map \
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libzcfuse.map \
 		-Wl,--no-undefined -o $@ $(LIB_OBJS) $(LDLIBS)
 
 $(O)/libzcfuse.so: $(O)/$(SONAME)
-	ln -sf $(SONAME) $@
+	$(Q)ln -sf $(SONAME) $@
 
 $(O)/libzcfuse.a: $(LIB_OBJS)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(O)/zcfuse.pc: zcfuse.pc.in Makefile
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
 
 # Examples link the shared library, found next to them at run time.
 $(O)/examples/%: examples/%.c $(O)/libzcfuse.so include/zcfuse/zcfuse.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -L$(O) -lzcfuse -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS) $(LDLIBS)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -L$(O) -lzcfuse -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS) $(LDLIBS)
 
 $(O)/tools/%: tools/%.c $(O)/libzcfuse.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(O)/libzcfuse.a $(LDFLAGS) $(LDLIBS)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(O)/libzcfuse.a $(LDFLAGS) $(LDLIBS)
 
 $(O)/tests/unit/%: tests/unit/%.c $(O)/libzcfuse.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(O)/libzcfuse.a $(LDFLAGS) $(LDLIBS)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(O)/libzcfuse.a $(LDFLAGS) $(LDLIBS)
 
 $(O)/tests/mount/%: tests/mount/%.c $(wildcard tests/mount/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -pthread
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -pthread
 
 # Installs what building and testing need (Debian package names), once.
 deps:

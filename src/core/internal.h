@@ -97,6 +97,7 @@ enum zcf_path {
 	ZCF_PATH_READ_FIXED,     /* backing read with READ_FIXED into registered payload */
 	ZCF_PATH_WRITE_FIXED,    /* backing write with WRITE_FIXED from registered payload */
 	ZCF_PATH_READ_SYNC,      /* backing read done with pread on the caller's thread */
+	ZCF_PATH_READ_FIXED_INLINE, /* pread on the queue thread into registered payload */
 	ZCF_PATH_WRITE_SYNC,     /* backing write done with pwrite */
 	ZCF_PATH_READ_RING,      /* backing read on the ring, unregistered memory */
 	ZCF_PATH_WRITE_RING,     /* backing write on the ring, unregistered memory */
@@ -242,6 +243,7 @@ struct zcfuse_session {
 	int exit_efd;                 /* eventfd: wakes run() on exit */
 	pthread_mutex_t lock;         /* INIT, exit, interrupt bookkeeping */
 	unsigned ncpus;
+	_Atomic unsigned release_epoch; /* bumped by every RELEASE: drops fd caches */
 	uid_t owner_uid;              /* who mounted: for -o allow_root */
 	unsigned nr_readers;          /* /dev/fuse reader threads started */
 	unsigned nr_queues;           /* ring queues started */

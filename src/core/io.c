@@ -7,6 +7,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/ioctl.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +22,47 @@ void zcf_io_complete(struct zcfuse_req *req, int res)
 
 	req->io_cb = NULL;
 	cb(req, res, req->io_arg);
+}
+
+/*
+ * Should this backing file be read or written inline, on the queue thread,
+ * rather than on the ring? Memory filesystems (tmpfs, ramfs) cannot do
+ * non-blocking I/O, so io_uring would hand every request to a worker thread:
+ * a cross-CPU hop that costs more than the copy. Their regular files never
+ * block for long, so they are served inline, straight into the (registered)
+ * payload. Everything else goes on the ring, where a slow file never stalls
+ * the queue. The answer is cached per queue thread by (fh, fd), and the
+ * cache is dropped whenever any file is released.
+ */
+enum fd_class { FD_UNKNOWN = 0, FD_INLINE, FD_RING };
+#define FD_CLASS_SLOTS 64
+static __thread struct {
+	uint64_t fh;
+	int fd;
+	unsigned epoch;
+	enum fd_class cls;
+} fd_classes[FD_CLASS_SLOTS];
+
+static enum fd_class classify(struct zcfuse_req *req, int fd, uint64_t fh)
+{
+	unsigned epoch = atomic_load_explicit(&req->se->release_epoch, memory_order_acquire);
+	unsigned slot = (unsigned)((fh * 0x9e3779b97f4a7c15ull) >> 58) ^ ((unsigned)fd & 63);
+	struct stat st;
+	struct statfs sfs;
+	enum fd_class cls = FD_RING;
+
+	slot %= FD_CLASS_SLOTS;
+	if (fd_classes[slot].cls && fd_classes[slot].fh == fh && fd_classes[slot].fd == fd &&
+	    fd_classes[slot].epoch == epoch)
+		return fd_classes[slot].cls;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && !fstatfs(fd, &sfs) &&
+	    (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC))
+		cls = FD_INLINE;
+	fd_classes[slot].fh = fh;
+	fd_classes[slot].fd = fd;
+	fd_classes[slot].epoch = epoch;
+	fd_classes[slot].cls = cls;
+	return cls;
 }
 
 /* Tries the ring; 1 when the caller must do it synchronously. */
@@ -49,6 +93,19 @@ ZCFUSE_API int zcfuse_req_read_fd(struct zcfuse_req *req, int fd, off_t off, siz
 		size = req->payload_size;
 	io.len = size;
 	io.buf = req->payload;
+	if (!(req->flags & ZCF_REQ_ZERO_COPY) && req->tp->submit_io &&
+	    classify(req, fd, ((const struct fuse_read_in *)req->arg)->fh) == FD_INLINE) {
+		req->io_cb = cb;
+		req->io_arg = arg;
+		n = pread(fd, req->payload, size, off);
+		if (n >= 0)
+			zcf_count(&req->se->stats.path[req->payload_buf_index >= 0
+								? ZCF_PATH_READ_FIXED_INLINE
+								: ZCF_PATH_READ_SYNC],
+				  (uint64_t)n);
+		zcf_io_complete(req, n < 0 ? -errno : (int)n);
+		return 0;
+	}
 	err = try_ring(req, &io, cb, arg);
 	if (err <= 0)
 		return err;
@@ -72,6 +129,16 @@ ZCFUSE_API int zcfuse_req_write_fd(struct zcfuse_req *req, int fd, off_t off,
 		return -EINVAL;
 	io.len = req->io_len;
 	io.buf = (void *)req->data;
+	if (!(req->flags & ZCF_REQ_ZERO_COPY) && req->tp->submit_io &&
+	    classify(req, fd, ((const struct fuse_write_in *)req->arg)->fh) == FD_INLINE) {
+		req->io_cb = cb;
+		req->io_arg = arg;
+		n = pwrite(fd, req->data, req->io_len, off);
+		if (n >= 0)
+			zcf_count(&req->se->stats.path[ZCF_PATH_WRITE_SYNC], (uint64_t)n);
+		zcf_io_complete(req, n < 0 ? -errno : (int)n);
+		return 0;
+	}
 	err = try_ring(req, &io, cb, arg);
 	if (err <= 0)
 		return err;

@@ -47,6 +47,7 @@ static const char *const path_names[ZCF_PATH_MAX] = {
 	[ZCF_PATH_READ_FIXED] = "read_fixed",
 	[ZCF_PATH_WRITE_FIXED] = "write_fixed",
 	[ZCF_PATH_READ_SYNC] = "read_sync",
+	[ZCF_PATH_READ_FIXED_INLINE] = "read_fixed_inline",
 	[ZCF_PATH_WRITE_SYNC] = "write_sync",
 	[ZCF_PATH_READ_RING] = "read_ring",
 	[ZCF_PATH_WRITE_RING] = "write_ring",

@@ -237,6 +237,8 @@ static void do_release_like(struct zcfuse_req *req, const struct zcfuse_ops *ops
 
 	fi_from_fh(&fi, a->fh, a->flags);
 	fi.flush = !!(a->release_flags & FUSE_RELEASE_FLUSH);
+	if (!dir) /* the fh and its descriptor may be reused from now on */
+		atomic_fetch_add_explicit(&req->se->release_epoch, 1, memory_order_release);
 	fi.lock_owner = a->lock_owner;
 	if (op)
 		op(req, req->in.nodeid, &fi);
