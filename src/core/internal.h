@@ -58,6 +58,7 @@ struct zcf_config {
 	enum zcf_transport_kind transport;
 	bool transport_explicit; /* asked for by name: fail instead of falling back */
 	unsigned queue_depth;    /* ring entries per queue */
+	unsigned pool_bufs;      /* bufpool: payload buffers per queue (0: queue_depth) */
 	unsigned threads;        /* classic worker threads */
 	unsigned max_write;
 	unsigned max_background;

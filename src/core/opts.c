@@ -129,6 +129,8 @@ static int parse_one(struct zcf_config *cfg, char *opt, const struct zcfuse_sess
 		return parse_transport(cfg, "uring");
 	else if (!strcmp(opt, "queue_depth") || !strcmp(opt, "io_uring_q_depth"))
 		return parse_uint(opt, val, 1, 4096, &cfg->queue_depth);
+	else if (!strcmp(opt, "pool_bufs"))
+		return parse_uint(opt, val, 1, 4096, &cfg->pool_bufs);
 	else if (!strcmp(opt, "threads"))
 		return parse_uint(opt, val, 1, 1024, &cfg->threads);
 	else if (!strcmp(opt, "max_write"))
@@ -286,6 +288,8 @@ void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts)
 	       "    -o io_uring            same as transport=uring (libfuse's spelling)\n"
 	       "    -o queue_depth=N       ring entries per queue (default 16);\n"
 	       "                           also io_uring_q_depth=N\n"
+	       "    -o pool_bufs=N         bufpool/zerocopy: payload buffers per queue\n"
+	       "                           (default: queue_depth; fewer makes requests wait)\n"
 	       "    -o threads=N           classic worker threads (default 4)\n"
 	       "    -o max_write=N         largest write request (default 1 MiB)\n"
 	       "    -o max_background=N    kernel's limit of background requests\n"

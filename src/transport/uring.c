@@ -487,7 +487,10 @@ static int buffers_create(struct uring_queue *q)
 
 	q->hdrs_size = (u->depth * sizeof(*q->hdrs) + 4095) & ~(size_t)4095;
 	q->hdrs = map_anon(q->hdrs_size);
-	q->payload_mem_size = u->depth * u->payload_size;
+	/* Entries: one buffer each. A pool may hold fewer: the kernel then parks
+	 * requests until a buffer is free. */
+	q->payload_mem_size = (is_pool(u) && u->se->cfg.pool_bufs ? u->se->cfg.pool_bufs : u->depth) *
+			      u->payload_size;
 	q->payload_mem = map_anon(q->payload_mem_size);
 	q->ents = calloc(u->depth, sizeof(*q->ents));
 	if (!q->hdrs || !q->payload_mem || !q->ents)
