@@ -485,9 +485,10 @@ static size_t file_read(const struct node *n, char *dst, size_t size, off_t off)
 		return 0;
 	if (size > (uint64_t)(n->st.st_size - off))
 		size = n->st.st_size - off;
-	if ((size_t)off < n->len)
+	if ((size_t)off < n->len) {
 		stored = n->len - off < size ? n->len - off : size;
-	memcpy(dst, n->data + off, stored);
+		memcpy(dst, n->data + off, stored);
+	}
 	memset(dst + stored, 0, size - stored);
 	return size;
 }
@@ -1621,7 +1622,8 @@ static void memfs_copy_file_range(struct zcfuse_req *req, zcfuse_ino_t ino_in, o
 	if ((size_t)off_in < in->len)
 		stored = in->len - off_in < count ? in->len - off_in : count;
 	file_extend(out, off_out);
-	memmove(out->data + off_out, in->data + off_in, stored);
+	if (stored)
+		memmove(out->data + off_out, in->data + off_in, stored);
 	memset(out->data + off_out + stored, 0, count - stored);
 	if (off_out + count > out->len)
 		out->len = off_out + count;
