@@ -329,9 +329,11 @@ static void fill_entry(struct pt_fs *fs, struct zcfuse_entry_param *e, zcfuse_in
 /*
  * Looks @name up in the directory @dirfd and takes one lookup reference on
  * the result, which the caller hands to the kernel (or gives back with
- * inode_forget() if the reply fails). Returns 0 or -errno.
+ * inode_forget() if the reply fails). With @known_only, an object not in the
+ * table already is refused with ENOENT. Returns 0 or -errno.
  */
-static int lookup_at(struct pt_fs *fs, int dirfd, const char *name, struct zcfuse_entry_param *e)
+static int lookup_at(struct pt_fs *fs, int dirfd, const char *name, bool known_only,
+		     struct zcfuse_entry_param *e)
 {
 	struct pt_inode *in, *fresh;
 	struct stat st;
@@ -353,7 +355,7 @@ static int lookup_at(struct pt_fs *fs, int dirfd, const char *name, struct zcfus
 	if (in) {
 		/* Known already (another name, a hard link, or a race): reuse it. */
 		in->nlookup++;
-	} else if (fresh) {
+	} else if (fresh && !known_only) {
 		in = fresh;
 		fresh = NULL;
 		in->id = fs->table.next_id++;
@@ -370,15 +372,21 @@ static int lookup_at(struct pt_fs *fs, int dirfd, const char *name, struct zcfus
 	if (fd >= 0)
 		close(fd);
 	if (!in)
-		return -ENOMEM;
+		return known_only ? -ENOENT : -ENOMEM;
 	fill_entry(fs, e, in->id, &st);
 	return 0;
 }
 
-/* lookup_at() under the kernel's id for the directory; ".." of the root is the root. */
+/*
+ * lookup_at() under the kernel's id for the directory. ".." of the root is
+ * the root. Any other ".." must be a directory the kernel already knows (it
+ * looked up every ancestor of what it holds), so a directory moved out of
+ * SOURCE behind our back cannot lead outside it.
+ */
 static int lookup_child(struct pt_fs *fs, zcfuse_ino_t parent, const char *name,
 			struct zcfuse_entry_param *e)
 {
+	bool dotdot = !strcmp(name, "..");
 	int dirfd, ret;
 
 	ret = check_name(name);
@@ -387,9 +395,9 @@ static int lookup_child(struct pt_fs *fs, zcfuse_ino_t parent, const char *name,
 	dirfd = inode_fd(fs, parent);
 	if (dirfd < 0)
 		return dirfd;
-	if (parent == ZCFUSE_ROOT_ID && !strcmp(name, ".."))
-		name = ".";
-	return lookup_at(fs, dirfd, name, e);
+	if (dotdot && parent == ZCFUSE_ROOT_ID)
+		return lookup_at(fs, dirfd, ".", false, e);
+	return lookup_at(fs, dirfd, name, dotdot, e);
 }
 
 /* Answers an entry; if the kernel never got it, gives the reference back. */
@@ -588,7 +596,7 @@ static int parent_fd_for(struct zcfuse_req *req, zcfuse_ino_t parent, const char
 static void reply_new_entry(struct zcfuse_req *req, int dirfd, const char *name)
 {
 	struct zcfuse_entry_param e;
-	int ret = lookup_at(req_fs(req), dirfd, name, &e);
+	int ret = lookup_at(req_fs(req), dirfd, name, false, &e);
 
 	if (ret)
 		zcfuse_reply_err(req, -ret);
@@ -771,7 +779,7 @@ static void pt_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char *n
 		zcfuse_reply_err(req, errno);
 		return;
 	}
-	ret = lookup_at(fs, dirfd, name, &e);
+	ret = lookup_at(fs, dirfd, name, false, &e);
 	if (ret) {
 		close(fd);
 		zcfuse_reply_err(req, -ret);
@@ -1086,7 +1094,7 @@ static void do_readdir(struct zcfuse_req *req, size_t size, off_t off,
 						  &e.attr, de->d_off);
 		} else {
 			if (!is_dot_or_dotdot(de->d_name)) {
-				int ret = lookup_at(fs, dirfd(d->dp), de->d_name, &e);
+				int ret = lookup_at(fs, dirfd(d->dp), de->d_name, false, &e);
 
 				if (ret == -ENOENT) {
 					/* Removed since it was listed: skip it. */
@@ -1330,13 +1338,10 @@ static int pt_arg(void *userdata, int index, const char *arg)
 
 	if (index != 0)
 		return -EINVAL;
+	/* Errors are reported by zcfuse, naming the argument. */
 	fd = open(arg, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0) {
-		int err = -errno;
-
-		fprintf(stderr, "passthrough: %s: %s\n", arg, strerror(errno));
-		return err;
-	}
+	if (fd < 0)
+		return -errno;
 	if (fstat(fd, &st) < 0) {
 		int err = -errno;
 
