@@ -78,7 +78,9 @@ int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t 
 	max_write &= ~4095u;
 
 	flags = FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_AUTO_INVAL_DATA | FUSE_MAX_PAGES |
-		FUSE_INIT_EXT | FUSE_SETXATTR_EXT | FUSE_HANDLE_KILLPRIV_V2 | extra_flags;
+		FUSE_INIT_EXT | FUSE_SETXATTR_EXT | extra_flags;
+	/* No HANDLE_KILLPRIV(_V2): the kernel keeps clearing setuid/setgid bits on
+	 * write, truncate and chown itself, so no filesystem can forget to. */
 	if (ci.want & ZCFUSE_CAP_ASYNC_DIO)
 		flags |= FUSE_ASYNC_DIO;
 	if (ci.want & ZCFUSE_CAP_PARALLEL_DIROPS)
