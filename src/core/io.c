@@ -7,9 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
+#include <stdio.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <sys/ioctl.h>
 #include <string.h>
 #include <unistd.h>
@@ -43,20 +42,60 @@ static __thread struct {
 	enum fd_class cls;
 } fd_classes[FD_CLASS_SLOTS];
 
+/*
+ * Is mount @mnt_id a memory filesystem? Answered from /proc/self/mountinfo,
+ * which never asks the backing filesystem anything (fstatfs on a FUSE
+ * backing file would send it a request, and could block the queue).
+ */
+static bool mount_is_memory(uint64_t mnt_id)
+{
+	static __thread struct {
+		uint64_t id;
+		bool memory;
+	} seen[8];
+	static __thread unsigned next;
+	char line[4096];
+	bool memory = false;
+	unsigned i;
+	FILE *f;
+
+	for (i = 0; i < 8; i++)
+		if (seen[i].id == mnt_id + 1)
+			return seen[i].memory;
+	f = fopen("/proc/self/mountinfo", "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			unsigned long long id;
+			const char *sep = strstr(line, " - ");
+
+			if (sscanf(line, "%llu", &id) != 1 || id != mnt_id || !sep)
+				continue;
+			memory = !strncmp(sep + 3, "tmpfs ", 6) || !strncmp(sep + 3, "ramfs ", 6);
+			break;
+		}
+		fclose(f);
+	}
+	seen[next % 8].id = mnt_id + 1;
+	seen[next % 8].memory = memory;
+	next++;
+	return memory;
+}
+
 static enum fd_class classify(struct zcfuse_req *req, int fd, uint64_t fh)
 {
 	unsigned epoch = atomic_load_explicit(&req->se->release_epoch, memory_order_acquire);
 	unsigned slot = (unsigned)((fh * 0x9e3779b97f4a7c15ull) >> 58) ^ ((unsigned)fd & 63);
-	struct stat st;
-	struct statfs sfs;
+	struct statx stx;
 	enum fd_class cls = FD_RING;
 
 	slot %= FD_CLASS_SLOTS;
 	if (fd_classes[slot].cls && fd_classes[slot].fh == fh && fd_classes[slot].fd == fd &&
 	    fd_classes[slot].epoch == epoch)
 		return fd_classes[slot].cls;
-	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && !fstatfs(fd, &sfs) &&
-	    (sfs.f_type == TMPFS_MAGIC || sfs.f_type == RAMFS_MAGIC))
+	/* DONT_SYNC: cached attributes only, never a round trip to the fs. */
+	if (!statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MNT_ID, &stx) &&
+	    (stx.stx_mask & STATX_MNT_ID) && S_ISREG(stx.stx_mode) &&
+	    mount_is_memory(stx.stx_mnt_id))
 		cls = FD_INLINE;
 	fd_classes[slot].fh = fh;
 	fd_classes[slot].fd = fd;
