@@ -107,6 +107,14 @@ static bool fh_is_direct(const struct zcfuse_file_info *fi)
 	return fi->fh & PT_FH_O_DIRECT;
 }
 
+/* Bits 40 and up: the kernel passthrough backing id, when the open has one. */
+#define PT_FH_BACKING_SHIFT 40
+
+static int fh_backing_id(const struct zcfuse_file_info *fi)
+{
+	return (int)(fi->fh >> PT_FH_BACKING_SHIFT);
+}
+
 static uint64_t fh_make(int fd, int flags)
 {
 	return (uint64_t)(uint32_t)fd | ((flags & O_DIRECT) ? PT_FH_O_DIRECT : 0);
@@ -727,6 +735,30 @@ static void set_open_flags(struct pt_fs *fs, struct zcfuse_file_info *fi, int fd
 }
 
 /*
+ * With -o passthrough (a library option, privileged), regular files are
+ * handed to the kernel, which then serves READ and WRITE itself. Without
+ * it zcfuse_passthrough_open() says -EOPNOTSUPP and the data path below
+ * serves the file.
+ */
+static void attach_passthrough(struct zcfuse_req *req, struct zcfuse_file_info *fi, int fd)
+{
+	struct stat st;
+	int id;
+
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+		return;
+	id = zcfuse_passthrough_open(req, fd);
+	if (id <= 0)
+		return;
+	fi->backing_id = id;
+	fi->fh |= (uint64_t)id << PT_FH_BACKING_SHIFT;
+	/* The kernel lets FOPEN_DIRECT_IO override passthrough; the backing
+	 * descriptor carries O_DIRECT itself when the client asked for it. */
+	fi->direct_io = 0;
+	fi->parallel_direct_writes = 0;
+}
+
+/*
  * Flags for the backing open: the kernel's, less those that would act on
  * the magic link or were already dealt with by the kernel.
  */
@@ -757,6 +789,7 @@ static void pt_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file
 		return;
 	}
 	set_open_flags(fs, fi, fd, fi->flags);
+	attach_passthrough(req, fi, fd);
 	if (zcfuse_reply_open(req, fi) < 0)
 		close(fd);
 }
@@ -786,6 +819,7 @@ static void pt_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char *n
 		return;
 	}
 	set_open_flags(fs, fi, fd, fi->flags);
+	attach_passthrough(req, fi, fd);
 	if (zcfuse_reply_create(req, &e, fi) < 0) {
 		close(fd);
 		inode_forget(fs, e.ino, 1);
@@ -805,6 +839,8 @@ static void pt_flush(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_fil
 
 static void pt_release(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
 {
+	if (fh_backing_id(fi) > 0)
+		zcfuse_passthrough_close(req, fh_backing_id(fi));
 	close(fh_fd(fi));
 	zcfuse_reply_err(req, 0);
 }
