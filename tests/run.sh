@@ -118,23 +118,50 @@ new_kernel_reports() {
 # ---- FUSE io_uring switch ---------------------------------------------------
 
 URING_PARAM=/sys/module/fuse/parameters/enable_uring
-URING_OLD=""
-restore_uring() {
-	if [ -n "$URING_OLD" ] && [ -w "$URING_PARAM" ]; then
-		echo "$URING_OLD" >"$URING_PARAM" 2>/dev/null
+# Several runs may overlap (two checkouts, make check beside a manual run):
+# the first one in saves the old value, the last one out restores it. Each
+# run leaves a file named by its PID; dead runs' files are ignored.
+URING_USERS=/run/zcfuse-tests-enable-uring
+[ -w /run ] || URING_USERS=${TMPDIR:-/tmp}/zcfuse-tests-enable-uring
+URING_HELD=0
+uring_lock() {
+	exec 9>"$URING_USERS.lock" || return 0
+	command -v flock >/dev/null && flock 9
+	mkdir -p "$URING_USERS"
+	local f
+	for f in "$URING_USERS"/[0-9]*; do
+		[ -e "$f" ] && ! kill -0 "${f##*/}" 2>/dev/null && rm -f "$f"
+	done
+	return 0
+}
+uring_unlock() { exec 9>&-; }
+uring_acquire() {
+	uring_lock
+	if [ -z "$(ls -A "$URING_USERS" 2>/dev/null | grep -v '^orig$')" ]; then
+		cat "$URING_PARAM" >"$URING_USERS/orig"
 	fi
+	: >"$URING_USERS/$$"
+	URING_HELD=1
+	if [ "$(cat "$URING_PARAM")" != Y ] && ! echo Y >"$URING_PARAM" 2>/dev/null; then
+		echo "run.sh: note: cannot turn on $URING_PARAM (not root?); ring transports will skip"
+	fi
+	uring_unlock
+}
+restore_uring() {
+	[ "$URING_HELD" = 1 ] || return 0
+	uring_lock
+	rm -f "$URING_USERS/$$"
+	if [ -z "$(ls -A "$URING_USERS" 2>/dev/null | grep -v '^orig$')" ] && [ -s "$URING_USERS/orig" ]; then
+		cat "$URING_USERS/orig" >"$URING_PARAM" 2>/dev/null
+		rm -f "$URING_USERS/orig"
+	fi
+	URING_HELD=0
+	uring_unlock
 }
 case " $TRANSPORTS " in
 *" uring "* | *" bufpool "* | *" zerocopy "*)
 	if [ -e "$URING_PARAM" ]; then
-		URING_OLD=$(cat "$URING_PARAM")
-		if [ "$URING_OLD" != Y ]; then
-			if [ -w "$URING_PARAM" ] && echo Y >"$URING_PARAM" 2>/dev/null; then
-				:
-			else
-				echo "run.sh: note: cannot turn on $URING_PARAM (not root?); ring transports will skip"
-			fi
-		fi
+		uring_acquire
 	else
 		echo "run.sh: note: $URING_PARAM is missing (kernel without FUSE over io_uring)"
 	fi
@@ -169,7 +196,7 @@ cleanup_leftovers() {
 	for p in /proc/[0-9]*; do
 		p=${p#/proc/}
 		[ "$p" = $$ ] && continue
-		if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -qF -- "$dir/"; then
+		if tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | grep -qF -- "$dir/"; then
 			kill -CONT "$p" 2>/dev/null
 			kill -KILL "$p" 2>/dev/null && echo "run.sh: killed leftover process $p"
 		fi
@@ -203,7 +230,11 @@ run_one() {
 		rc=1
 	fi
 	if [ "$SANITIZER" = 1 ] && [ "$rc" != 1 ]; then
-		sanlogs=$(grep -rlE "$SAN_PATTERN" "$out" "$tmp" 2>/dev/null | head -3)
+		# Server logs, helper output and ASan log_path files; not the test data.
+		sanlogs=$({
+			echo "$out"
+			find "$tmp" -maxdepth 2 -type f \( -name '*.log' -o -name '*.err' -o -name '*.out' -o -name 'asan*' \)
+		} | xargs -r grep -lE "$SAN_PATTERN" 2>/dev/null | head -3)
 		if [ -n "$sanlogs" ]; then
 			reason="sanitizer report in: $(echo $sanlogs | sed "s|$SCRATCH/||g")"
 			for f in $sanlogs; do

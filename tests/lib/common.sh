@@ -133,13 +133,14 @@ t_sanitizer_check() {
 
 # srv_start NAME KIND [SOURCE] [server args...]: start example KIND in the
 # foreground with the test's transport, wait until mounted. Skips the test
-# if the server says the transport is not available.
+# if the server says the transport is not available. SRV_AT=DIR mounts at
+# DIR instead of $T/NAME.mnt; SRV_TR=NAME overrides the transport.
 srv_start() {
 	local name=$1 kind=$2
 	shift 2
-	local bin mnt log stats src=""
+	local bin mnt log stats src="" tr=${SRV_TR:-$TR}
 	bin=$(t_example "$kind")
-	mnt=$T/$name.mnt
+	mnt=${SRV_AT:-$T/$name.mnt}
 	log=$T/$name.log
 	stats=$T/$name.stats.json
 	if [ "$kind" = passthrough ]; then
@@ -154,9 +155,9 @@ srv_start() {
 	SRV_KIND[$name]=$kind
 	SRV_SRC[$name]=$src
 	if [ -n "$src" ]; then
-		"$bin" -f -o "transport=$TR" -o "stats=$stats" "$@" "$src" "$mnt" 2>"$log" &
+		"$bin" -f -o "transport=$tr" -o "stats=$stats" "$@" "$src" "$mnt" 2>"$log" &
 	else
-		"$bin" -f -o "transport=$TR" -o "stats=$stats" "$@" "$mnt" 2>"$log" &
+		"$bin" -f -o "transport=$tr" -o "stats=$stats" "$@" "$mnt" 2>"$log" &
 	fi
 	SRV_PID[$name]=$!
 	srv_wait_mounted "$name"

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# A backing read that blocks must not stall the rest of the mount.
+#
+# SOURCE holds, at SOURCE/slowfs, a second (inner) memfs mount that we
+# SIGSTOP: a read of MNT/slowfs/FILE then blocks inside the passthrough
+# server's backing read (a FIFO cannot do this: the kernel serves FIFOs on a
+# FUSE mount itself). Meanwhile another client, pinned to the same CPU as
+# the blocked reader (so on ring transports it lands on the same queue),
+# must get stat, O_DIRECT read, create and readdir answered within a bound.
+# SIGCONT then releases the reader, which must get its bytes. Two rounds:
+#   warm: the reader read the file once before the stop (the server has
+#         seen this file), then reads far away from that;
+#   cold: the first read of a freshly opened file is the one that blocks.
+. "$(dirname "$0")/../lib/common.sh"
+
+t_need_root # a FUSE mount inside SOURCE
+t_need_cmd taskset
+bound=$((5 * T_SLOW))
+cpu=0
+src=$T/src
+mkdir -p "$src/slowfs" "$src/plain"
+head -c 1048576 /dev/urandom >"$src/other"
+touch "$src/plain/a" "$src/plain/b"
+
+# The inner filesystem, always over classic: it is scenery, not under test.
+SRV_AT=$src/slowfs SRV_TR=classic srv_start inner memfs
+for f in warm cold; do
+	truncate -s 64M "$src/slowfs/$f" || t_fail "creating slowfs/$f"
+done
+srv_start outer passthrough "$src"
+mnt=${SRV_MNT[outer]}
+inner_pid=${SRV_PID[inner]}
+t_on_exit 'kill -CONT '"$inner_pid"
+
+failures=()
+probe() {
+	local what=$1 st
+	shift
+	timeout -k 2 "$bound" taskset -c $cpu "$@" >"$T/probe.out" 2>&1
+	st=$?
+	if [ $st = 124 ] || [ $st = 137 ]; then
+		failures+=("$round: $what: no answer within $bound s while a backing read blocks")
+	elif [ $st != 0 ]; then
+		failures+=("$round: $what: exit status $st: $(head -2 "$T/probe.out")")
+	else
+		t_log "$round: $what: answered"
+	fi
+}
+
+# The reader opens the file before the stop (OPEN itself must not be what
+# blocks), optionally reads it once, then waits for "go" and reads 4 KiB at
+# 48 MiB. Only the reader holds the file open: any process closing it would
+# send FLUSH, which also ends in the stopped fs.
+round=
+run_round() {
+	round=$1
+	local first=$2 reader st
+	rm -f "$T/go" "$T/ready"
+	mkfifo "$T/go"
+	taskset -c $cpu bash -c 'exec 7<"$1" || exit 2
+		if [ "$4" = yes ]; then dd bs=4096 count=1 status=none <&7 >/dev/null || exit 3; fi
+		: >"$2"; read -r _ <"$3"
+		dd bs=4096 count=1 skip=12288 status=none <&7' \
+		_ "$mnt/slowfs/$round" "$T/ready" "$T/go" "$first" >"$T/reader-$round.data" 2>"$T/reader-$round.err" &
+	reader=$!
+	t_on_exit 'kill -KILL '"$reader"
+	t_wait_until $((10 * T_SLOW)) test -e "$T/ready" ||
+		t_fail "$round: the reader could not open or read slowfs/$round: $(cat "$T/reader-$round.err")"
+	kill -STOP "$inner_pid"
+	echo go >"$T/go"
+	sleep 1
+	if ! t_pid_alive $reader; then
+		kill -CONT "$inner_pid"
+		t_fail "$round: the reader did not block (precondition of this test): $(cat "$T/reader-$round.err")"
+	fi
+	t_log "$round: reader blocked in the backing read"
+
+	probe "stat of another file" stat "$mnt/other"
+	probe "O_DIRECT read of another file" dd if="$mnt/other" of=/dev/null bs=64k iflag=direct status=none
+	probe "create and write a new file" sh -c "echo fresh > '$mnt/fresh-$round'"
+	probe "listing of a folder" ls "$mnt/plain"
+	t_pid_alive $reader || failures+=("$round: the reader finished while the inner server was stopped: the round proved nothing")
+
+	kill -CONT "$inner_pid"
+	t_wait_until $((20 * T_SLOW)) eval "! t_pid_alive $reader" || t_fail "$round: reader still blocked after SIGCONT"
+	wait $reader
+	st=$?
+	[ $st = 0 ] || t_fail "$round: the released reader failed ($st): $(cat "$T/reader-$round.err")"
+	[ "$(stat -c %s "$T/reader-$round.data")" = 4096 ] ||
+		t_fail "$round: the released reader got $(stat -c %s "$T/reader-$round.data") bytes, want 4096"
+	cmp -s "$T/reader-$round.data" <(head -c 4096 /dev/zero) || t_fail "$round: the released reader got wrong bytes"
+}
+
+run_round warm yes
+run_round cold no
+
+if [ ${#failures[@]} -gt 0 ]; then
+	printf '%s\n' "${failures[@]}"
+	t_fail "${#failures[@]} request(s) stalled behind a blocked backing read; first: ${failures[0]}"
+fi
+srv_stop_ok outer
+srv_stop_ok inner
+t_log "PASS"
