@@ -15,6 +15,7 @@
 
 t_need_root # a FUSE mount inside SOURCE
 t_need_cmd taskset
+blockread=$(t_prog blockread)
 bound=$((5 * T_SLOW))
 cpu=0
 src=$T/src
@@ -27,16 +28,27 @@ SRV_AT=$src/slowfs SRV_TR=classic srv_start inner memfs
 for f in warm cold; do
 	truncate -s 64M "$src/slowfs/$f" || t_fail "creating slowfs/$f"
 done
-srv_start outer passthrough "$src"
+srv_start outer passthrough "$src" -o timeout=600
 mnt=${SRV_MNT[outer]}
 inner_pid=${SRV_PID[inner]}
 t_on_exit 'kill -CONT '"$inner_pid"
+
+# all_stopped PID: every thread of PID is in state T (stopped).
+all_stopped() {
+	local t s
+	for t in /proc/$1/task/*; do
+		s=$(cat "$t/stat" 2>/dev/null) || continue
+		s=${s##*) }
+		[ "${s%% *}" = T ] || return 1
+	done
+	return 0
+}
 
 failures=()
 probe() {
 	local what=$1 st
 	shift
-	timeout -k 2 "$bound" taskset -c $cpu "$@" >"$T/probe.out" 2>&1
+	(timeout -k 2 "$bound" taskset -c $cpu "$@" >"$T/probe.out" 2>&1; exit $?) 2>/dev/null
 	st=$?
 	if [ $st = 124 ] || [ $st = 137 ]; then
 		failures+=("$round: $what: no answer within $bound s while a backing read blocks")
@@ -47,26 +59,28 @@ probe() {
 	fi
 }
 
-# The reader opens the file before the stop (OPEN itself must not be what
-# blocks), optionally reads it once, then waits for "go" and reads 4 KiB at
-# 48 MiB. Only the reader holds the file open: any process closing it would
-# send FLUSH, which also ends in the stopped fs.
+# The reader (blockread) opens the file before the stop (OPEN itself must
+# not be what blocks), optionally reads it once, then waits for "go" and
+# reads 4 KiB at 48 MiB with pread alone: no fstat, which after a read would
+# send GETATTR (atime) and block in the server's stat, not its read. Only
+# the reader holds the file open: a close elsewhere would send FLUSH, which
+# also ends in the stopped fs.
 round=
 run_round() {
 	round=$1
 	local first=$2 reader st
 	rm -f "$T/go" "$T/ready"
 	mkfifo "$T/go"
-	taskset -c $cpu bash -c 'exec 7<"$1" || exit 2
-		if [ "$4" = yes ]; then dd bs=4096 count=1 status=none <&7 >/dev/null || exit 3; fi
-		: >"$2"; read -r _ <"$3"
-		dd bs=4096 count=1 skip=12288 status=none <&7' \
-		_ "$mnt/slowfs/$round" "$T/ready" "$T/go" "$first" >"$T/reader-$round.data" 2>"$T/reader-$round.err" &
+	taskset -c $cpu "$blockread" "$mnt/slowfs/$round" $((48 << 20)) 4096 "$first" "$T/ready" "$T/go" \
+		>"$T/reader-$round.data" 2>"$T/reader-$round.err" &
 	reader=$!
 	t_on_exit 'kill -KILL '"$reader"
 	t_wait_until $((10 * T_SLOW)) test -e "$T/ready" ||
 		t_fail "$round: the reader could not open or read slowfs/$round: $(cat "$T/reader-$round.err")"
 	kill -STOP "$inner_pid"
+	# SIGSTOP lands asynchronously: a thread woken by it still serves a
+	# request that is already queued. Wait until every thread is stopped.
+	t_wait_until $((10 * T_SLOW)) all_stopped "$inner_pid" || t_fail "$round: the inner server did not stop"
 	echo go >"$T/go"
 	sleep 1
 	if ! t_pid_alive $reader; then
@@ -91,8 +105,8 @@ run_round() {
 	cmp -s "$T/reader-$round.data" <(head -c 4096 /dev/zero) || t_fail "$round: the released reader got wrong bytes"
 }
 
-run_round warm yes
-run_round cold no
+run_round warm 1
+run_round cold 0
 
 if [ ${#failures[@]} -gt 0 ]; then
 	printf '%s\n' "${failures[@]}"

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# A metadata call that blocks in the backing filesystem must not stall the
+# rest of the mount either. Same scenery as slow-backing.sh (a SIGSTOPped
+# memfs mounted inside passthrough's SOURCE), but the blocked client looks
+# up a name inside it: passthrough's LOOKUP then sits in openat/fstatat on
+# the stopped filesystem. Other clients pinned to the same CPU must still
+# get answers within a bound. Classic serves each request on one of several
+# threads; a ring transport that runs handlers inline on the queue thread
+# stalls the whole queue here.
+. "$(dirname "$0")/../lib/common.sh"
+
+t_need_root # a FUSE mount inside SOURCE
+t_need_cmd taskset
+bound=$((5 * T_SLOW))
+cpu=0
+src=$T/src
+mkdir -p "$src/slowfs" "$src/plain"
+head -c 1048576 /dev/urandom >"$src/other"
+touch "$src/plain/a" "$src/plain/b"
+
+SRV_AT=$src/slowfs SRV_TR=classic srv_start inner memfs
+echo data >"$src/slowfs/never-looked-up" || t_fail "creating slowfs/never-looked-up"
+srv_start outer passthrough "$src" -o timeout=600
+mnt=${SRV_MNT[outer]}
+inner_pid=${SRV_PID[inner]}
+t_on_exit 'kill -CONT '"$inner_pid"
+stat "$mnt/slowfs" >/dev/null || t_fail "stat $mnt/slowfs"
+
+all_stopped() {
+	local t s
+	for t in /proc/$1/task/*; do
+		s=$(cat "$t/stat" 2>/dev/null) || continue
+		s=${s##*) }
+		[ "${s%% *}" = T ] || return 1
+	done
+	return 0
+}
+
+kill -STOP "$inner_pid"
+t_wait_until $((10 * T_SLOW)) all_stopped "$inner_pid" || t_fail "the inner server did not stop"
+taskset -c $cpu stat "$mnt/slowfs/never-looked-up" >"$T/blocked.out" 2>&1 &
+blocked=$!
+t_on_exit 'kill -KILL '"$blocked"
+sleep 1
+t_pid_alive $blocked || { kill -CONT "$inner_pid"; t_fail "the lookup did not block (precondition): $(cat "$T/blocked.out")"; }
+t_log "lookup of slowfs/never-looked-up blocked in the server"
+
+failures=()
+probe() {
+	local what=$1 st
+	shift
+	(timeout -k 2 "$bound" taskset -c $cpu "$@" >"$T/probe.out" 2>&1; exit $?) 2>/dev/null
+	st=$?
+	if [ $st = 124 ] || [ $st = 137 ]; then
+		failures+=("$what: no answer within $bound s while a lookup blocks in the backing fs")
+	elif [ $st != 0 ]; then
+		failures+=("$what: exit status $st: $(head -2 "$T/probe.out")")
+	else
+		t_log "$what: answered"
+	fi
+}
+probe "stat of another file" stat "$mnt/other"
+probe "O_DIRECT read of another file" dd if="$mnt/other" of=/dev/null bs=64k iflag=direct status=none
+probe "create and write a new file" sh -c "echo fresh > '$mnt/fresh'"
+probe "listing of a folder" ls "$mnt/plain"
+t_pid_alive $blocked || failures+=("the blocked lookup finished while the inner server was stopped: proved nothing")
+
+kill -CONT "$inner_pid"
+t_wait_until $((20 * T_SLOW)) eval "! t_pid_alive $blocked" || t_fail "lookup still blocked after SIGCONT"
+wait $blocked || t_fail "the released lookup failed: $(cat "$T/blocked.out")"
+
+if [ ${#failures[@]} -gt 0 ]; then
+	printf '%s\n' "${failures[@]}"
+	t_fail "${#failures[@]} request(s) stalled behind a lookup blocked in the backing fs; first: ${failures[0]}"
+fi
+srv_stop_ok outer
+srv_stop_ok inner
+t_log "PASS"
