@@ -73,6 +73,7 @@ def cell_metrics(outdir, cell):
         "server_cpu_us_per_io": None,
         "other_cpu_pct": None,
         "steal_pct": None,
+        "kthread_cpu_us_per_io": None,
         "ios": ios,
     }
     # Total latency percentiles (fio --lat_percentiles=1); completion latency
@@ -94,15 +95,16 @@ def cell_metrics(outdir, cell):
             return float("nan")
     scpu, win = num("server_cpu_s"), num("window_s")
     busy, steal = num("sys_busy_s"), num("sys_steal_s")
+    kth, fproc = num("kthread_s"), num("fio_proc_s")
     if win > 0 and iops > 0 and scpu == scpu:
         m["server_cpu_us_per_io"] = scpu / win / iops * 1e6
-    if win > 0 and busy == busy:
-        # Non-nice CPU time of the whole machine in the window, less fio's and
-        # the server's: other processes and kernel threads (busy loops run at
-        # nice 19 and are not in it).
-        run_s = (rd.get("runtime") or 0) / 1000.0
-        fio_s = cpu_s * win / run_s if run_s > 0 else 0.0
-        other = busy - fio_s - (scpu if scpu == scpu else 0.0)
+    if win > 0 and iops > 0 and kth == kth:
+        m["kthread_cpu_us_per_io"] = kth / win / iops * 1e6
+    if win > 0 and busy == busy and kth == kth and fproc == fproc:
+        # Non-nice CPU time of the whole machine in the window less fio's
+        # processes, the server and kernel threads: other programs (the busy
+        # loops run at nice 19 and are not in it).
+        other = busy - fproc - kth - (scpu if scpu == scpu else 0.0)
         m["other_cpu_pct"] = max(0.0, other / win * 100.0)
     if win > 0 and steal == steal:
         m["steal_pct"] = steal / win * 100.0
@@ -312,7 +314,7 @@ def main():
 
     present = [c for c in ORDER if any((r, c) in per for r in row_ids)]
     keys = ["iops", "bw_mib_s", "lat_mean_us", "lat_p99_us", "fio_cpu_us_per_io", "server_cpu_us_per_io",
-            "other_cpu_pct", "steal_pct"]
+            "other_cpu_pct", "steal_pct", "kthread_cpu_us_per_io"]
     medians = {}
     for k, ms in per.items():
         medians[k] = {key: med([m[key] for m in ms]) for key in keys}
@@ -348,7 +350,7 @@ def main():
     others = [m["other_cpu_pct"] for ms in per.values() for m in ms if m.get("other_cpu_pct") is not None]
     steals = [m["steal_pct"] for ms in per.values() for m in ms if m.get("steal_pct") is not None]
     if others:
-        lines.append("- Other CPU load during the cells (%% of one CPU, not fio, server or busy loops): "
+        lines.append("- Other programs' CPU load during the cells (%% of one CPU; not fio, server, kernel threads or busy loops): "
                      "median %.0f%%, max %.0f%%%s" % (statistics.median(others), max(others),
                      "; hypervisor steal median %.0f%%" % statistics.median(steals) if steals and max(steals) > 1 else ""))
     if meta.get("interrupted"):
@@ -387,8 +389,9 @@ def main():
         ("p99 latency (us, submission to completion)", "lat_p99_us", 1),
         ("fio CPU time per I/O (us, usr+sys)", "fio_cpu_us_per_io", 2),
         ("Server CPU time per I/O (us, utime+stime of the server process)", "server_cpu_us_per_io", 2),
-        ("Other CPU load during the cell (% of one CPU: non-nice CPU time of the machine "
-         "not used by fio or the server, i.e. other processes and kernel threads)", "other_cpu_pct", 0),
+        ("Kernel threads' CPU time per I/O (us, all kernel threads, e.g. kworkers)", "kthread_cpu_us_per_io", 2),
+        ("Other programs' CPU load during the cell (% of one CPU; not fio, the server, kernel "
+         "threads or the nice-19 busy loops): large values mean something else was running", "other_cpu_pct", 0),
     ]
     for title_x, key, digits in extra:
         lines.append("")
