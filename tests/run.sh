@@ -220,7 +220,8 @@ run_one() {
 	mkdir -p "$tmp"
 	(
 		cd "$REPO" || exit 1
-		ZCFUSE_TEST_TMP=$tmp exec timeout -k 10 "$limit" "$@"
+		ZCFUSE_TEST_TMP=$tmp timeout -k 10 "$limit" "$@"
+		exit $?
 	) </dev/null >"$out" 2>&1
 	rc=$?
 	cleanup_leftovers "$tmp" >>"$out" 2>&1

@@ -59,17 +59,25 @@ t_need_cmd() {
 	done
 }
 
+# t_fail_from_subshell MSG: t_fail for code run as $(...): the message goes
+# to stderr and the test itself is stopped (its TERM trap exits 1).
+t_fail_from_subshell() {
+	echo "$T_NAME: FAIL [$TR]: $*" >&2
+	kill -TERM $$
+	exit 1
+}
+
 # t_prog NAME: path of a helper program from tests/mount/*.c
 t_prog() {
 	local p=$ZCFUSE_BUILD/tests/mount/$1
-	[ -x "$p" ] || t_fail "helper $p is not built (make all)"
+	[ -x "$p" ] || t_fail_from_subshell "helper $p is not built (make all)"
 	echo "$p"
 }
 
 # t_example NAME: path of an example server
 t_example() {
 	local p=$ZCFUSE_BUILD/examples/$1
-	[ -x "$p" ] || t_fail "example server $p is not built (make all)"
+	[ -x "$p" ] || t_fail_from_subshell "example server $p is not built (make all)"
 	echo "$p"
 }
 
@@ -231,40 +239,47 @@ srv_stop_ok() {
 # t_on_exit CMD: run CMD (a string) during cleanup, before servers are killed.
 t_on_exit() { T_CLEANUP_HOOKS+=("$1"); }
 
+# Locals here carry a _t_ prefix: a hook string may name the test's own
+# variables (mnt, pid), which a local of the same name would hide.
 t_cleanup() {
-	local rc=$? name pid mnt h
-	set +e
+	local _t_rc=$? _t_name _t_pid _t_mnt _t_h
+	set +e +u
 	cd /
-	for h in "${T_CLEANUP_HOOKS[@]}"; do
-		eval "$h" >/dev/null 2>&1
+	for _t_h in "${T_CLEANUP_HOOKS[@]}"; do
+		eval "$_t_h" >/dev/null 2>&1
 	done
-	for name in "${!SRV_PID[@]}"; do
-		pid=${SRV_PID[$name]}
-		mnt=${SRV_MNT[$name]}
-		[ -n "$pid" ] && kill -CONT "$pid" 2>/dev/null
-		if t_in_mounts "$mnt"; then
-			t_fuse_abort "$mnt"
-			umount -l "$mnt" 2>/dev/null || fusermount3 -u -z "$mnt" 2>/dev/null
+	for _t_name in "${!SRV_PID[@]}"; do
+		_t_pid=${SRV_PID[$_t_name]}
+		_t_mnt=${SRV_MNT[$_t_name]}
+		[ -n "$_t_pid" ] && kill -CONT "$_t_pid" 2>/dev/null
+		if t_in_mounts "$_t_mnt"; then
+			t_fuse_abort "$_t_mnt"
+			umount -l "$_t_mnt" 2>/dev/null || fusermount3 -u -z "$_t_mnt" 2>/dev/null
 		fi
-		if [ -n "$pid" ] && t_pid_alive "$pid"; then
-			kill -TERM "$pid" 2>/dev/null
-			t_wait_until 5 eval "! t_pid_alive $pid" || kill -KILL "$pid" 2>/dev/null
-			wait "$pid" 2>/dev/null
+		if [ -n "$_t_pid" ] && t_pid_alive "$_t_pid"; then
+			kill -TERM "$_t_pid" 2>/dev/null
+			t_wait_until 5 eval "! t_pid_alive $_t_pid" || kill -KILL "$_t_pid" 2>/dev/null
+			wait "$_t_pid" 2>/dev/null
 		fi
 	done
 	# In sanitizer mode a report in any server log fails the test.
-	if [ "$rc" = 0 ] && [ "$ZCFUSE_SANITIZER" = 1 ]; then
-		for name in "${!SRV_LOG[@]}"; do
-			if grep -Eq "$T_SAN_PATTERN" "${SRV_LOG[$name]}" 2>/dev/null; then
-				echo "$T_NAME: sanitizer report in ${SRV_LOG[$name]}:"
-				grep -E -A30 "$T_SAN_PATTERN" "${SRV_LOG[$name]}" | head -60
-				rc=1
+	if [ "$_t_rc" = 0 ] && [ "$ZCFUSE_SANITIZER" = 1 ]; then
+		for _t_name in "${!SRV_LOG[@]}"; do
+			if grep -Eq "$T_SAN_PATTERN" "${SRV_LOG[$_t_name]}" 2>/dev/null; then
+				echo "$T_NAME: sanitizer report in ${SRV_LOG[$_t_name]}:"
+				grep -E -A30 "$T_SAN_PATTERN" "${SRV_LOG[$_t_name]}" | head -60
+				_t_rc=1
 			fi
 		done
 	fi
-	[ "$T_OWN_TMP" = 1 ] && [ "$rc" = 0 ] && rm -rf "$T"
-	[ "$T_OWN_TMP" = 1 ] && [ "$rc" != 0 ] && echo "$T_NAME: scratch files kept in $T"
-	exit "$rc"
+	if [ "$T_OWN_TMP" = 1 ]; then
+		if [ "$_t_rc" = 0 ]; then
+			rm -rf "$T"
+		else
+			echo "$T_NAME: scratch files kept in $T"
+		fi
+	fi
+	exit "$_t_rc"
 }
 trap t_cleanup EXIT
 trap 'exit 1' INT TERM

@@ -11,7 +11,7 @@ jg=$(t_prog json-get)
 # get FILE PATH: a number from the stats, failing the test if absent.
 get() {
 	local v
-	v=$("$jg" "$1" "$2") || t_fail "stats $(basename "$1") has no $2"
+	v=$("$jg" "$1" "$2") || t_fail_from_subshell "stats $(basename "$1") has no $2"
 	echo "$v"
 }
 
