@@ -278,7 +278,12 @@ run_one() {
 		if [ "$VERBOSE" = 1 ]; then
 			sed 's/^/    /' "$out"
 		else
-			tail -15 "$out" | sed 's/^/    /'
+			# What failed (lines that say so), then how the output ended.
+			{
+				grep -E 'FAIL|check failed|Sanitizer|runtime error|timed out|no answer' "$out" | head -8
+				echo "..."
+				tail -6 "$out"
+			} | sed 's/^/    /'
 		fi
 		;;
 	esac
