@@ -278,12 +278,16 @@ run_one() {
 		if [ "$VERBOSE" = 1 ]; then
 			sed 's/^/    /' "$out"
 		else
-			# What failed (lines that say so), then how the output ended.
-			{
+			# Short output whole; else what failed (lines that say so),
+			# then how the output ended.
+			if [ "$(wc -l <"$out")" -le 14 ]; then
+				sed 's/^/    /' "$out"
+			else {
 				grep -E 'FAIL|check failed|Sanitizer|runtime error|timed out|no answer' "$out" | head -8
 				echo "..."
 				tail -6 "$out"
 			} | sed 's/^/    /'
+			fi
 		fi
 		;;
 	esac
