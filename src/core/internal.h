@@ -256,8 +256,11 @@ struct zcfuse_session {
 
 /* A transport saw the connection end (ENODEV/ENOTCONN): stop the session. */
 void zcf_session_ended(struct zcfuse_session *se, const char *why);
-/* Writes a message to /dev/fuse (notifications, INIT reply). 0 or -errno. */
-int zcf_dev_write(struct zcfuse_session *se, int fd, const struct iovec *iov, int iovcnt);
+/*
+ * Writes one message to /dev/fuse: the out header (unique, error, length)
+ * and up to 7 iovecs. Replies on classic, notifications. 0 or -errno.
+ */
+int zcf_dev_send(int fd, uint64_t unique, int error, const struct iovec *iov, int iovcnt);
 
 /* ---- Protocol (the proto folder) ---- */
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <string.h>
@@ -104,6 +105,21 @@ static enum fd_class classify(struct zcfuse_req *req, int fd, uint64_t fh)
 	return cls;
 }
 
+/* EXPERIMENT knob */
+static size_t zcf_inline_max(void)
+{
+	static size_t v;
+	const char *e;
+
+	if (!v) {
+		e = getenv("ZCFUSE_INLINE_MAX");
+		v = e ? strtoul(e, NULL, 0) : (size_t)-1;
+		if (!v)
+			v = 1;
+	}
+	return v;
+}
+
 /* Tries the ring; 1 when the caller must do it synchronously. */
 static int try_ring(struct zcfuse_req *req, const struct zcf_io *io, zcfuse_io_cb cb, void *arg)
 {
@@ -119,75 +135,64 @@ static int try_ring(struct zcfuse_req *req, const struct zcf_io *io, zcfuse_io_c
 	return err == -EOPNOTSUPP ? 1 : err;
 }
 
+/*
+ * READ and WRITE data: inline for memory-filesystem files, else on the
+ * ring, else (classic, or not on the queue's thread) synchronously.
+ */
+static int data_io(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh, zcfuse_io_cb cb,
+		   void *arg)
+{
+	bool zc = req->flags & ZCF_REQ_ZERO_COPY, rd = io->op == ZCF_IO_READ;
+	bool inl = !zc && req->tp->submit_io && io->len <= zcf_inline_max() &&
+		   classify(req, io->fd, fh) == FD_INLINE;
+	enum zcf_path path = rd ? ZCF_PATH_READ_SYNC : ZCF_PATH_WRITE_SYNC;
+	ssize_t n;
+	int err;
+
+	if (!cb)
+		return -EINVAL;
+	if (!inl) {
+		err = try_ring(req, io, cb, arg);
+		if (err <= 0)
+			return err;
+		if (zc) /* the client's pages are reachable only through the ring */
+			return -EOPNOTSUPP;
+	} else if (rd && req->payload_buf_index >= 0) {
+		path = ZCF_PATH_READ_FIXED_INLINE;
+	}
+	req->io_cb = cb;
+	req->io_arg = arg;
+	n = rd ? pread(io->fd, io->buf, io->len, (off_t)io->off)
+	       : pwrite(io->fd, io->buf, io->len, (off_t)io->off);
+	if (n >= 0)
+		zcf_count(&req->se->stats.path[path], (uint64_t)n);
+	zcf_io_complete(req, n < 0 ? -errno : (int)n);
+	return 0;
+}
+
 ZCFUSE_API int zcfuse_req_read_fd(struct zcfuse_req *req, int fd, off_t off, size_t size,
 				  zcfuse_io_cb cb, void *arg)
 {
-	struct zcf_io io = { .op = ZCF_IO_READ, .fd = fd, .off = (uint64_t)off };
-	ssize_t n;
-	int err;
+	struct zcf_io io = { .op = ZCF_IO_READ, .fd = fd, .off = (uint64_t)off,
+			     .buf = req->payload };
 
 	if (req->in.opcode != FUSE_READ)
 		return -EINVAL;
 	if (!(req->flags & ZCF_REQ_ZERO_COPY) && size > req->payload_size)
 		size = req->payload_size;
 	io.len = size;
-	io.buf = req->payload;
-	if (!(req->flags & ZCF_REQ_ZERO_COPY) && req->tp->submit_io &&
-	    classify(req, fd, ((const struct fuse_read_in *)req->arg)->fh) == FD_INLINE) {
-		req->io_cb = cb;
-		req->io_arg = arg;
-		n = pread(fd, req->payload, size, off);
-		if (n >= 0)
-			zcf_count(&req->se->stats.path[req->payload_buf_index >= 0
-								? ZCF_PATH_READ_FIXED_INLINE
-								: ZCF_PATH_READ_SYNC],
-				  (uint64_t)n);
-		zcf_io_complete(req, n < 0 ? -errno : (int)n);
-		return 0;
-	}
-	err = try_ring(req, &io, cb, arg);
-	if (err <= 0)
-		return err;
-	if (req->flags & ZCF_REQ_ZERO_COPY)
-		return -EOPNOTSUPP; /* the client's pages are reachable only by the ring */
-	n = pread(fd, req->payload, size, off);
-	if (n >= 0)
-		zcf_count(&req->se->stats.path[ZCF_PATH_READ_SYNC], (uint64_t)n);
-	zcf_io_complete(req, n < 0 ? -errno : (int)n);
-	return 0;
+	return data_io(req, &io, ((const struct fuse_read_in *)req->arg)->fh, cb, arg);
 }
 
 ZCFUSE_API int zcfuse_req_write_fd(struct zcfuse_req *req, int fd, off_t off,
 				   zcfuse_io_cb cb, void *arg)
 {
-	struct zcf_io io = { .op = ZCF_IO_WRITE, .fd = fd, .off = (uint64_t)off };
-	ssize_t n;
-	int err;
+	struct zcf_io io = { .op = ZCF_IO_WRITE, .fd = fd, .off = (uint64_t)off,
+			     .len = req->io_len, .buf = (void *)req->data };
 
 	if (req->in.opcode != FUSE_WRITE)
 		return -EINVAL;
-	io.len = req->io_len;
-	io.buf = (void *)req->data;
-	if (!(req->flags & ZCF_REQ_ZERO_COPY) && req->tp->submit_io &&
-	    classify(req, fd, ((const struct fuse_write_in *)req->arg)->fh) == FD_INLINE) {
-		req->io_cb = cb;
-		req->io_arg = arg;
-		n = pwrite(fd, req->data, req->io_len, off);
-		if (n >= 0)
-			zcf_count(&req->se->stats.path[ZCF_PATH_WRITE_SYNC], (uint64_t)n);
-		zcf_io_complete(req, n < 0 ? -errno : (int)n);
-		return 0;
-	}
-	err = try_ring(req, &io, cb, arg);
-	if (err <= 0)
-		return err;
-	if (req->flags & ZCF_REQ_ZERO_COPY)
-		return -EOPNOTSUPP;
-	n = pwrite(fd, req->data, req->io_len, off);
-	if (n >= 0)
-		zcf_count(&req->se->stats.path[ZCF_PATH_WRITE_SYNC], (uint64_t)n);
-	zcf_io_complete(req, n < 0 ? -errno : (int)n);
-	return 0;
+	return data_io(req, &io, ((const struct fuse_write_in *)req->arg)->fh, cb, arg);
 }
 
 ZCFUSE_API int zcfuse_req_fsync_fd(struct zcfuse_req *req, int fd, int datasync,
@@ -243,21 +248,10 @@ ZCFUSE_API int zcfuse_passthrough_close(struct zcfuse_req *req, int backing_id)
 
 static int notify(struct zcfuse_session *se, int code, struct iovec *iov, int iovcnt)
 {
-	struct fuse_out_header out = { .error = code, .unique = 0 };
-	struct iovec v[4];
-	size_t len = sizeof(out);
-	int i;
-
 	if (se->fd < 0 || !se->got_init)
 		return -ENOTCONN;
-	v[0].iov_base = &out;
-	v[0].iov_len = sizeof(out);
-	for (i = 0; i < iovcnt; i++) {
-		v[i + 1] = iov[i];
-		len += iov[i].iov_len;
-	}
-	out.len = (uint32_t)len;
-	return zcf_dev_write(se, se->fd, v, iovcnt + 1);
+	/* A notification is a message with unique 0 and the code as "error". */
+	return zcf_dev_send(se->fd, 0, code, iov, iovcnt);
 }
 
 ZCFUSE_API int zcfuse_notify_inval_inode(struct zcfuse_session *se, zcfuse_ino_t ino,

@@ -94,13 +94,23 @@ void zcf_session_ended(struct zcfuse_session *se, const char *why)
 	zcfuse_session_exit(se);
 }
 
-int zcf_dev_write(struct zcfuse_session *se, int fd, const struct iovec *iov, int iovcnt)
+int zcf_dev_send(int fd, uint64_t unique, int error, const struct iovec *iov, int iovcnt)
 {
-	ssize_t n = writev(fd, iov, iovcnt);
+	struct fuse_out_header out = { .error = error, .unique = unique };
+	struct iovec v[8];
+	size_t len = sizeof(out);
+	int i;
 
-	if (n < 0)
-		return -errno;
-	return 0;
+	if (iovcnt > 7)
+		return -EINVAL;
+	v[0].iov_base = &out;
+	v[0].iov_len = sizeof(out);
+	for (i = 0; i < iovcnt; i++) {
+		v[i + 1] = iov[i];
+		len += iov[i].iov_len;
+	}
+	out.len = (uint32_t)len;
+	return writev(fd, v, iovcnt + 1) < 0 ? -errno : 0;
 }
 
 static bool have_cap_sys_admin(void)

@@ -120,30 +120,12 @@ static int classic_send(struct zcfuse_req *req, int error, const struct iovec *i
 			int iovcnt)
 {
 	struct classic_req *r = (struct classic_req *)req;
-	struct fuse_out_header out = { .error = error, .unique = req->in.unique };
-	struct iovec v[8];
-	size_t len = sizeof(out);
-	ssize_t n;
-	int i, err = 0;
+	int err = zcf_dev_send(r->fd, req->in.unique, error, iov, iovcnt);
 
-	if (iovcnt > 7)
-		return -EINVAL;
-	v[0].iov_base = &out;
-	v[0].iov_len = sizeof(out);
-	for (i = 0; i < iovcnt; i++) {
-		v[i + 1] = iov[i];
-		len += iov[i].iov_len;
-	}
-	out.len = (uint32_t)len;
-	n = writev(r->fd, v, iovcnt + 1);
-	if (n < 0) {
-		err = -errno;
-		/* ENOENT: the kernel gave up on this request (interrupted). */
-		if (err != -ENOENT && err != -ENODEV)
-			zcf_warn("reply to %s (unique %llu) failed: %s",
-				 zcf_opcode_name(req->in.opcode),
-				 (unsigned long long)req->in.unique, strerror(-err));
-	}
+	/* ENOENT: the kernel gave up on this request (interrupted). */
+	if (err && err != -ENOENT && err != -ENODEV)
+		zcf_warn("reply to %s (unique %llu) failed: %s", zcf_opcode_name(req->in.opcode),
+			 (unsigned long long)req->in.unique, strerror(-err));
 	req_put(req->se->classic, r);
 	return err == -ENOENT ? 0 : err;
 }

@@ -468,6 +468,15 @@ static int ring_create(struct uring_queue *q)
 	if (err)
 		return fail(q, err, "registering /dev/fuse with the ring");
 	io_uring_register_ring_fd(&q->ring); /* saves an fd lookup per enter; optional */
+	if (getenv("ZCFUSE_IOWQ_ALL")) { /* EXPERIMENT */
+		cpu_set_t all;
+		unsigned c;
+
+		CPU_ZERO(&all);
+		for (c = 0; c < u->nq; c++)
+			CPU_SET(c, &all);
+		io_uring_register_iowq_aff(&q->ring, sizeof(all), &all);
+	}
 	return 0;
 }
 
@@ -655,7 +664,16 @@ static void *queue_main(void *arg)
 
 	CPU_ZERO(&cpus);
 	CPU_SET(q->qid, &cpus);
-	sched_setaffinity(0, sizeof(cpus), &cpus); /* offline CPUs: harmless miss */
+	{
+		const char *pin = getenv("ZCFUSE_PIN"); /* EXPERIMENT: same|none|other */
+
+		if (pin && !strcmp(pin, "other")) {
+			CPU_ZERO(&cpus);
+			CPU_SET((q->qid + 1) % u->nq, &cpus);
+		}
+		if (!pin || strcmp(pin, "none"))
+			sched_setaffinity(0, sizeof(cpus), &cpus); /* offline CPUs: harmless miss */
+	}
 	tls_queue = q;
 
 	/* The thread that submits creates the ring (SINGLE_ISSUER). */
