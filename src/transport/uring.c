@@ -184,16 +184,19 @@ static int uring_send(struct zcfuse_req *req, int error, const struct iovec *iov
 	for (i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
 	if (req->flags & ZCF_REQ_ZERO_COPY && req->in.opcode == FUSE_READ) {
-		/* The data is already in the client's pages: report the count. */
-		if (iovcnt > 1 || (iovcnt == 1 && iov[0].iov_base)) {
+		/*
+		 * The data went straight into the client's pages (READ_FIXED on
+		 * the entry's slot): only its length travels. A reply carrying
+		 * bytes from elsewhere cannot reach those pages.
+		 */
+		if (iovcnt > 1 || (iovcnt == 1 && iov[0].iov_base != req->payload)) {
+			zcf_warn("zero-copy READ answered with a buffer; answered EIO");
 			out.error = -EIO;
-			total = 0;
 		}
 	} else if (total > req->payload_size || (total && !req->payload)) {
 		zcf_warn("%s reply of %zu bytes does not fit the %zu-byte payload; answered EIO",
 			 zcf_opcode_name(req->in.opcode), total, req->payload_size);
 		out.error = -EIO;
-		total = 0;
 	} else {
 		char *p = req->payload;
 
@@ -303,10 +306,13 @@ static int frame_ring(struct uring_queue *q, struct uring_ent *e)
 			req->payload_buf_index = (int)e->idx;
 	}
 	if (eio->flags & FUSE_URING_ENT_ZERO_COPY) {
+		/*
+		 * The data is the client's pages in slot 1 + idx; the pool
+		 * buffer (if any) still carries small replies such as
+		 * write_out. zcfuse_req_payload() hides it from the fs.
+		 */
 		req->flags |= ZCF_REQ_ZERO_COPY;
 		req->zc_buf_index = (int)(1 + e->idx);
-		req->payload = NULL;
-		req->payload_size = 0;
 		req->data = NULL;
 		req->data_len = eio->payload_sz;
 	} else {
@@ -800,6 +806,18 @@ int zcf_uring_start(struct zcfuse_session *se, char *why, size_t whylen)
 	err = wait_reports(u, why, whylen);
 	if (err)
 		return err;
+	/*
+	 * A pool slot is what the kernel makes it: max(8192, max_write,
+	 * max_pages pages) as negotiated, which the fs's init may have shrunk.
+	 */
+	{
+		size_t k = se->conn.max_write > 8192 ? se->conn.max_write : 8192;
+
+		if ((size_t)se->conn.max_pages * 4096 > k)
+			k = (size_t)se->conn.max_pages * 4096;
+		if (k < u->payload_size)
+			u->payload_size = k;
+	}
 	se->nr_queues = u->nq;
 	set_phase(u, 2);
 	return 0;
