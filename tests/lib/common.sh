@@ -106,6 +106,19 @@ t_pid_state() {
 
 t_is_mounted() { mountpoint -q "$1" 2>/dev/null; }
 
+# t_all_stopped PID: every thread of PID is stopped (state T). SIGSTOP lands
+# asynchronously, and a FUSE server thread woken by it still serves a
+# request that is already queued, so tests wait for this after kill -STOP.
+t_all_stopped() {
+	local t s
+	for t in /proc/$1/task/*; do
+		s=$(cat "$t/stat" 2>/dev/null) || continue
+		s=${s##*) }
+		[ "${s%% *}" = T ] || return 1
+	done
+	return 0
+}
+
 # t_in_mounts PATH: is PATH a mountpoint in /proc/mounts (works when the
 # server is dead and stat(2) fails with ENOTCONN)
 t_in_mounts() {

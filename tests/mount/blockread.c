@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * blockread FILE OFFSET LENGTH WARM READY GO: opens FILE, reads 4 KiB at
+ * blockread FILE OFFSET LENGTH WARM READY GO [direct]: opens FILE (with
+ * O_DIRECT if "direct" is given, so that the READ is the caller's own
+ * request and not a page-cache fill a killed caller would still wait for),
+ * reads 4 KiB at
  * offset 0 first if WARM is 1, creates the file READY, waits until a line
  * can be read from the FIFO GO, then preads LENGTH bytes at OFFSET and
  * writes them to stdout. Only open, pread and close touch FILE (no fstat,
@@ -16,21 +19,21 @@
 
 int main(int argc, char *argv[])
 {
-	static char buf[1 << 20];
+	static char buf[1 << 20] __attribute__((aligned(4096)));
 	size_t len, done = 0;
 	off_t off;
 	char go[16];
 	int fd, rfd, gfd;
 
-	if (argc != 7) {
-		fprintf(stderr, "usage: %s FILE OFFSET LENGTH WARM READY GO\n", argv[0]);
+	if (argc != 7 && !(argc == 8 && !strcmp(argv[7], "direct"))) {
+		fprintf(stderr, "usage: %s FILE OFFSET LENGTH WARM READY GO [direct]\n", argv[0]);
 		return 1;
 	}
 	off = (off_t)strtoll(argv[2], NULL, 0);
 	len = strtoul(argv[3], NULL, 0);
 	if (len > sizeof(buf))
 		len = sizeof(buf);
-	fd = open(argv[1], O_RDONLY);
+	fd = open(argv[1], O_RDONLY | (argc == 8 ? O_DIRECT : 0));
 	if (fd < 0) {
 		fprintf(stderr, "blockread: open %s: %s\n", argv[1], strerror(errno));
 		return 1;

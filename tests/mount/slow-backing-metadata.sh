@@ -26,18 +26,9 @@ inner_pid=${SRV_PID[inner]}
 t_on_exit 'kill -CONT '"$inner_pid"
 stat "$mnt/slowfs" >/dev/null || t_fail "stat $mnt/slowfs"
 
-all_stopped() {
-	local t s
-	for t in /proc/$1/task/*; do
-		s=$(cat "$t/stat" 2>/dev/null) || continue
-		s=${s##*) }
-		[ "${s%% *}" = T ] || return 1
-	done
-	return 0
-}
 
 kill -STOP "$inner_pid"
-t_wait_until $((10 * T_SLOW)) all_stopped "$inner_pid" || t_fail "the inner server did not stop"
+t_wait_until $((10 * T_SLOW)) t_all_stopped "$inner_pid" || t_fail "the inner server did not stop"
 taskset -c $cpu stat "$mnt/slowfs/never-looked-up" >"$T/blocked.out" 2>&1 &
 blocked=$!
 t_on_exit 'kill -KILL '"$blocked"

@@ -33,16 +33,6 @@ mnt=${SRV_MNT[outer]}
 inner_pid=${SRV_PID[inner]}
 t_on_exit 'kill -CONT '"$inner_pid"
 
-# all_stopped PID: every thread of PID is in state T (stopped).
-all_stopped() {
-	local t s
-	for t in /proc/$1/task/*; do
-		s=$(cat "$t/stat" 2>/dev/null) || continue
-		s=${s##*) }
-		[ "${s%% *}" = T ] || return 1
-	done
-	return 0
-}
 
 failures=()
 probe() {
@@ -80,7 +70,7 @@ run_round() {
 	kill -STOP "$inner_pid"
 	# SIGSTOP lands asynchronously: a thread woken by it still serves a
 	# request that is already queued. Wait until every thread is stopped.
-	t_wait_until $((10 * T_SLOW)) all_stopped "$inner_pid" || t_fail "$round: the inner server did not stop"
+	t_wait_until $((10 * T_SLOW)) t_all_stopped "$inner_pid" || t_fail "$round: the inner server did not stop"
 	echo go >"$T/go"
 	sleep 1
 	if ! t_pid_alive $reader; then
