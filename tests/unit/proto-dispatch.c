@@ -147,6 +147,7 @@ static const struct zcfuse_ops full_ops = {
 static alignas(64) unsigned char buf[1 << 16];
 static alignas(64) unsigned char payload[4096];
 static struct zcfuse_session *se;
+static uint32_t req_uid = 1; /* the caller's uid in the next request */
 
 /*
  * Frames and dispatches one request: header, fixed argument @arg of
@@ -156,7 +157,7 @@ static int send_req(uint32_t opcode, const void *arg, size_t arg_len, const void
 		    size_t data_len)
 {
 	struct fuse_in_header in = {
-		.opcode = opcode, .unique = 99, .nodeid = 5, .uid = 1, .gid = 2, .pid = 3,
+		.opcode = opcode, .unique = 99, .nodeid = 5, .uid = req_uid, .gid = 2, .pid = 3,
 	};
 	static struct zcfuse_req req;
 	size_t len = sizeof(in) + arg_len + data_len;
@@ -367,6 +368,34 @@ static void test_before_init(void)
 	se->got_init = true;
 }
 
+/* -o allow_root: only root and the mounting user get past new lookups. */
+static void test_allow_root(void)
+{
+	struct fuse_read_in rd = { .fh = 1, .offset = 0, .size = 100 };
+
+	se->cfg.allow_root = true;
+	se->owner_uid = 1000;
+	req_uid = 2000;
+	T_EQ(send_req(FUSE_LOOKUP, NULL, 0, "name", 5), 0, "frame");
+	T_EQ(fs.calls, 0, "allow_root: LOOKUP by a stranger must not reach the fs");
+	T_EQ(ans.error, -EACCES, "allow_root: LOOKUP by a stranger");
+	ENDED_ONCE("allow_root stranger LOOKUP");
+	req_uid = 1000;
+	T_EQ(send_req(FUSE_LOOKUP, NULL, 0, "name", 5), 0, "frame");
+	T_EQ(fs.calls, 1, "allow_root: LOOKUP by the owner reaches the fs");
+	ENDED_ONCE("allow_root owner LOOKUP");
+	req_uid = 0;
+	T_EQ(send_req(FUSE_LOOKUP, NULL, 0, "name", 5), 0, "frame");
+	T_EQ(fs.calls, 1, "allow_root: LOOKUP by root reaches the fs");
+	ENDED_ONCE("allow_root root LOOKUP");
+	req_uid = 2000;
+	T_EQ(send_req(FUSE_READ, &rd, sizeof(rd), NULL, 0), 0, "frame");
+	T_EQ(fs.calls, 1, "allow_root: READ on an open file passes for anyone");
+	ENDED_ONCE("allow_root stranger READ");
+	se->cfg.allow_root = false;
+	req_uid = 1;
+}
+
 int main(void)
 {
 	se = calloc(1, sizeof(*se));
@@ -383,6 +412,7 @@ int main(void)
 	test_good_requests();
 	test_malformed();
 	test_before_init();
+	test_allow_root();
 	memset(&se->ops, 0, sizeof(se->ops));
 	test_unknown_and_defaults();
 
