@@ -135,9 +135,17 @@ uring_lock() {
 	return 0
 }
 uring_unlock() { exec 9>&-; }
+# uring_others: is any run (PID file) registered besides "orig"?
+uring_others() {
+	local f
+	for f in "$URING_USERS"/[0-9]*; do
+		[ -e "$f" ] && return 0
+	done
+	return 1
+}
 uring_acquire() {
 	uring_lock
-	if [ -z "$(ls -A "$URING_USERS" 2>/dev/null | grep -v '^orig$')" ]; then
+	if ! uring_others; then
 		cat "$URING_PARAM" >"$URING_USERS/orig"
 	fi
 	: >"$URING_USERS/$$"
@@ -151,7 +159,7 @@ restore_uring() {
 	[ "$URING_HELD" = 1 ] || return 0
 	uring_lock
 	rm -f "$URING_USERS/$$"
-	if [ -z "$(ls -A "$URING_USERS" 2>/dev/null | grep -v '^orig$')" ] && [ -s "$URING_USERS/orig" ]; then
+	if ! uring_others && [ -s "$URING_USERS/orig" ]; then
 		cat "$URING_USERS/orig" >"$URING_PARAM" 2>/dev/null
 		rm -f "$URING_USERS/orig"
 	fi
@@ -214,8 +222,9 @@ fi
 run_one() {
 	local name=$1 label=$2 limit=$3
 	shift 3
-	local tmp=$SCRATCH/$(echo "$name$label" | tr '/ []' '____')
-	local out=$tmp.out rc reason="" extra="" reports sanlogs f
+	local tmp out rc reason="" extra="" reports sanlogs f save
+	tmp=$SCRATCH/$(echo "$name$label" | tr '/ []' '____')
+	out=$tmp.out
 	[ -n "$ONLY" ] && ! [[ $name =~ $ONLY ]] && return 0
 	mkdir -p "$tmp"
 	(
@@ -264,7 +273,7 @@ run_one() {
 		;;
 	*)
 		nfail=$((nfail + 1))
-		local save=$LOGDIR/$(echo "$name$label" | tr '/ []' '____').log
+		save=$LOGDIR/$(echo "$name$label" | tr '/ []' '____').log
 		cp "$out" "$save"
 		# Keep the server logs and statistics of a failure too.
 		if [ -n "$(ls -A "$tmp" 2>/dev/null)" ]; then

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash disable=SC2034
 # Shell helpers for zcfuse's mount tests; source it from a test script:
 #   . "$(dirname "$0")/../lib/common.sh"
 #
