@@ -9,7 +9,17 @@ t_need_root
 t_need_cmd setpriv
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 as_nobody true 2>/dev/null || t_skip "setpriv cannot switch to nobody here"
+# nobody must be able to reach the mountpoints: open up our own scratch
+# folders for traversal (o+x), and skip if another ancestor is closed.
 chmod 755 "$T"
+d=$(dirname "$T")
+while [ "$d" != / ]; do
+	case $(basename "$d") in
+	zcfuse-tests.*) chmod o+x "$d" ;;
+	esac
+	as_nobody test -x "$d" || t_skip "$d is not searchable by nobody"
+	d=$(dirname "$d")
+done
 
 # check NAME OPTS EXPECT: mount memfs with OPTS; nobody's listing of the
 # root must succeed (EXPECT=ok) or fail with EACCES (EXPECT=denied).
