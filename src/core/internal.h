@@ -242,6 +242,7 @@ struct zcfuse_session {
 	struct zcf_uring *uring;      /* ring queues, if any */
 	volatile sig_atomic_t exiting;
 	int exit_efd;                 /* eventfd: wakes run() on exit */
+	int ready_fd;                 /* daemon: tells the waiting parent we serve */
 	pthread_mutex_t lock;         /* INIT, exit, interrupt bookkeeping */
 	unsigned ncpus;
 	_Atomic unsigned release_epoch; /* bumped by every RELEASE: drops fd caches */
@@ -254,6 +255,8 @@ struct zcfuse_session {
 	struct zcf_stats stats;
 };
 
+/* The session serves (ok) or gave up: releases a daemonizing parent. */
+void zcf_session_ready(struct zcfuse_session *se, bool ok);
 /* A transport saw the connection end (ENODEV/ENOTCONN): stop the session. */
 void zcf_session_ended(struct zcfuse_session *se, const char *why);
 /*

@@ -36,16 +36,18 @@ static int set_signal_handlers(struct zcfuse_session *se)
 }
 
 /*
- * Detach from the terminal. The parent exits 0 only after the child has
- * taken over, so "server && use the mount" works in scripts.
+ * Detach from the terminal. The parent waits until the child says the
+ * session is serving (INIT answered, transport up) and exits 0, or 1 if it
+ * failed: "server && use the mount" works in scripts, and an error still
+ * reaches the terminal because the child keeps stderr until then.
  */
-static int daemonize(void)
+static int daemonize(struct zcfuse_session *se)
 {
-	int fds[2], nul;
-	char c = 0;
+	int fds[2];
+	char c = 1;
 	pid_t pid;
 
-	if (pipe(fds))
+	if (pipe2(fds, O_CLOEXEC))
 		return -errno;
 	pid = fork();
 	if (pid < 0)
@@ -59,6 +61,24 @@ static int daemonize(void)
 		return -errno;
 	if (chdir("/"))
 		return -errno;
+	se->ready_fd = fds[1];
+	return 0;
+}
+
+/* Called by the session once it serves: release the waiting parent. */
+void zcf_session_ready(struct zcfuse_session *se, bool ok)
+{
+	char c = ok ? 0 : 1;
+	int nul;
+
+	if (se->ready_fd < 0)
+		return;
+	if (write(se->ready_fd, &c, 1) != 1)
+		zcf_dbg("parent gone before the daemon was ready");
+	close(se->ready_fd);
+	se->ready_fd = -1;
+	if (!ok)
+		return;
 	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (nul >= 0) {
 		dup2(nul, 0);
@@ -68,10 +88,6 @@ static int daemonize(void)
 			close(nul);
 	}
 	zcf_log_to_syslog();
-	if (write(fds[1], &c, 1) != 1)
-		return -EIO;
-	close(fds[1]);
-	return 0;
 }
 
 ZCFUSE_API int zcfuse_main(int argc, char *argv[], const struct zcfuse_ops *ops,
@@ -88,12 +104,13 @@ ZCFUSE_API int zcfuse_main(int argc, char *argv[], const struct zcfuse_ops *ops,
 	if (!err)
 		err = zcfuse_session_mount(se);
 	if (!err && !se->cfg.foreground) {
-		err = daemonize();
+		err = daemonize(se);
 		if (err)
 			zcf_err("cannot daemonize: %s", strerror(-err));
 	}
 	if (!err)
 		err = zcfuse_session_run(se);
+	zcf_session_ready(se, false); /* no-op once it said "serving" */
 	if (se->cfg.stats_path && se->got_init) {
 		int serr = zcf_stats_write(se, se->cfg.stats_path);
 

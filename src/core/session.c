@@ -36,6 +36,7 @@ ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_op
 	se->userdata = userdata;
 	se->fd = -1;
 	se->exit_efd = -1;
+	se->ready_fd = -1;
 	se->owner_uid = getuid();
 	pthread_mutex_init(&se->lock, NULL);
 	err = zcf_parse_cmdline(argc, argv, &o, userdata, &se->cfg);
@@ -51,6 +52,15 @@ ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_op
 		return 1;
 	}
 	zcf_debug = se->cfg.debug;
+	{
+		/* Absolute, as a daemon changes to / and unmounts later. */
+		char *abs = realpath(se->cfg.mountpoint, NULL);
+
+		if (abs) {
+			free(se->cfg.mountpoint);
+			se->cfg.mountpoint = abs;
+		}
+	}
 	se->ncpus = zcf_ncpus_possible();
 	se->exit_efd = eventfd(0, EFD_CLOEXEC);
 	if (se->exit_efd < 0) {
@@ -264,7 +274,8 @@ ZCFUSE_API int zcfuse_session_run(struct zcfuse_session *se)
 		zcf_info("transport: classic (%u threads, max_write %u); %s", readers,
 			 se->conn.max_write, se->transport_reason);
 
-	while (!se->exiting)
+	zcf_session_ready(se, !err);
+	while (!se->exiting && !err)
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			break;
 

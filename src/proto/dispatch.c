@@ -405,10 +405,7 @@ void zcf_dispatch(struct zcfuse_req *req)
 		return;
 	}
 	if (zcf_op_arg_size(op, se->conn.setxattr_ext) < 0) {
-		if (op == FUSE_NOTIFY_REPLY) /* never asked for: nothing to answer */
-			zcfuse_reply_none(req);
-		else
-			zcfuse_reply_err(req, ENOSYS);
+		zcfuse_reply_err(req, ENOSYS);
 		return;
 	}
 
@@ -430,6 +427,8 @@ void zcf_dispatch(struct zcfuse_req *req)
 		return do_batch_forget(req, ops);
 	case FUSE_INTERRUPT:
 		return do_interrupt(req);
+	case FUSE_NOTIFY_REPLY: /* data for a RETRIEVE we never send: nothing to answer */
+		return zcfuse_reply_none(req);
 	case FUSE_GETATTR: {
 		const struct fuse_getattr_in *a = req->arg;
 		struct zcfuse_file_info fi;
