@@ -60,6 +60,10 @@ struct pt_inode {
 	mode_t type;       /* S_IFMT bits; never change for an inode */
 	int fd;            /* O_PATH | O_NOFOLLOW */
 	uint64_t nlookup;  /* under the table lock */
+	/* Kernel passthrough: one backing id per inode while any open uses it
+	 * (the kernel allows one backing file per inode); under the table lock. */
+	int backing_id;
+	unsigned backing_opens;
 };
 
 /*
@@ -740,22 +744,52 @@ static void set_open_flags(struct pt_fs *fs, struct zcfuse_file_info *fi, int fd
  * it zcfuse_passthrough_open() says -EOPNOTSUPP and the data path below
  * serves the file.
  */
-static void attach_passthrough(struct zcfuse_req *req, struct zcfuse_file_info *fi, int fd)
+static void attach_passthrough(struct zcfuse_req *req, struct pt_inode *in,
+			       struct zcfuse_file_info *fi, int fd)
 {
-	struct stat st;
-	int id;
+	struct pt_fs *fs = req_fs(req);
 
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode))
+	if (in->type != S_IFREG)
 		return;
-	id = zcfuse_passthrough_open(req, fd);
-	if (id <= 0)
+	pthread_mutex_lock(&fs->table.lock);
+	if (!in->backing_opens) {
+		int id = zcfuse_passthrough_open(req, fd);
+
+		if (id > 0)
+			in->backing_id = id;
+	}
+	if (in->backing_id > 0) {
+		in->backing_opens++;
+		fi->backing_id = in->backing_id;
+		fi->fh |= (uint64_t)in->backing_id << PT_FH_BACKING_SHIFT;
+		/* The kernel lets FOPEN_DIRECT_IO override passthrough; the backing
+		 * descriptor carries O_DIRECT itself when the client asked for it. */
+		fi->direct_io = 0;
+		fi->parallel_direct_writes = 0;
+	}
+	pthread_mutex_unlock(&fs->table.lock);
+}
+
+/*
+ * At release (or a failed open reply): the last open of an inode gives its
+ * backing id back. Takes the session, not the request, which may be gone.
+ */
+static void detach_passthrough(struct pt_fs *fs, struct zcfuse_session *se, zcfuse_ino_t ino,
+			       const struct zcfuse_file_info *fi)
+{
+	struct pt_inode *in;
+	int id = 0;
+
+	if (fh_backing_id(fi) <= 0 || !(in = inode_get(fs, ino)))
 		return;
-	fi->backing_id = id;
-	fi->fh |= (uint64_t)id << PT_FH_BACKING_SHIFT;
-	/* The kernel lets FOPEN_DIRECT_IO override passthrough; the backing
-	 * descriptor carries O_DIRECT itself when the client asked for it. */
-	fi->direct_io = 0;
-	fi->parallel_direct_writes = 0;
+	pthread_mutex_lock(&fs->table.lock);
+	if (in->backing_opens && !--in->backing_opens) {
+		id = in->backing_id;
+		in->backing_id = 0;
+	}
+	pthread_mutex_unlock(&fs->table.lock);
+	if (id > 0)
+		zcfuse_passthrough_close(se, id);
 }
 
 /*
@@ -771,6 +805,7 @@ static void pt_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file
 {
 	struct pt_fs *fs = req_fs(req);
 	struct pt_inode *in = inode_get(fs, ino);
+	struct zcfuse_session *se;
 	char path[32];
 	int fd;
 
@@ -789,15 +824,20 @@ static void pt_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file
 		return;
 	}
 	set_open_flags(fs, fi, fd, fi->flags);
-	attach_passthrough(req, fi, fd);
-	if (zcfuse_reply_open(req, fi) < 0)
+	attach_passthrough(req, in, fi, fd);
+	se = zcfuse_req_session(req);
+	if (zcfuse_reply_open(req, fi) < 0) {
+		detach_passthrough(fs, se, ino, fi);
 		close(fd);
+	}
 }
 
 static void pt_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, mode_t mode,
 		      struct zcfuse_file_info *fi)
 {
 	struct pt_fs *fs = req_fs(req);
+	struct zcfuse_session *se;
+	struct pt_inode *in;
 	int dirfd = parent_fd_for(req, parent, name);
 	struct zcfuse_entry_param e;
 	int fd, ret;
@@ -819,8 +859,12 @@ static void pt_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char *n
 		return;
 	}
 	set_open_flags(fs, fi, fd, fi->flags);
-	attach_passthrough(req, fi, fd);
+	in = inode_get(fs, e.ino);
+	if (in)
+		attach_passthrough(req, in, fi, fd);
+	se = zcfuse_req_session(req);
 	if (zcfuse_reply_create(req, &e, fi) < 0) {
+		detach_passthrough(fs, se, e.ino, fi);
 		close(fd);
 		inode_forget(fs, e.ino, 1);
 	}
@@ -839,8 +883,7 @@ static void pt_flush(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_fil
 
 static void pt_release(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
 {
-	if (fh_backing_id(fi) > 0)
-		zcfuse_passthrough_close(req, fh_backing_id(fi));
+	detach_passthrough(req_fs(req), zcfuse_req_session(req), ino, fi);
 	close(fh_fd(fi));
 	zcfuse_reply_err(req, 0);
 }

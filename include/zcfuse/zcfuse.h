@@ -263,6 +263,8 @@ ZCFUSE_API const struct zcfuse_ctx *zcfuse_req_ctx(struct zcfuse_req *req);
 ZCFUSE_API void *zcfuse_req_userdata(struct zcfuse_req *req);
 /** @brief 1 if the kernel sent INTERRUPT for @p req, else 0. */
 ZCFUSE_API int zcfuse_req_interrupted(struct zcfuse_req *req);
+/** @brief The session @p req belongs to; valid for the session's life. */
+ZCFUSE_API struct zcfuse_session *zcfuse_req_session(struct zcfuse_req *req);
 /** @brief The FUSE opcode of @p req (for logs and statistics). */
 ZCFUSE_API unsigned zcfuse_req_opcode(struct zcfuse_req *req);
 
@@ -365,8 +367,11 @@ ZCFUSE_API int zcfuse_req_fallocate_fd(struct zcfuse_req *req, int fd, int mode,
  * negotiate passthrough).
  */
 ZCFUSE_API int zcfuse_passthrough_open(struct zcfuse_req *req, int fd);
-/** @brief Release a backing id from zcfuse_passthrough_open(). */
-ZCFUSE_API int zcfuse_passthrough_close(struct zcfuse_req *req, int backing_id);
+/**
+ * @brief Release a backing id from zcfuse_passthrough_open(). Takes the
+ * session (zcfuse_req_session()) so it can run after the reply too.
+ */
+ZCFUSE_API int zcfuse_passthrough_close(struct zcfuse_session *se, int backing_id);
 
 /* ---- Notifications to the kernel ---- */
 

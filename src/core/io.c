@@ -235,13 +235,13 @@ ZCFUSE_API int zcfuse_passthrough_open(struct zcfuse_req *req, int fd)
 	return id < 0 ? -errno : id;
 }
 
-ZCFUSE_API int zcfuse_passthrough_close(struct zcfuse_req *req, int backing_id)
+ZCFUSE_API int zcfuse_passthrough_close(struct zcfuse_session *se, int backing_id)
 {
 	uint32_t id = (uint32_t)backing_id;
 
-	if (!(req->se->conn.flags & FUSE_PASSTHROUGH))
+	if (!(se->conn.flags & FUSE_PASSTHROUGH))
 		return -EOPNOTSUPP;
-	return ioctl(req->se->fd, FUSE_DEV_IOC_BACKING_CLOSE, &id) ? -errno : 0;
+	return ioctl(se->fd, FUSE_DEV_IOC_BACKING_CLOSE, &id) ? -errno : 0;
 }
 
 /* ---- Notifications (always on /dev/fuse, whatever the transport) ---- */

@@ -30,6 +30,11 @@ ZCFUSE_API void *zcfuse_req_userdata(struct zcfuse_req *req)
 	return req->se->userdata;
 }
 
+ZCFUSE_API struct zcfuse_session *zcfuse_req_session(struct zcfuse_req *req)
+{
+	return req->se;
+}
+
 ZCFUSE_API unsigned zcfuse_req_opcode(struct zcfuse_req *req)
 {
 	return req->in.opcode;
