@@ -60,6 +60,7 @@ struct zcf_config {
 	unsigned queue_depth;    /* ring entries per queue */
 	unsigned pool_bufs;      /* bufpool: payload buffers per queue (0: queue_depth) */
 	unsigned threads;        /* classic worker threads */
+	unsigned meta_threads;   /* ring transports: threads for non-data ops (0: inline) */
 	unsigned max_write;
 	unsigned max_background;
 	char *stats_path;

@@ -131,6 +131,8 @@ static int parse_one(struct zcf_config *cfg, char *opt, const struct zcfuse_sess
 		return parse_uint(opt, val, 1, 4096, &cfg->queue_depth);
 	else if (!strcmp(opt, "pool_bufs"))
 		return parse_uint(opt, val, 1, 4096, &cfg->pool_bufs);
+	else if (!strcmp(opt, "meta_threads"))
+		return parse_uint(opt, val, 0, 64, &cfg->meta_threads);
 	else if (!strcmp(opt, "threads"))
 		return parse_uint(opt, val, 1, 1024, &cfg->threads);
 	else if (!strcmp(opt, "max_write"))
@@ -185,6 +187,7 @@ int zcf_parse_cmdline(int argc, char *argv[], const struct zcfuse_session_opts *
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->queue_depth = 16;
 	cfg->threads = 4;
+	cfg->meta_threads = 2;
 	cfg->max_write = 1u << 20;
 
 	for (i = 1; i < argc; i++) {
@@ -291,6 +294,9 @@ void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts)
 	       "    -o pool_bufs=N         bufpool/zerocopy: payload buffers per queue\n"
 	       "                           (default: queue_depth; fewer makes requests wait)\n"
 	       "    -o threads=N           classic worker threads (default 4)\n"
+	       "    -o meta_threads=N      ring transports: threads that run non-data ops,\n"
+	       "                           so a slow lookup never stalls a queue (default 2;\n"
+	       "                           0 runs everything on the queue thread)\n"
 	       "    -o max_write=N         largest write request (default 1 MiB)\n"
 	       "    -o max_background=N    kernel's limit of background requests\n"
 	       "    -o passthrough         let the kernel serve files the fs hands over\n"

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/internal.h"
@@ -92,6 +93,15 @@ struct zcf_uring {
 	unsigned reported;     /* queues done with the current phase */
 	int phase;             /* 0 setup, 1 register, 2 run, -1 abandon */
 	_Atomic bool stopping;
+	/* Non-data ops run here, off the queue threads (-o meta_threads). */
+	struct {
+		pthread_mutex_t lock;
+		pthread_cond_t cond;
+		struct zcfuse_req *head, **tail;
+		pthread_t *threads;
+		unsigned nthreads;
+		bool stuck;    /* a worker would not stop: keep memory */
+	} meta;
 };
 
 static __thread struct uring_queue *tls_queue; /* set on queue threads */
@@ -330,6 +340,50 @@ static int frame_ring(struct uring_queue *q, struct uring_ent *e)
 	return 0;
 }
 
+/*
+ * Ops that stay on the queue thread: the data path, whose backing I/O the
+ * filesystem puts on this ring (or does inline when it cannot block long).
+ * Everything else may make blocking system calls (lookups, opens, closes
+ * on a slow backing store) and goes to the meta workers.
+ */
+static bool runs_on_queue(uint32_t opcode)
+{
+	return opcode == FUSE_READ || opcode == FUSE_WRITE || opcode == FUSE_FSYNC ||
+	       opcode == FUSE_FALLOCATE;
+}
+
+static void meta_push(struct zcf_uring *u, struct zcfuse_req *req)
+{
+	req->next = NULL;
+	pthread_mutex_lock(&u->meta.lock);
+	*u->meta.tail = req;
+	u->meta.tail = &req->next;
+	pthread_cond_signal(&u->meta.cond);
+	pthread_mutex_unlock(&u->meta.lock);
+}
+
+static void *meta_main(void *arg)
+{
+	struct zcf_uring *u = arg;
+	struct zcfuse_req *req;
+
+	for (;;) {
+		pthread_mutex_lock(&u->meta.lock);
+		while (!u->meta.head && !atomic_load(&u->stopping))
+			pthread_cond_wait(&u->meta.cond, &u->meta.lock);
+		req = u->meta.head;
+		if (req) {
+			u->meta.head = req->next;
+			if (!u->meta.head)
+				u->meta.tail = &u->meta.head;
+		}
+		pthread_mutex_unlock(&u->meta.lock);
+		if (!req)
+			return NULL; /* stopping, and nothing left */
+		zcf_dispatch(req);
+	}
+}
+
 static void on_request(struct uring_queue *q, struct uring_ent *e)
 {
 	struct zcfuse_session *se = q->u->se;
@@ -347,7 +401,10 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 	/* Requests whose data arrived in the pool (zero copy counts at its I/O). */
 	if (is_pool(q->u) && e->req.data_len && !(e->req.flags & ZCF_REQ_ZERO_COPY))
 		zcf_count(&se->stats.path[ZCF_PATH_POOL], e->req.data_len);
-	zcf_dispatch(&e->req);
+	if (q->u->meta.nthreads && !runs_on_queue(e->req.in.opcode))
+		meta_push(q->u, &e->req);
+	else
+		zcf_dispatch(&e->req);
 }
 
 static void on_io_done(struct uring_queue *q, struct uring_ent *e, int res)
@@ -742,6 +799,9 @@ int zcf_uring_prepare(struct zcfuse_session *se, enum zcf_transport_kind kind, c
 	u->payload_size = (u->payload_size + 4095) & ~(size_t)4095;
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_cond_init(&u->cond, NULL);
+	pthread_mutex_init(&u->meta.lock, NULL);
+	pthread_cond_init(&u->meta.cond, NULL);
+	u->meta.tail = &u->meta.head;
 	u->qs = calloc(u->nq, sizeof(*u->qs));
 	if (!u->qs) {
 		free(u);
@@ -818,6 +878,14 @@ int zcf_uring_start(struct zcfuse_session *se, char *why, size_t whylen)
 		if (k < u->payload_size)
 			u->payload_size = k;
 	}
+	if (se->cfg.meta_threads) {
+		u->meta.threads = calloc(se->cfg.meta_threads, sizeof(*u->meta.threads));
+		if (!u->meta.threads)
+			return -ENOMEM;
+		while (u->meta.nthreads < se->cfg.meta_threads &&
+		       !pthread_create(&u->meta.threads[u->meta.nthreads], NULL, meta_main, u))
+			u->meta.nthreads++;
+	}
 	se->nr_queues = u->nq;
 	set_phase(u, 2);
 	return 0;
@@ -838,6 +906,20 @@ void zcf_uring_stop(struct zcfuse_session *se)
 		return;
 	atomic_store(&u->stopping, true);
 	set_phase(u, -1);
+	pthread_mutex_lock(&u->meta.lock);
+	pthread_cond_broadcast(&u->meta.cond);
+	pthread_mutex_unlock(&u->meta.lock);
+	for (i = 0; i < u->meta.nthreads; i++) {
+		struct timespec ts;
+
+		/* A worker stuck in the filesystem's code: leave it its memory. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 5;
+		if (pthread_timedjoin_np(u->meta.threads[i], NULL, &ts)) {
+			zcf_warn("a meta worker did not stop within 5 s; leaving it");
+			u->meta.stuck = true;
+		}
+	}
 	for (i = 0; i < u->nq; i++) {
 		struct uring_queue *q = &u->qs[i];
 
@@ -852,6 +934,8 @@ void zcf_uring_stop(struct zcfuse_session *se)
 		/* Exiting the ring cancels the commands the kernel still holds. */
 		if (q->ring_ok)
 			io_uring_queue_exit(&q->ring);
+		if (u->meta.stuck) /* it may still answer into these: keep them */
+			continue;
 		if (q->hdrs)
 			munmap(q->hdrs, q->hdrs_size);
 		if (q->payload_mem)
@@ -861,9 +945,14 @@ void zcf_uring_stop(struct zcfuse_session *se)
 			close(q->efd);
 		pthread_mutex_destroy(&q->remote_lock);
 	}
+	se->uring = NULL;
+	if (u->meta.stuck)
+		return;
+	free(u->meta.threads);
 	free(u->qs);
 	pthread_mutex_destroy(&u->lock);
 	pthread_cond_destroy(&u->cond);
+	pthread_mutex_destroy(&u->meta.lock);
+	pthread_cond_destroy(&u->meta.cond);
 	free(u);
-	se->uring = NULL;
 }
