@@ -139,7 +139,16 @@ enum {
 	ZCF_REQ_INTERRUPTED = 1 << 0,
 	ZCF_REQ_ZERO_COPY = 1 << 1,   /* data only via the entry's zc slot */
 	ZCF_REQ_NOREPLY = 1 << 2,     /* FORGET-like: never answered */
+	ZCF_REQ_QUEUE_BUSY = 1 << 3,  /* its queue has other work in flight */
 };
+
+/*
+ * Memory-filesystem reads above this size go to io-wq workers on the other
+ * CPUs when the queue is busy, so the copy overlaps the queue's own work;
+ * below it, or on an idle queue, they are served inline (a cross-CPU hop
+ * costs more than a small copy, and there is nothing to overlap at qd1).
+ */
+#define ZCF_INLINE_BUSY_MAX (32 * 1024)
 
 /*
  * A request as the protocol layer sees it, whatever carried it:

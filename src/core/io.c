@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <string.h>
@@ -105,21 +104,6 @@ static enum fd_class classify(struct zcfuse_req *req, int fd, uint64_t fh)
 	return cls;
 }
 
-/* EXPERIMENT knob */
-static size_t zcf_inline_max(void)
-{
-	static size_t v;
-	const char *e;
-
-	if (!v) {
-		e = getenv("ZCFUSE_INLINE_MAX");
-		v = e ? strtoul(e, NULL, 0) : (size_t)-1;
-		if (!v)
-			v = 1;
-	}
-	return v;
-}
-
 /* Tries the ring; 1 when the caller must do it synchronously. */
 static int try_ring(struct zcfuse_req *req, const struct zcf_io *io, zcfuse_io_cb cb, void *arg)
 {
@@ -143,7 +127,8 @@ static int data_io(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh,
 		   void *arg)
 {
 	bool zc = req->flags & ZCF_REQ_ZERO_COPY, rd = io->op == ZCF_IO_READ;
-	bool inl = !zc && req->tp->submit_io && io->len <= zcf_inline_max() &&
+	bool inl = !zc && req->tp->submit_io &&
+		   (io->len <= ZCF_INLINE_BUSY_MAX || !(req->flags & ZCF_REQ_QUEUE_BUSY)) &&
 		   classify(req, io->fd, fh) == FD_INLINE;
 	enum zcf_path path = rd ? ZCF_PATH_READ_SYNC : ZCF_PATH_WRITE_SYNC;
 	ssize_t n;

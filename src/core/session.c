@@ -182,7 +182,8 @@ static enum zcf_transport_kind choose_transport(struct zcfuse_session *se)
 		snprintf(why, len, "zero copy not available: needs CAP_SYS_ADMIN");
 		return ZCF_TRANSPORT_BUFPOOL;
 	}
-	snprintf(why, len, "best available");
+	snprintf(why, len, se->cfg.transport_explicit ? "asked for with -o transport=zerocopy"
+						     : "best available");
 	return ZCF_TRANSPORT_ZEROCOPY;
 }
 
