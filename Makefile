@@ -106,8 +106,14 @@ bench: deps
 bench-full: deps
 	bench/run-bench --full $(BENCH_ARGS)
 
+# Boots Linux 7.3 under qemu and runs the whole suite there over all four
+# transports (bufpool and zerocopy exist only on 7.3).
 vm-check: deps all
-	vm/run-vm
+	vm/run-vm --install-deps --collect build/test-logs \
+		--command 'tests/run.sh --transports "classic uring bufpool zerocopy"'
+
+vm-probe: deps
+	vm/run-vm --install-deps --command vm/probe-guest.sh --timeout 600
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/zcfuse
@@ -120,5 +126,5 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps check demo bench bench-full vm-check install clean
+.PHONY: all deps check demo bench bench-full vm-check vm-probe install clean
 .DELETE_ON_ERROR:
