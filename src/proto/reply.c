@@ -153,8 +153,12 @@ static void open_to_fuse(struct zcfuse_req *req, struct fuse_open_out *o,
 		o->open_flags |= FOPEN_NOFLUSH;
 	if (fi->parallel_direct_writes)
 		o->open_flags |= FOPEN_PARALLEL_DIRECT_WRITES;
-	/* Zero copy only means something on a zero-copy queue. */
-	if (fi->zero_copy && req->se->kind == ZCF_TRANSPORT_ZEROCOPY)
+	/*
+	 * Zero copy only means something on a zero-copy queue, and never with
+	 * passthrough: the kernel serves those files itself and refuses the
+	 * open (EIO) when FOPEN_PASSTHROUGH comes with flags outside its mask.
+	 */
+	if (fi->zero_copy && req->se->kind == ZCF_TRANSPORT_ZEROCOPY && fi->backing_id <= 0)
 		o->open_flags |= FOPEN_IO_URING_ZERO_COPY;
 	if (fi->backing_id > 0) {
 		o->open_flags |= FOPEN_PASSTHROUGH;
