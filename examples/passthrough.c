@@ -83,6 +83,7 @@ struct pt_fs {
 	const char *source;
 	double timeout;
 	enum pt_cache cache;
+	enum { PT_ZC_ALL, PT_ZC_DIRECT, PT_ZC_NONE } zero_copy; /* -o zero_copy= */
 	struct pt_table table;
 	struct pt_inode *root;
 };
@@ -735,7 +736,8 @@ static void set_open_flags(struct pt_fs *fs, struct zcfuse_file_info *fi, int fd
 	fi->keep_cache = fs->cache == PT_CACHE_ALWAYS && !fi->direct_io;
 	fi->parallel_direct_writes = fi->direct_io;
 	/* Ignored except on the zero-copy transport; our data never needs the CPU. */
-	fi->zero_copy = 1;
+	fi->zero_copy = fs->zero_copy == PT_ZC_ALL ||
+			(fs->zero_copy == PT_ZC_DIRECT && (flags & O_DIRECT));
 }
 
 /*
@@ -1482,6 +1484,17 @@ static int pt_opt(void *userdata, const char *key, const char *value)
 		fs->cache = PT_CACHE_NEVER;
 		return 0;
 	}
+	if (!strcmp(key, "zero_copy")) { /* which opens ask for zero copy */
+		if (value && !strcmp(value, "all"))
+			fs->zero_copy = PT_ZC_ALL;
+		else if (value && !strcmp(value, "direct"))
+			fs->zero_copy = PT_ZC_DIRECT;
+		else if (value && !strcmp(value, "none"))
+			fs->zero_copy = PT_ZC_NONE;
+		else
+			return -EINVAL;
+		return 0;
+	}
 	return -ENOENT;
 }
 
@@ -1521,7 +1534,10 @@ int main(int argc, char *argv[])
 		"    -o cache=never|auto|always\n"
 		"                           never: direct I/O on every open; auto: the default;\n"
 		"                           always: keep cached data across opens\n"
-		"    -o direct_io           same as cache=never\n";
+		"    -o direct_io           same as cache=never\n"
+		"    -o zero_copy=all|direct|none\n"
+		"                           opens that move data by io_uring zero copy on the\n"
+		"                           zerocopy transport (default all)\n";
 	struct zcfuse_session_opts opts = {
 		.sz = sizeof(opts),
 		.args_usage = "SOURCE",
