@@ -65,7 +65,6 @@ struct zcf_config {
 	unsigned max_background;
 	char *stats_path;
 	bool passthrough;        /* -o passthrough: ask for kernel passthrough */
-	bool no_splice_unused;
 };
 
 /*
@@ -296,6 +295,9 @@ int zcf_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iov
 
 /* ---- Utility ---- */
 unsigned zcf_ncpus_possible(void);
+/* Blocks SIGINT, SIGTERM, SIGHUP in the caller (saving the old mask), so
+ * threads created now leave them to the main thread. */
+void zcf_block_stop_signals(sigset_t *old);
 int zcf_read_sysfs_bool(const char *path); /* 1, 0, or -errno */
 
 #endif

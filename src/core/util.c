@@ -59,6 +59,17 @@ fallback:
 	return n > 0 ? (unsigned)n : 1;
 }
 
+void zcf_block_stop_signals(sigset_t *old)
+{
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &block, old);
+}
+
 int zcf_read_sysfs_bool(const char *path)
 {
 	char c = 0;

@@ -255,7 +255,7 @@ int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads)
 {
 	struct zcf_classic *c = classic_get(se);
 	struct sigaction sa = { .sa_handler = on_wake_signal };
-	sigset_t block, old;
+	sigset_t old;
 	unsigned i, base;
 	int err = 0;
 
@@ -268,12 +268,7 @@ int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads)
 	c->fds = realloc(c->fds, (base + nthreads) * sizeof(*c->fds));
 	if (!c->threads || !c->fds)
 		return -ENOMEM;
-	/* Signals that stop the server go to the main thread, not readers. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
+	zcf_block_stop_signals(&old); /* readers leave them to the main thread */
 	for (i = base; i < base + nthreads; i++) {
 		struct reader_arg *a = malloc(sizeof(*a));
 		int fd = se->fd;
@@ -313,11 +308,6 @@ int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads)
 	se->nr_readers = c->nthreads;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return c->nthreads > base ? 0 : err;
-}
-
-unsigned zcf_classic_nr_threads(struct zcfuse_session *se)
-{
-	return se->classic ? se->classic->nthreads : 0;
 }
 
 void zcf_classic_stop(struct zcfuse_session *se)

@@ -23,7 +23,6 @@ int zcf_classic_read_init(struct zcfuse_session *se, struct zcfuse_req **out);
 int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads);
 /* Joins the readers (they end when the connection ends). */
 void zcf_classic_stop(struct zcfuse_session *se);
-unsigned zcf_classic_nr_threads(struct zcfuse_session *se);
 
 /*
  * Before the INIT reply: creates the rings, buffers and registrations for
@@ -35,6 +34,5 @@ int zcf_uring_prepare(struct zcfuse_session *se, enum zcf_transport_kind kind, c
 int zcf_uring_start(struct zcfuse_session *se, char *why, size_t whylen);
 /* Wakes and joins the queue threads, frees rings and buffers. */
 void zcf_uring_stop(struct zcfuse_session *se);
-unsigned zcf_uring_nr_queues(struct zcfuse_session *se);
 
 #endif

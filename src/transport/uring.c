@@ -831,13 +831,9 @@ int zcf_uring_prepare(struct zcfuse_session *se, enum zcf_transport_kind kind, c
 		}
 	}
 	if (!err) {
-		sigset_t block, old;
+		sigset_t old;
 
-		sigemptyset(&block);
-		sigaddset(&block, SIGINT);
-		sigaddset(&block, SIGTERM);
-		sigaddset(&block, SIGHUP);
-		pthread_sigmask(SIG_BLOCK, &block, &old);
+		zcf_block_stop_signals(&old); /* queue threads leave them to main */
 		for (i = 0; i < u->nq && !err; i++) {
 			err = -pthread_create(&u->qs[i].thread, NULL, queue_main, &u->qs[i]);
 			u->qs[i].thread_started = !err;
@@ -897,11 +893,6 @@ int zcf_uring_start(struct zcfuse_session *se, char *why, size_t whylen)
 	se->nr_queues = u->nq;
 	set_phase(u, 2);
 	return 0;
-}
-
-unsigned zcf_uring_nr_queues(struct zcfuse_session *se)
-{
-	return se->uring ? se->uring->nq : 0;
 }
 
 void zcf_uring_stop(struct zcfuse_session *se)
