@@ -42,6 +42,15 @@ enum zcf_transport_kind {
 };
 const char *zcf_transport_name(enum zcf_transport_kind k);
 
+/* How a queue's ring runs its task work (-o ring_setup=). */
+enum zcf_ring_setup {
+	ZCF_RING_DEFER = 0, /* SINGLE_ISSUER + DEFER_TASKRUN: work runs when the queue waits */
+	ZCF_RING_COOP,      /* SINGLE_ISSUER + COOP_TASKRUN + TASKRUN_FLAG (the default) */
+	ZCF_RING_SINGLE,    /* SINGLE_ISSUER only */
+	ZCF_RING_PLAIN,     /* no task-work flags */
+};
+const char *zcf_ring_setup_name(enum zcf_ring_setup s);
+
 struct zcf_config {
 	char *mountpoint;
 	bool foreground;         /* -f */
@@ -59,6 +68,8 @@ struct zcf_config {
 	bool transport_explicit; /* asked for by name: fail instead of falling back */
 	unsigned queue_depth;    /* ring entries per queue */
 	unsigned pool_bufs;      /* bufpool: payload buffers per queue (0: queue_depth) */
+	enum zcf_ring_setup ring_setup;
+	bool ring_fd_plain;      /* -o ring_fd=plain: do not register the ring's own fd */
 	unsigned threads;        /* classic worker threads */
 	unsigned meta_threads;   /* ring transports: threads for non-data ops (0: inline) */
 	unsigned max_write;
@@ -258,6 +269,7 @@ struct zcfuse_session {
 	uid_t owner_uid;              /* who mounted: for -o allow_root */
 	unsigned nr_readers;          /* /dev/fuse reader threads started */
 	unsigned nr_queues;           /* ring queues started */
+	unsigned ring_flags;          /* io_uring setup flags the queues got */
 	/* INTERRUPTs seen lately, by unique; checked by zcfuse_req_interrupted() */
 	uint64_t interrupted[ZCF_INTERRUPT_SLOTS];
 	unsigned nr_interrupted;

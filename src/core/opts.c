@@ -26,6 +26,20 @@ const char *zcf_transport_name(enum zcf_transport_kind k)
 	return transport_names[k];
 }
 
+static const char *const ring_setup_names[] = {
+	[ZCF_RING_DEFER] = "defer",
+	[ZCF_RING_COOP] = "coop",
+	[ZCF_RING_SINGLE] = "single",
+	[ZCF_RING_PLAIN] = "plain",
+};
+
+const char *zcf_ring_setup_name(enum zcf_ring_setup s)
+{
+	if ((unsigned)s >= sizeof(ring_setup_names) / sizeof(ring_setup_names[0]))
+		return "?";
+	return ring_setup_names[s];
+}
+
 /* Mount options handed to the kernel (or fusermount3) as they are. */
 static const char *const kernel_opts[] = {
 	"dev", "nodev", "suid", "nosuid", "exec", "noexec", "atime", "noatime",
@@ -94,6 +108,32 @@ static int parse_transport(struct zcf_config *cfg, const char *val)
 	return -EINVAL;
 }
 
+static int parse_ring_setup(struct zcf_config *cfg, const char *val)
+{
+	unsigned k;
+
+	for (k = 0; k < sizeof(ring_setup_names) / sizeof(ring_setup_names[0]); k++) {
+		if (val && !strcmp(val, ring_setup_names[k])) {
+			cfg->ring_setup = k;
+			return 0;
+		}
+	}
+	fprintf(stderr, "zcfuse: option ring_setup=%s: expected defer, coop, single or plain\n",
+		val ? val : "");
+	return -EINVAL;
+}
+
+static int parse_ring_fd(struct zcf_config *cfg, const char *val)
+{
+	if (val && (!strcmp(val, "registered") || !strcmp(val, "plain"))) {
+		cfg->ring_fd_plain = !strcmp(val, "plain");
+		return 0;
+	}
+	fprintf(stderr, "zcfuse: option ring_fd=%s: expected registered or plain\n",
+		val ? val : "");
+	return -EINVAL;
+}
+
 static int parse_one(struct zcf_config *cfg, char *opt, const struct zcfuse_session_opts *opts,
 		     void *userdata)
 {
@@ -129,6 +169,10 @@ static int parse_one(struct zcf_config *cfg, char *opt, const struct zcfuse_sess
 		return parse_transport(cfg, "uring");
 	else if (!strcmp(opt, "queue_depth") || !strcmp(opt, "io_uring_q_depth"))
 		return parse_uint(opt, val, 1, 4096, &cfg->queue_depth);
+	else if (!strcmp(opt, "ring_setup"))
+		return parse_ring_setup(cfg, val);
+	else if (!strcmp(opt, "ring_fd"))
+		return parse_ring_fd(cfg, val);
 	else if (!strcmp(opt, "pool_bufs"))
 		return parse_uint(opt, val, 1, 4096, &cfg->pool_bufs);
 	else if (!strcmp(opt, "meta_threads"))
@@ -188,6 +232,7 @@ int zcf_parse_cmdline(int argc, char *argv[], const struct zcfuse_session_opts *
 	cfg->queue_depth = 16;
 	cfg->threads = 4;
 	cfg->meta_threads = 2;
+	cfg->ring_setup = ZCF_RING_COOP;
 	cfg->max_write = 1u << 20;
 
 	for (i = 1; i < argc; i++) {
@@ -293,6 +338,10 @@ void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts)
 	       "                           also io_uring_q_depth=N\n"
 	       "    -o pool_bufs=N         bufpool/zerocopy: payload buffers per queue\n"
 	       "                           (default: queue_depth; fewer makes requests wait)\n"
+	       "    -o ring_setup=MODE     how queue rings run task work: coop (default:\n"
+	       "                           SINGLE_ISSUER+COOP_TASKRUN), defer (DEFER_TASKRUN),\n"
+	       "                           single (SINGLE_ISSUER only), plain (none)\n"
+	       "    -o ring_fd=MODE        registered (default) or plain ring descriptor\n"
 	       "    -o threads=N           classic worker threads (default 4)\n"
 	       "    -o meta_threads=N      ring transports: threads that run non-data ops,\n"
 	       "                           so a slow lookup never stalls a queue (default 2;\n"

@@ -96,6 +96,9 @@ int zcf_stats_write(struct zcfuse_session *se, const char *path)
 	fprintf(f, "  \"protocol\": \"7.%u\",\n", se->conn.proto_minor);
 	fprintf(f, "  \"queues\": %u,\n", se->nr_queues);
 	fprintf(f, "  \"queue_depth\": %u,\n", se->nr_queues ? se->cfg.queue_depth : 0);
+	fprintf(f, "  \"ring_setup\": \"%s\",\n",
+		se->nr_queues ? zcf_ring_setup_name(se->cfg.ring_setup) : "");
+	fprintf(f, "  \"ring_setup_flags\": %u,\n", se->nr_queues ? se->ring_flags : 0);
 	fprintf(f, "  \"classic_threads\": %u,\n", se->nr_readers);
 	fprintf(f, "  \"max_write\": %u,\n", se->conn.max_write);
 	fprintf(f, "  \"requests\": {\n");

@@ -241,6 +241,37 @@ static void test_zcfuse_options(void)
 	T_EQ(c.transport, ZCF_TRANSPORT_URING, "-o io_uring");
 	T_EQ(c.queue_depth, 32, "io_uring_q_depth=32 is queue_depth");
 	zcf_config_free(&c);
+
+	r = parse(&c, &no_opts, NULL, "prog", "/m", NULL);
+	T_EQ(r, 0, "no ring options");
+	T_EQ(c.ring_setup, ZCF_RING_COOP, "ring_setup defaults to coop");
+	T_EQ(c.ring_fd_plain, false, "the ring fd is registered by default");
+	zcf_config_free(&c);
+	static const struct {
+		const char *opt;
+		enum zcf_ring_setup setup;
+	} setups[] = {
+		{ "ring_setup=defer", ZCF_RING_DEFER },
+		{ "ring_setup=coop", ZCF_RING_COOP },
+		{ "ring_setup=single", ZCF_RING_SINGLE },
+		{ "ring_setup=plain", ZCF_RING_PLAIN },
+	};
+	for (size_t i = 0; i < sizeof(setups) / sizeof(setups[0]); i++) {
+		r = parse(&c, &no_opts, NULL, "prog", "-o", setups[i].opt, "/m", NULL);
+		T_EQ(r, 0, "-o %s", setups[i].opt);
+		T_EQ(c.ring_setup, setups[i].setup, "-o %s", setups[i].opt);
+		T_CHECK(!strcmp(zcf_ring_setup_name(c.ring_setup), strchr(setups[i].opt, '=') + 1),
+			"name of -o %s", setups[i].opt);
+		zcf_config_free(&c);
+	}
+	r = parse(&c, &no_opts, NULL, "prog", "-o", "ring_fd=plain", "/m", NULL);
+	T_EQ(r, 0, "-o ring_fd=plain");
+	T_EQ(c.ring_fd_plain, true, "-o ring_fd=plain");
+	zcf_config_free(&c);
+	r = parse(&c, &no_opts, NULL, "prog", "-o", "ring_fd=plain,ring_fd=registered", "/m", NULL);
+	T_EQ(r, 0, "-o ring_fd=registered");
+	T_EQ(c.ring_fd_plain, false, "the last ring_fd wins");
+	zcf_config_free(&c);
 }
 
 static void test_bad_values(void)
@@ -254,6 +285,10 @@ static void test_bad_values(void)
 	BAD(-EINVAL, "-o", "queue_depth=12abc", "/m");
 	BAD(-EINVAL, "-o", "queue_depth=99999999999999999999", "/m");
 	BAD(-EINVAL, "-o", "io_uring_q_depth=0", "/m");
+	BAD(-EINVAL, "-o", "ring_setup=sqpoll", "/m");
+	BAD(-EINVAL, "-o", "ring_setup", "/m");
+	BAD(-EINVAL, "-o", "ring_fd=yes", "/m");
+	BAD(-EINVAL, "-o", "ring_fd", "/m");
 	BAD(-EINVAL, "-o", "threads=0", "/m");
 	BAD(-EINVAL, "-o", "max_read=abc", "/m");
 	BAD(-EINVAL, "-o", "fsname=", "/m");
