@@ -3,6 +3,7 @@
 #   src/**/*.c       -> the library (build/libzcfuse.so, build/libzcfuse.a)
 #   examples/*.c     -> build/examples/NAME
 #   tools/*.c        -> build/tools/NAME
+#   bench/*.c        -> build/bench/NAME    (benchmark helpers)
 #   tests/unit/*.c   -> build/tests/unit/NAME   (linked with the static library,
 #   tests/mount/*.c  -> build/tests/mount/NAME   so tests may use internals)
 # SAN=1 builds everything with AddressSanitizer + UBSan into build-san/.
@@ -40,9 +41,11 @@ EXAMPLES := $(patsubst examples/%.c,$(O)/examples/%,$(wildcard examples/*.c))
 TOOLS := $(patsubst tools/%.c,$(O)/tools/%,$(wildcard tools/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(wildcard tests/unit/*.c))
 MOUNT_PROGS := $(patsubst tests/mount/%.c,$(O)/tests/mount/%,$(wildcard tests/mount/*.c))
+BENCH_PROGS := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
 SONAME := libzcfuse.so.$(SOVERSION)
 
-all: $(O)/libzcfuse.so $(O)/libzcfuse.a $(O)/zcfuse.pc $(EXAMPLES) $(TOOLS) $(UNIT_TESTS) $(MOUNT_PROGS)
+all: $(O)/libzcfuse.so $(O)/libzcfuse.a $(O)/zcfuse.pc $(EXAMPLES) $(TOOLS) $(UNIT_TESTS) $(MOUNT_PROGS) \
+	$(BENCH_PROGS)
 
 $(O)/obj/%.o: %.c $(wildcard include/zcfuse/*.h src/*/*.h) Makefile
 	@mkdir -p $(dir $@)
@@ -73,6 +76,11 @@ $(O)/tools/%: tools/%.c $(O)/libzcfuse.a
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(O)/libzcfuse.a $(LDFLAGS) $(LDLIBS)
+
+$(O)/bench/%: bench/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 $(O)/tests/unit/%: tests/unit/%.c $(O)/libzcfuse.a $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)

@@ -21,6 +21,17 @@ ZCFUSE = [c for c in ORDER if c.startswith("zcfuse-")]
 LIBFUSE = [c for c in ORDER if c.startswith("libfuse-")]
 
 
+def base_of(config):
+    """'zcfuse-uring+ring_setup=coop' (a variant: extra -o options) -> 'zcfuse-uring'."""
+    return config.split("+", 1)[0]
+
+
+def ordered(configs):
+    """Known configurations in table order, each variant right after its base."""
+    known = [c for c in configs if base_of(c) in ORDER]
+    return sorted(known, key=lambda c: (ORDER.index(base_of(c)), c != base_of(c), c))
+
+
 def read_tsv(path):
     rows = []
     with open(path, encoding="utf-8", errors="replace") as f:
@@ -153,11 +164,14 @@ def row_label(spec):
 def gain_columns(present):
     """(title, numerator, denominator) tuples; a denominator may be 'best-libfuse'."""
     cols = []
-    zc = [c for c in ZCFUSE if c in present]
+    zc = [c for c in present if base_of(c) in ZCFUSE]
     lf = [c for c in LIBFUSE if c in present]
     if lf:
         for c in zc:
             cols.append(("%s / best libfuse" % c, c, "best-libfuse"))
+    for c in zc:
+        if c != base_of(c) and base_of(c) in present:
+            cols.append(("%s / %s" % (c, base_of(c)), c, base_of(c)))
     if "zcfuse-uring" in present:
         for c in ("zcfuse-bufpool", "zcfuse-zerocopy"):
             if c in present:
@@ -312,7 +326,7 @@ def main():
         m["note"] = c.get("note", "")
         per.setdefault((c["row"], c["config"]), []).append(m)
 
-    present = [c for c in ORDER if any((r, c) in per for r in row_ids)]
+    present = ordered({c for (r, c) in per if r in row_ids})
     keys = ["iops", "bw_mib_s", "lat_mean_us", "lat_p99_us", "fio_cpu_us_per_io", "server_cpu_us_per_io",
             "other_cpu_pct", "steal_pct", "kthread_cpu_us_per_io"]
     medians = {}
@@ -342,6 +356,11 @@ def main():
                                            meta.get("backing", "?"), meta.get("size", "?")))
     lines.append("- Busy loops: %s" % ("yes, one `nice -n 19` loop pinned to each CPU for the whole run "
                                         "(keeps idle vCPUs from halting)" if busy else "no"))
+    same, cross = meta.get("handoff_same_cpu_us"), meta.get("handoff_cross_cpu_us")
+    if same:
+        lines.append("- Hand-off floor (bench/handoff): a wake-up round trip between two processes takes %s us on "
+                     "one CPU%s; a FUSE request at iodepth 1 is one such round trip plus the work"
+                     % (same, ", %s us across two" % cross if cross and not cross.startswith("-") else ""))
     lines.append("- Versions: libfuse %s (3.14) and %s (3.18); zcfuse %s"
                  % (meta.get("libfuse_314", "?"), meta.get("libfuse_318", "?"), meta.get("zcfuse_version", "?")))
     bp = meta.get("busy_processes_start", "").strip()
@@ -444,6 +463,8 @@ def main():
             "zcfuse": meta.get("zcfuse_version"),
         },
         "busy_loops": busy,
+        "handoff_us": {"same_cpu": float(same) if same else None,
+                       "cross_cpu": float(cross) if cross and not cross.startswith("-") else None},
         "settings": {
             "preset": meta.get("preset"),
             "repeat": int(reps or 1),
