@@ -11,6 +11,8 @@
 
 #include "core/internal.h"
 
+#define NR(a) (sizeof(a) / sizeof((a)[0]))
+
 static const char *const transport_names[] = {
 	[ZCF_TRANSPORT_AUTO] = "auto",
 	[ZCF_TRANSPORT_CLASSIC] = "classic",
@@ -19,13 +21,6 @@ static const char *const transport_names[] = {
 	[ZCF_TRANSPORT_ZEROCOPY] = "zerocopy",
 };
 
-const char *zcf_transport_name(enum zcf_transport_kind k)
-{
-	if ((unsigned)k >= sizeof(transport_names) / sizeof(transport_names[0]))
-		return "?";
-	return transport_names[k];
-}
-
 static const char *const ring_setup_names[] = {
 	[ZCF_RING_DEFER] = "defer",
 	[ZCF_RING_COOP] = "coop",
@@ -33,11 +28,31 @@ static const char *const ring_setup_names[] = {
 	[ZCF_RING_PLAIN] = "plain",
 };
 
+static const char *const ring_fd_names[] = { "registered", "plain" };
+
+const char *zcf_transport_name(enum zcf_transport_kind k)
+{
+	return (unsigned)k < NR(transport_names) ? transport_names[k] : "?";
+}
+
 const char *zcf_ring_setup_name(enum zcf_ring_setup s)
 {
-	if ((unsigned)s >= sizeof(ring_setup_names) / sizeof(ring_setup_names[0]))
-		return "?";
-	return ring_setup_names[s];
+	return (unsigned)s < NR(ring_setup_names) ? ring_setup_names[s] : "?";
+}
+
+/* Index of @val among @names, or -EINVAL after one line saying what would do. */
+static int pick(const char *key, const char *val, const char *const *names, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (val && !strcmp(val, names[k]))
+			return (int)k;
+	fprintf(stderr, "zcfuse: option %s=%s: expected", key, val ? val : "");
+	for (k = 0; k < n; k++)
+		fprintf(stderr, "%s %s", !k ? "" : k + 1 == n ? " or" : ",", names[k]);
+	fputc('\n', stderr);
+	return -EINVAL;
 }
 
 /* Mount options handed to the kernel (or fusermount3) as they are. */
@@ -94,44 +109,13 @@ static int append_mount_opt(struct zcf_config *cfg, const char *opt)
 
 static int parse_transport(struct zcf_config *cfg, const char *val)
 {
-	unsigned k;
+	int k = pick("transport", val, transport_names, NR(transport_names));
 
-	for (k = 0; k < sizeof(transport_names) / sizeof(transport_names[0]); k++) {
-		if (val && !strcmp(val, transport_names[k])) {
-			cfg->transport = k;
-			cfg->transport_explicit = k != ZCF_TRANSPORT_AUTO;
-			return 0;
-		}
-	}
-	fprintf(stderr, "zcfuse: option transport=%s: expected auto, classic, uring, bufpool "
-		"or zerocopy\n", val ? val : "");
-	return -EINVAL;
-}
-
-static int parse_ring_setup(struct zcf_config *cfg, const char *val)
-{
-	unsigned k;
-
-	for (k = 0; k < sizeof(ring_setup_names) / sizeof(ring_setup_names[0]); k++) {
-		if (val && !strcmp(val, ring_setup_names[k])) {
-			cfg->ring_setup = k;
-			return 0;
-		}
-	}
-	fprintf(stderr, "zcfuse: option ring_setup=%s: expected defer, coop, single or plain\n",
-		val ? val : "");
-	return -EINVAL;
-}
-
-static int parse_ring_fd(struct zcf_config *cfg, const char *val)
-{
-	if (val && (!strcmp(val, "registered") || !strcmp(val, "plain"))) {
-		cfg->ring_fd_plain = !strcmp(val, "plain");
-		return 0;
-	}
-	fprintf(stderr, "zcfuse: option ring_fd=%s: expected registered or plain\n",
-		val ? val : "");
-	return -EINVAL;
+	if (k < 0)
+		return k;
+	cfg->transport = k;
+	cfg->transport_explicit = k != ZCF_TRANSPORT_AUTO;
+	return 0;
 }
 
 static int parse_one(struct zcf_config *cfg, char *opt, const struct zcfuse_session_opts *opts,
@@ -169,10 +153,21 @@ static int parse_one(struct zcf_config *cfg, char *opt, const struct zcfuse_sess
 		return parse_transport(cfg, "uring");
 	else if (!strcmp(opt, "queue_depth") || !strcmp(opt, "io_uring_q_depth"))
 		return parse_uint(opt, val, 1, 4096, &cfg->queue_depth);
-	else if (!strcmp(opt, "ring_setup"))
-		return parse_ring_setup(cfg, val);
-	else if (!strcmp(opt, "ring_fd"))
-		return parse_ring_fd(cfg, val);
+	else if (!strcmp(opt, "ring_setup")) {
+		int i = pick(opt, val, ring_setup_names, NR(ring_setup_names));
+
+		if (i < 0)
+			return i;
+		cfg->ring_setup = i;
+		return 0;
+	} else if (!strcmp(opt, "ring_fd")) {
+		int i = pick(opt, val, ring_fd_names, NR(ring_fd_names));
+
+		if (i < 0)
+			return i;
+		cfg->ring_fd_plain = i == 1;
+		return 0;
+	}
 	else if (!strcmp(opt, "pool_bufs"))
 		return parse_uint(opt, val, 1, 4096, &cfg->pool_bufs);
 	else if (!strcmp(opt, "meta_threads"))
