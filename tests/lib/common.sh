@@ -156,7 +156,8 @@ t_sanitizer_check() {
 # srv_start NAME KIND [SOURCE] [server args...]: start example KIND in the
 # foreground with the test's transport, wait until mounted. Skips the test
 # if the server says the transport is not available. SRV_AT=DIR mounts at
-# DIR instead of $T/NAME.mnt; SRV_TR=NAME overrides the transport.
+# DIR instead of $T/NAME.mnt; SRV_TR=NAME overrides the transport;
+# SRV_WRAP="CMD ARGS" runs the server under CMD (valgrind).
 srv_start() {
 	local name=$1 kind=$2
 	shift 2
@@ -176,10 +177,12 @@ srv_start() {
 	SRV_STATS[$name]=$stats
 	SRV_KIND[$name]=$kind
 	SRV_SRC[$name]=$src
+	local -a wrap=()
+	[ -n "${SRV_WRAP:-}" ] && read -r -a wrap <<<"$SRV_WRAP"
 	if [ -n "$src" ]; then
-		"$bin" -f -o "transport=$tr" -o "stats=$stats" "$@" "$src" "$mnt" 2>"$log" &
+		"${wrap[@]}" "$bin" -f -o "transport=$tr" -o "stats=$stats" "$@" "$src" "$mnt" 2>"$log" &
 	else
-		"$bin" -f -o "transport=$tr" -o "stats=$stats" "$@" "$mnt" 2>"$log" &
+		"${wrap[@]}" "$bin" -f -o "transport=$tr" -o "stats=$stats" "$@" "$mnt" 2>"$log" &
 	fi
 	SRV_PID[$name]=$!
 	srv_wait_mounted "$name"
