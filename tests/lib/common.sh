@@ -253,6 +253,25 @@ srv_stop_ok() {
 	}
 }
 
+# t_probe WHAT CMD...: while something else is blocked, CMD (pinned to CPU
+# $PROBE_CPU, so on ring transports it shares the blocked request's queue)
+# must finish within $PROBE_BOUND seconds and succeed. A stall or a failure
+# is added to the array "failures", prefixed with $PROBE_CONTEXT and ended
+# with $PROBE_WHILE; an answer is logged.
+t_probe() {
+	local what=$1 st
+	shift
+	(timeout -k 2 "$PROBE_BOUND" taskset -c "$PROBE_CPU" "$@" >"$T/probe.out" 2>&1; exit $?) 2>/dev/null
+	st=$?
+	if [ $st = 124 ] || [ $st = 137 ]; then
+		failures+=("${PROBE_CONTEXT:-}$what: no answer within $PROBE_BOUND s $PROBE_WHILE")
+	elif [ $st != 0 ]; then
+		failures+=("${PROBE_CONTEXT:-}$what: exit status $st: $(head -2 "$T/probe.out")")
+	else
+		t_log "${PROBE_CONTEXT:-}$what: answered"
+	fi
+}
+
 # t_on_exit CMD: run CMD (a string) during cleanup, before servers are killed.
 t_on_exit() { T_CLEANUP_HOOKS+=("$1"); }
 

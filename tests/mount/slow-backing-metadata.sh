@@ -37,23 +37,11 @@ t_pid_alive $blocked || { kill -CONT "$inner_pid"; t_fail "the lookup did not bl
 t_log "lookup of slowfs/never-looked-up blocked in the server"
 
 failures=()
-probe() {
-	local what=$1 st
-	shift
-	(timeout -k 2 "$bound" taskset -c $cpu "$@" >"$T/probe.out" 2>&1; exit $?) 2>/dev/null
-	st=$?
-	if [ $st = 124 ] || [ $st = 137 ]; then
-		failures+=("$what: no answer within $bound s while a lookup blocks in the backing fs")
-	elif [ $st != 0 ]; then
-		failures+=("$what: exit status $st: $(head -2 "$T/probe.out")")
-	else
-		t_log "$what: answered"
-	fi
-}
-probe "stat of another file" stat "$mnt/other"
-probe "O_DIRECT read of another file" dd if="$mnt/other" of=/dev/null bs=64k iflag=direct status=none
-probe "create and write a new file" sh -c "echo fresh > '$mnt/fresh'"
-probe "listing of a folder" ls "$mnt/plain"
+PROBE_CPU=$cpu PROBE_BOUND=$bound PROBE_WHILE="while a lookup blocks in the backing fs"
+t_probe "stat of another file" stat "$mnt/other"
+t_probe "O_DIRECT read of another file" dd if="$mnt/other" of=/dev/null bs=64k iflag=direct status=none
+t_probe "create and write a new file" sh -c "echo fresh > '$mnt/fresh'"
+t_probe "listing of a folder" ls "$mnt/plain"
 t_pid_alive $blocked || failures+=("the blocked lookup finished while the inner server was stopped: proved nothing")
 
 kill -CONT "$inner_pid"

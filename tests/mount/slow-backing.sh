@@ -35,19 +35,7 @@ t_on_exit 'kill -CONT '"$inner_pid"
 
 
 failures=()
-probe() {
-	local what=$1 st
-	shift
-	(timeout -k 2 "$bound" taskset -c $cpu "$@" >"$T/probe.out" 2>&1; exit $?) 2>/dev/null
-	st=$?
-	if [ $st = 124 ] || [ $st = 137 ]; then
-		failures+=("$round: $what: no answer within $bound s while a backing read blocks")
-	elif [ $st != 0 ]; then
-		failures+=("$round: $what: exit status $st: $(head -2 "$T/probe.out")")
-	else
-		t_log "$round: $what: answered"
-	fi
-}
+PROBE_CPU=$cpu PROBE_BOUND=$bound PROBE_WHILE="while a backing read blocks"
 
 # The reader (blockread) opens the file before the stop (OPEN itself must
 # not be what blocks), optionally reads it once, then waits for "go" and
@@ -58,6 +46,7 @@ probe() {
 round=
 run_round() {
 	round=$1
+	PROBE_CONTEXT="$round: "
 	local first=$2 reader st
 	rm -f "$T/go" "$T/ready"
 	mkfifo "$T/go"
@@ -79,10 +68,10 @@ run_round() {
 	fi
 	t_log "$round: reader blocked in the backing read"
 
-	probe "stat of another file" stat "$mnt/other"
-	probe "O_DIRECT read of another file" dd if="$mnt/other" of=/dev/null bs=64k iflag=direct status=none
-	probe "create and write a new file" sh -c "echo fresh > '$mnt/fresh-$round'"
-	probe "listing of a folder" ls "$mnt/plain"
+	t_probe "stat of another file" stat "$mnt/other"
+	t_probe "O_DIRECT read of another file" dd if="$mnt/other" of=/dev/null bs=64k iflag=direct status=none
+	t_probe "create and write a new file" sh -c "echo fresh > '$mnt/fresh-$round'"
+	t_probe "listing of a folder" ls "$mnt/plain"
 	t_pid_alive $reader || failures+=("$round: the reader finished while the inner server was stopped: the round proved nothing")
 
 	kill -CONT "$inner_pid"
