@@ -1301,7 +1301,8 @@ static void reply_xattr_result(struct zcfuse_req *req, ssize_t n, const void *bu
 		zcfuse_reply_buf(req, buf, (size_t)n);
 }
 
-static void pt_getxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char *name, size_t size)
+/* GETXATTR of @name, or LISTXATTR when @name is NULL: same buffer rules. */
+static void xattr_query(struct zcfuse_req *req, zcfuse_ino_t ino, const char *name, size_t size)
 {
 	char path[32];
 	char *buf = NULL;
@@ -1316,29 +1317,19 @@ static void pt_getxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char *na
 		zcfuse_reply_err(req, ENOMEM);
 		return;
 	}
-	n = getxattr(path, name, buf, size);
+	n = name ? getxattr(path, name, buf, size) : listxattr(path, buf, size);
 	reply_xattr_result(req, n, buf, size);
 	free(buf);
 }
 
+static void pt_getxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char *name, size_t size)
+{
+	xattr_query(req, ino, name, size);
+}
+
 static void pt_listxattr(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size)
 {
-	char path[32];
-	char *buf = NULL;
-	int ret = xattr_path(req, ino, path);
-	ssize_t n;
-
-	if (ret) {
-		zcfuse_reply_err(req, -ret);
-		return;
-	}
-	if (size && !(buf = malloc(size))) {
-		zcfuse_reply_err(req, ENOMEM);
-		return;
-	}
-	n = listxattr(path, buf, size);
-	reply_xattr_result(req, n, buf, size);
-	free(buf);
+	xattr_query(req, ino, NULL, size);
 }
 
 static void pt_removexattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char *name)
