@@ -1363,6 +1363,31 @@ static void memfs_setxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char 
 	reply_err_unlock(req, 0);
 }
 
+/*
+ * The common part of GETXATTR and LISTXATTR, called under the lock with the
+ * answer's length: a size probe (@size 0) or a buffer too small is answered
+ * here; otherwise a buffer of @len bytes comes back for the caller to fill,
+ * the lock still held. NULL: answered, and unlocked.
+ */
+static char *xattr_out_buf(struct zcfuse_req *req, size_t size, size_t len)
+{
+	char *buf;
+
+	if (size == 0) {
+		unlock();
+		zcfuse_reply_xattr(req, len);
+		return NULL;
+	}
+	if (size < len) {
+		reply_err_unlock(req, ERANGE);
+		return NULL;
+	}
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		reply_err_unlock(req, ENOMEM);
+	return buf;
+}
+
 static void memfs_getxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char *name,
 			   size_t size)
 {
@@ -1383,20 +1408,9 @@ static void memfs_getxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char 
 		return;
 	}
 	len = x->size;
-	if (size == 0) {
-		unlock();
-		zcfuse_reply_xattr(req, len);
+	copy = xattr_out_buf(req, size, len);
+	if (!copy)
 		return;
-	}
-	if (size < len) {
-		reply_err_unlock(req, ERANGE);
-		return;
-	}
-	copy = malloc(len ? len : 1);
-	if (!copy) {
-		reply_err_unlock(req, ENOMEM);
-		return;
-	}
 	memcpy(copy, x->value, len);
 	unlock();
 	zcfuse_reply_buf(req, copy, len);
@@ -1418,20 +1432,9 @@ static void memfs_listxattr(struct zcfuse_req *req, zcfuse_ino_t ino, size_t siz
 	}
 	for (x = n->xattrs; x; x = x->next)
 		total += strlen(x->name) + 1;
-	if (size == 0) {
-		unlock();
-		zcfuse_reply_xattr(req, total);
+	list = xattr_out_buf(req, size, total);
+	if (!list)
 		return;
-	}
-	if (size < total) {
-		reply_err_unlock(req, ERANGE);
-		return;
-	}
-	list = malloc(total ? total : 1);
-	if (!list) {
-		reply_err_unlock(req, ENOMEM);
-		return;
-	}
 	for (x = n->xattrs; x; x = x->next) {
 		size_t len = strlen(x->name) + 1;
 
