@@ -85,6 +85,8 @@ def cell_metrics(outdir, cell):
         "other_cpu_pct": None,
         "steal_pct": None,
         "kthread_cpu_us_per_io": None,
+        "server_sleeps_per_io": None,
+        "server_preempted_per_io": None,
         "ios": ios,
     }
     # Total latency percentiles (fio --lat_percentiles=1); completion latency
@@ -109,6 +111,11 @@ def cell_metrics(outdir, cell):
     kth, fproc = num("kthread_s"), num("fio_proc_s")
     if win > 0 and iops > 0 and scpu == scpu:
         m["server_cpu_us_per_io"] = scpu / win / iops * 1e6
+    vcsw, ivcsw = num("server_vcsw"), num("server_ivcsw")
+    if win > 0 and iops > 0 and vcsw == vcsw:
+        m["server_sleeps_per_io"] = vcsw / win / iops
+    if win > 0 and iops > 0 and ivcsw == ivcsw:
+        m["server_preempted_per_io"] = ivcsw / win / iops
     if win > 0 and iops > 0 and kth == kth:
         m["kthread_cpu_us_per_io"] = kth / win / iops * 1e6
     if win > 0 and busy == busy and kth == kth and fproc == fproc:
@@ -328,7 +335,8 @@ def main():
 
     present = ordered({c for (r, c) in per if r in row_ids})
     keys = ["iops", "bw_mib_s", "lat_mean_us", "lat_p99_us", "fio_cpu_us_per_io", "server_cpu_us_per_io",
-            "other_cpu_pct", "steal_pct", "kthread_cpu_us_per_io"]
+            "other_cpu_pct", "steal_pct", "kthread_cpu_us_per_io", "server_sleeps_per_io",
+            "server_preempted_per_io"]
     medians = {}
     for k, ms in per.items():
         medians[k] = {key: med([m[key] for m in ms]) for key in keys}
@@ -408,6 +416,10 @@ def main():
         ("p99 latency (us, submission to completion)", "lat_p99_us", 1),
         ("fio CPU time per I/O (us, usr+sys)", "fio_cpu_us_per_io", 2),
         ("Server CPU time per I/O (us, utime+stime of the server process)", "server_cpu_us_per_io", 2),
+        ("Server sleeps per I/O (voluntary context switches of all server threads: waits for "
+         "work)", "server_sleeps_per_io", 3),
+        ("Server preemptions per I/O (involuntary context switches of all server threads: "
+         "another task took the CPU)", "server_preempted_per_io", 3),
         ("Kernel threads' CPU time per I/O (us, all kernel threads, e.g. kworkers)", "kthread_cpu_us_per_io", 2),
         ("Other programs' CPU load during the cell (% of one CPU; not fio, the server, kernel "
          "threads or the nice-19 busy loops): large values mean something else was running", "other_cpu_pct", 0),
