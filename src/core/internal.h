@@ -134,6 +134,19 @@ struct zcf_stats {
 	_Atomic uint64_t queue_waits; /* times a reply/IO waited for ring space */
 };
 
+/*
+ * Counts are kept per thread, in a shard made on the thread's first count,
+ * so that the request path of one queue never takes a cache line from
+ * another's; zcf_stats_write() adds the shards up. se->stats is the shard
+ * of last resort (a thread whose shard could not be allocated).
+ */
+struct zcf_stats_shard {
+	struct zcf_stats s;
+	struct zcf_stats_shard *next;
+};
+/* The calling thread's counters for @se. */
+struct zcf_stats *zcf_stats_mine(struct zcfuse_session *se);
+
 static inline void zcf_count(struct zcf_counter *c, uint64_t bytes)
 {
 	atomic_fetch_add_explicit(&c->n, 1, memory_order_relaxed);
@@ -141,6 +154,8 @@ static inline void zcf_count(struct zcf_counter *c, uint64_t bytes)
 }
 
 int zcf_stats_write(struct zcfuse_session *se, const char *path);
+/* Frees the per-thread shards (the threads that counted are gone). */
+void zcf_stats_free(struct zcfuse_session *se);
 const char *zcf_opcode_name(uint32_t opcode);
 
 /* ---- Requests ---- */
@@ -273,7 +288,9 @@ struct zcfuse_session {
 	/* INTERRUPTs seen lately, by unique; checked by zcfuse_req_interrupted() */
 	uint64_t interrupted[ZCF_INTERRUPT_SLOTS];
 	unsigned nr_interrupted;
-	struct zcf_stats stats;
+	struct zcf_stats stats;       /* shard of last resort; see zcf_stats_mine() */
+	uint64_t id;                  /* unique per session in the process: keys the per-thread shards */
+	struct zcf_stats_shard *stat_shards; /* under lock */
 };
 
 /* The session serves (ok) or gave up: releases a daemonizing parent. */

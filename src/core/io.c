@@ -150,7 +150,7 @@ static int data_io(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh,
 	n = rd ? pread(io->fd, io->buf, io->len, (off_t)io->off)
 	       : pwrite(io->fd, io->buf, io->len, (off_t)io->off);
 	if (n >= 0)
-		zcf_count(&req->se->stats.path[path], (uint64_t)n);
+		zcf_count(&zcf_stats_mine(req->se)->path[path], (uint64_t)n);
 	zcf_io_complete(req, n < 0 ? -errno : (int)n);
 	return 0;
 }

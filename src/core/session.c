@@ -18,6 +18,8 @@
 #include "core/internal.h"
 #include "transport/transport.h"
 
+static _Atomic uint64_t next_session_id;
+
 ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_ops *ops,
 				  size_t ops_size, const struct zcfuse_session_opts *opts,
 				  void *userdata, struct zcfuse_session **out)
@@ -37,6 +39,7 @@ ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_op
 	se->fd = -1;
 	se->exit_efd = -1;
 	se->ready_fd = -1;
+	se->id = atomic_fetch_add_explicit(&next_session_id, 1, memory_order_relaxed) + 1;
 	se->owner_uid = getuid();
 	pthread_mutex_init(&se->lock, NULL);
 	err = zcf_parse_cmdline(argc, argv, &o, userdata, &se->cfg);
@@ -318,6 +321,7 @@ ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
 		close(se->fd);
 	if (se->exit_efd >= 0)
 		close(se->exit_efd);
+	zcf_stats_free(se);
 	pthread_mutex_destroy(&se->lock);
 	zcf_config_free(&se->cfg);
 	free(se);

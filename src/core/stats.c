@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -59,6 +60,74 @@ static const char *const path_names[ZCF_PATH_MAX] = {
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
+/* This thread's shard, and the session it counts for (0: none yet). */
+static __thread struct {
+	uint64_t se_id;
+	struct zcf_stats *s;
+} tls_shard;
+
+struct zcf_stats *zcf_stats_mine(struct zcfuse_session *se)
+{
+	struct zcf_stats_shard *sh;
+
+	if (tls_shard.se_id == se->id && se->id)
+		return tls_shard.s;
+	if (!se->id) /* not from zcfuse_session_new() (unit tests): no shards */
+		return &se->stats;
+	sh = calloc(1, sizeof(*sh));
+	if (!sh)
+		return &se->stats;
+	pthread_mutex_lock(&se->lock);
+	sh->next = se->stat_shards;
+	se->stat_shards = sh;
+	pthread_mutex_unlock(&se->lock);
+	tls_shard.se_id = se->id;
+	tls_shard.s = &sh->s;
+	return &sh->s;
+}
+
+static void counter_add(struct zcf_counter *to, const struct zcf_counter *from)
+{
+	atomic_fetch_add_explicit(&to->n, LOAD(from->n), memory_order_relaxed);
+	atomic_fetch_add_explicit(&to->bytes, LOAD(from->bytes), memory_order_relaxed);
+}
+
+/* Adds the session's shards up into @sum (zeroed by the caller). */
+static void stats_sum(struct zcfuse_session *se, struct zcf_stats *sum)
+{
+	const struct zcf_stats_shard *sh;
+	const struct zcf_stats *from = &se->stats;
+	unsigned i;
+
+	pthread_mutex_lock(&se->lock);
+	for (sh = se->stat_shards;; sh = sh->next) {
+		for (i = 0; i < FUSE_OPCODE_MAX; i++)
+			counter_add(&sum->op[i], &from->op[i]);
+		for (i = 0; i < ZCF_PATH_MAX; i++)
+			counter_add(&sum->path[i], &from->path[i]);
+		sum->via_dev += LOAD(from->via_dev);
+		sum->via_ring += LOAD(from->via_ring);
+		sum->errors += LOAD(from->errors);
+		sum->malformed += LOAD(from->malformed);
+		sum->queue_waits += LOAD(from->queue_waits);
+		if (!sh)
+			break;
+		from = &sh->s;
+	}
+	pthread_mutex_unlock(&se->lock);
+}
+
+void zcf_stats_free(struct zcfuse_session *se)
+{
+	struct zcf_stats_shard *sh, *next;
+
+	for (sh = se->stat_shards; sh; sh = next) {
+		next = sh->next;
+		free(sh);
+	}
+	se->stat_shards = NULL;
+}
+
 /* Writes s as a JSON string body: quotes, backslashes and controls escaped. */
 static void put_json_string(FILE *f, const char *s)
 {
@@ -76,18 +145,24 @@ static void put_json_string(FILE *f, const char *s)
 
 int zcf_stats_write(struct zcfuse_session *se, const char *path)
 {
-	struct zcf_stats *st = &se->stats;
+	struct zcf_stats *st = calloc(1, sizeof(*st));
 	char tmp[4096];
 	FILE *f;
 	unsigned i;
 	bool first = true;
 	int err = 0;
 
+	if (!st)
+		return -ENOMEM;
+	stats_sum(se, st);
 	/* Write beside the target and rename, so a reader never sees half. */
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
+	if (!f) {
+		err = -errno;
+		free(st);
+		return err;
+	}
 	fprintf(f, "{\n  \"library\": \"zcfuse %s\",\n", zcfuse_version_string());
 	fprintf(f, "  \"transport\": \"%s\",\n", zcf_transport_name(se->kind));
 	fprintf(f, "  \"transport_reason\": \"");
@@ -132,5 +207,6 @@ int zcf_stats_write(struct zcfuse_session *se, const char *path)
 		err = -errno;
 	if (err)
 		unlink(tmp);
+	free(st);
 	return err;
 }

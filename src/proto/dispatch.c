@@ -66,7 +66,7 @@ static void attr_from_setattr(struct stat *st, const struct fuse_setattr_in *a)
 /* Answers a request the decoder could not make sense of. */
 static void malformed(struct zcfuse_req *req, const char *what)
 {
-	atomic_fetch_add_explicit(&req->se->stats.malformed, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&zcf_stats_mine(req->se)->malformed, 1, memory_order_relaxed);
 	zcf_warn("malformed %s request (unique %llu, %u bytes): %s; answered EINVAL",
 		 zcf_opcode_name(req->in.opcode), (unsigned long long)req->in.unique, req->in.len,
 		 what);
@@ -93,7 +93,7 @@ static void do_batch_forget(struct zcfuse_req *req, const struct zcfuse_ops *ops
 
 	if ((size_t)a->count > req->data_len / sizeof(*one)) {
 		/* No reply exists for FORGET: log and drop what we cannot trust. */
-		atomic_fetch_add_explicit(&req->se->stats.malformed, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&zcf_stats_mine(req->se)->malformed, 1, memory_order_relaxed);
 		zcf_warn("malformed BATCH_FORGET: %u entries in %zu bytes; dropped", a->count,
 			 req->data_len);
 		zcfuse_reply_none(req);
@@ -151,7 +151,7 @@ static void do_read_like(struct zcfuse_req *req, const struct zcfuse_ops *ops, u
 	if (size > req->payload_size && !(req->flags & ZCF_REQ_ZERO_COPY))
 		size = req->payload_size; /* never more than the reply area holds */
 	if (op == FUSE_READ) {
-		zcf_count(&req->se->stats.op[FUSE_READ], size);
+		zcf_count(&zcf_stats_mine(req->se)->op[FUSE_READ], size);
 		if (!ops->read)
 			zcfuse_reply_err(req, ENOSYS);
 		else
@@ -186,7 +186,7 @@ static void do_write(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	if (a->write_flags & FUSE_WRITE_LOCKOWNER)
 		fi.lock_owner = a->lock_owner;
 	req->io_len = a->size;
-	zcf_count(&req->se->stats.op[FUSE_WRITE], a->size);
+	zcf_count(&zcf_stats_mine(req->se)->op[FUSE_WRITE], a->size);
 	if (!ops->write)
 		zcfuse_reply_err(req, ENOSYS);
 	else
@@ -394,7 +394,7 @@ void zcf_dispatch(struct zcfuse_req *req)
 			zcf_opcode_name(op), (unsigned long long)req->in.unique,
 			(unsigned long long)req->in.nodeid, req->in.len, req->in.pid);
 	if (op != FUSE_READ && op != FUSE_WRITE && op < FUSE_OPCODE_MAX)
-		zcf_count(&se->stats.op[op], req->data_len);
+		zcf_count(&zcf_stats_mine(se)->op[op], req->data_len);
 	if (!se->got_init && op != FUSE_INIT) {
 		zcf_warn("%s before INIT; answered EIO", zcf_opcode_name(op));
 		zcfuse_reply_err(req, EIO);

@@ -13,7 +13,7 @@
 int zcf_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iovcnt)
 {
 	if (error)
-		atomic_fetch_add_explicit(&req->se->stats.errors, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&zcf_stats_mine(req->se)->errors, 1, memory_order_relaxed);
 	if (zcf_debug)
 		zcf_dbg("   unique %llu: %s%s", (unsigned long long)req->in.unique,
 			error ? "error " : "ok", error ? strerror(-error) : "");
@@ -163,7 +163,7 @@ static void open_to_fuse(struct zcfuse_req *req, struct fuse_open_out *o,
 	if (fi->backing_id > 0) {
 		o->open_flags |= FOPEN_PASSTHROUGH;
 		o->backing_id = fi->backing_id;
-		zcf_count(&req->se->stats.path[ZCF_PATH_PASSTHROUGH_OPEN], 0);
+		zcf_count(&zcf_stats_mine(req->se)->path[ZCF_PATH_PASSTHROUGH_OPEN], 0);
 	}
 }
 
@@ -231,7 +231,7 @@ ZCFUSE_API int zcfuse_reply_buf(struct zcfuse_req *req, const void *buf, size_t 
 	struct iovec iov = { (void *)buf, size };
 
 	if (req->in.opcode == FUSE_READ)
-		zcf_count(&req->se->stats.path[ZCF_PATH_REPLY_COPY], size);
+		zcf_count(&zcf_stats_mine(req->se)->path[ZCF_PATH_REPLY_COPY], size);
 	return zcf_send(req, 0, &iov, size ? 1 : 0);
 }
 
@@ -242,7 +242,7 @@ ZCFUSE_API int zcfuse_reply_data(struct zcfuse_req *req, size_t size)
 	if (!(req->flags & ZCF_REQ_ZERO_COPY) && size > req->payload_size)
 		return zcfuse_reply_err(req, EIO);
 	if (req->in.opcode == FUSE_READ && !(req->flags & ZCF_REQ_ZERO_COPY))
-		zcf_count(&req->se->stats.path[ZCF_PATH_REPLY_INPLACE], size);
+		zcf_count(&zcf_stats_mine(req->se)->path[ZCF_PATH_REPLY_INPLACE], size);
 	return zcf_send(req, 0, &iov, size ? 1 : 0);
 }
 

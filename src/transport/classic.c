@@ -157,11 +157,11 @@ static int frame(struct zcf_classic *c, struct classic_req *r, int fd, size_t n)
 	req->payload_buf_index = -1;
 	req->zc_buf_index = -1;
 	r->fd = fd;
-	atomic_fetch_add_explicit(&c->se->stats.via_dev, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&zcf_stats_mine(c->se)->via_dev, 1, memory_order_relaxed);
 	err = zcf_frame_classic(req, r->mem + HEADROOM - HDR_BYTES, n);
 	if (!err)
 		return 0;
-	atomic_fetch_add_explicit(&c->se->stats.malformed, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&zcf_stats_mine(c->se)->malformed, 1, memory_order_relaxed);
 	if (n >= sizeof(struct fuse_in_header) && req->in.opcode != FUSE_FORGET &&
 	    req->in.opcode != FUSE_BATCH_FORGET && req->in.opcode != FUSE_INTERRUPT) {
 		zcf_warn("malformed %s request (%zu bytes): %s; answered EIO",

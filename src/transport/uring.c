@@ -134,7 +134,7 @@ static struct io_uring_sqe *get_sqe(struct uring_queue *q)
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
 
 	if (!sqe) {
-		atomic_fetch_add_explicit(&q->u->se->stats.queue_waits, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&zcf_stats_mine(q->u->se)->queue_waits, 1, memory_order_relaxed);
 		io_uring_submit(&q->ring);
 		sqe = io_uring_get_sqe(&q->ring);
 	}
@@ -390,9 +390,9 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 	struct zcfuse_session *se = q->u->se;
 	int err = frame_ring(q, e);
 
-	atomic_fetch_add_explicit(&se->stats.via_ring, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&zcf_stats_mine(se)->via_ring, 1, memory_order_relaxed);
 	if (err) {
-		atomic_fetch_add_explicit(&se->stats.malformed, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&zcf_stats_mine(se)->malformed, 1, memory_order_relaxed);
 		zcf_warn("malformed ring request on queue %u (opcode %u, len %u); answered EIO",
 			 q->qid, e->req.in.opcode, e->req.in.len);
 		e->req.flags &= ~ZCF_REQ_ZERO_COPY;
@@ -401,7 +401,7 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 	}
 	/* Requests whose data arrived in the pool (zero copy counts at its I/O). */
 	if (is_pool(q->u) && e->req.data_len && !(e->req.flags & ZCF_REQ_ZERO_COPY))
-		zcf_count(&se->stats.path[ZCF_PATH_POOL], e->req.data_len);
+		zcf_count(&zcf_stats_mine(se)->path[ZCF_PATH_POOL], e->req.data_len);
 	if (q->inflight_io || q->batch > 1)
 		e->req.flags |= ZCF_REQ_QUEUE_BUSY;
 	if (q->u->meta.nthreads && !runs_on_queue(e->req.in.opcode))
@@ -416,7 +416,7 @@ static void on_io_done(struct uring_queue *q, struct uring_ent *e, int res)
 
 	q->inflight_io--;
 	if (res >= 0 && req->io_path < ZCF_PATH_MAX)
-		zcf_count(&q->u->se->stats.path[req->io_path], (uint64_t)res);
+		zcf_count(&zcf_stats_mine(q->u->se)->path[req->io_path], (uint64_t)res);
 	zcf_io_complete(req, res);
 }
 
