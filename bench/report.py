@@ -365,10 +365,12 @@ def main():
     lines.append("- Busy loops: %s" % ("yes, one `nice -n 19` loop pinned to each CPU for the whole run "
                                         "(keeps idle vCPUs from halting)" if busy else "no"))
     same, cross = meta.get("handoff_same_cpu_us"), meta.get("handoff_cross_cpu_us")
+    if cross and cross.startswith("-"):  # one CPU: not measured
+        cross = None
     if same:
         lines.append("- Hand-off floor (bench/handoff): a wake-up round trip between two processes takes %s us on "
                      "one CPU%s; a FUSE request at iodepth 1 is one such round trip plus the work"
-                     % (same, ", %s us across two" % cross if cross and not cross.startswith("-") else ""))
+                     % (same, ", %s us across two" % cross if cross else ""))
     lines.append("- Versions: libfuse %s (3.14) and %s (3.18); zcfuse %s"
                  % (meta.get("libfuse_314", "?"), meta.get("libfuse_318", "?"), meta.get("zcfuse_version", "?")))
     bp = meta.get("busy_processes_start", "").strip()
@@ -476,7 +478,7 @@ def main():
         },
         "busy_loops": busy,
         "handoff_us": {"same_cpu": float(same) if same else None,
-                       "cross_cpu": float(cross) if cross and not cross.startswith("-") else None},
+                       "cross_cpu": float(cross) if cross else None},
         "settings": {
             "preset": meta.get("preset"),
             "repeat": int(reps or 1),
