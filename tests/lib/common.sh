@@ -188,6 +188,17 @@ srv_start() {
 	srv_wait_mounted "$name"
 }
 
+# srv_start_example KIND: srv_start NAME=KIND of example memfs, or of
+# passthrough over $T/src (made if missing).
+srv_start_example() {
+	if [ "$1" = passthrough ]; then
+		mkdir -p "$T/src"
+		srv_start passthrough passthrough "$T/src"
+	else
+		srv_start "$1" "$1"
+	fi
+}
+
 # srv_wait_mounted NAME: wait for the mount or for the server to die.
 srv_wait_mounted() {
 	local name=$1 pid=${SRV_PID[$1]} mnt=${SRV_MNT[$1]} log=${SRV_LOG[$1]}
@@ -251,6 +262,27 @@ srv_stop_ok() {
 		tail -20 "${SRV_LOG[$1]}"
 		t_fail "$1: server exited with status ${SRV_STATUS[$1]} after unmount"
 	}
+}
+
+# The slow-backing tests' scenery. slow_source_start: SOURCE at $T/src with
+# a 1 MiB file "other", a folder "plain" holding two files, and at
+# SOURCE/slowfs an inner memfs (over classic: scenery, not under test) that
+# SIGSTOP turns into a backing filesystem whose calls block; sets src and
+# inner_pid, and SIGCONTs it at exit. The test puts its files in
+# $src/slowfs, then slow_outer_start mounts passthrough over $src (the
+# server under test) and sets mnt.
+slow_source_start() {
+	src=$T/src
+	mkdir -p "$src/slowfs" "$src/plain"
+	head -c 1048576 /dev/urandom >"$src/other"
+	touch "$src/plain/a" "$src/plain/b"
+	SRV_AT=$src/slowfs SRV_TR=classic srv_start inner memfs
+	inner_pid=${SRV_PID[inner]}
+	t_on_exit 'kill -CONT '"$inner_pid"
+}
+slow_outer_start() {
+	srv_start outer passthrough "$src" -o timeout=600
+	mnt=${SRV_MNT[outer]}
 }
 
 # t_probe WHAT CMD...: while something else is blocked, CMD (pinned to CPU

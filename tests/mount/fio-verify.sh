@@ -39,12 +39,7 @@ run_fio() {
 
 check_example() {
 	local kind=$1 mnt
-	if [ "$kind" = passthrough ]; then
-		mkdir -p "$T/src"
-		srv_start $kind passthrough "$T/src"
-	else
-		srv_start $kind memfs
-	fi
+	srv_start_example "$kind"
 	mnt=${SRV_MNT[$kind]}
 	mkdir -p "$mnt/direct" "$mnt/buffered" "$mnt/jobs"
 	run_fio direct-$kind "$mnt/direct" --rw=randrw --bs=4k,64k --direct=1

@@ -28,12 +28,7 @@ wait_gone() {
 
 kill_during_io() {
 	local kind=$1 mnt pid fio_pid reader_pid out
-	if [ "$kind" = passthrough ]; then
-		mkdir -p "$T/src"
-		srv_start $kind passthrough "$T/src"
-	else
-		srv_start $kind memfs
-	fi
+	srv_start_example "$kind"
 	mnt=${SRV_MNT[$kind]}
 	pid=${SRV_PID[$kind]}
 	head -c 8388608 /dev/urandom >"$mnt/steady" || t_fail "$kind: writing steady"
@@ -71,11 +66,7 @@ kill_during_io() {
 	t_in_mounts "$mnt" && t_fail "$kind: $mnt still mounted after unmounting"
 
 	# The same folder takes a new mount that works.
-	if [ "$kind" = passthrough ]; then
-		srv_start $kind passthrough "$T/src"
-	else
-		srv_start $kind memfs
-	fi
+	srv_start_example "$kind"
 	echo "alive again" >"$mnt/after" || t_fail "$kind: write after remount"
 	[ "$(cat "$mnt/after")" = "alive again" ] || t_fail "$kind: read after remount"
 	srv_stop_ok "$kind"

@@ -7,23 +7,16 @@
 # get answers within a bound. Classic serves each request on one of several
 # threads; a ring transport that runs handlers inline on the queue thread
 # stalls the whole queue here.
+# shellcheck disable=SC2154 # src, mnt, inner_pid: set by slow_source_start/slow_outer_start
 . "$(dirname "$0")/../lib/common.sh"
 
 t_need_root # a FUSE mount inside SOURCE
 t_need_cmd taskset
 bound=$((5 * T_SLOW))
 cpu=0
-src=$T/src
-mkdir -p "$src/slowfs" "$src/plain"
-head -c 1048576 /dev/urandom >"$src/other"
-touch "$src/plain/a" "$src/plain/b"
-
-SRV_AT=$src/slowfs SRV_TR=classic srv_start inner memfs
+slow_source_start
 echo data >"$src/slowfs/never-looked-up" || t_fail "creating slowfs/never-looked-up"
-srv_start outer passthrough "$src" -o timeout=600
-mnt=${SRV_MNT[outer]}
-inner_pid=${SRV_PID[inner]}
-t_on_exit 'kill -CONT '"$inner_pid"
+slow_outer_start
 stat "$mnt/slowfs" >/dev/null || t_fail "stat $mnt/slowfs"
 
 
@@ -37,6 +30,7 @@ t_pid_alive $blocked || { kill -CONT "$inner_pid"; t_fail "the lookup did not bl
 t_log "lookup of slowfs/never-looked-up blocked in the server"
 
 failures=()
+# shellcheck disable=SC2034 # read by t_probe (common.sh)
 PROBE_CPU=$cpu PROBE_BOUND=$bound PROBE_WHILE="while a lookup blocks in the backing fs"
 t_probe "stat of another file" stat "$mnt/other"
 t_probe "O_DIRECT read of another file" dd if="$mnt/other" of=/dev/null bs=64k iflag=direct status=none

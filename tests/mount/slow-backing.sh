@@ -11,6 +11,7 @@
 #   warm: the reader read the file once before the stop (the server has
 #         seen this file), then reads far away from that;
 #   cold: the first read of a freshly opened file is the one that blocks.
+# shellcheck disable=SC2154 # src, mnt, inner_pid: set by slow_source_start/slow_outer_start
 . "$(dirname "$0")/../lib/common.sh"
 
 t_need_root # a FUSE mount inside SOURCE
@@ -18,23 +19,15 @@ t_need_cmd taskset
 blockread=$(t_prog blockread)
 bound=$((5 * T_SLOW))
 cpu=0
-src=$T/src
-mkdir -p "$src/slowfs" "$src/plain"
-head -c 1048576 /dev/urandom >"$src/other"
-touch "$src/plain/a" "$src/plain/b"
-
-# The inner filesystem, always over classic: it is scenery, not under test.
-SRV_AT=$src/slowfs SRV_TR=classic srv_start inner memfs
+slow_source_start
 for f in warm cold; do
 	truncate -s 64M "$src/slowfs/$f" || t_fail "creating slowfs/$f"
 done
-srv_start outer passthrough "$src" -o timeout=600
-mnt=${SRV_MNT[outer]}
-inner_pid=${SRV_PID[inner]}
-t_on_exit 'kill -CONT '"$inner_pid"
+slow_outer_start
 
 
 failures=()
+# shellcheck disable=SC2034 # read by t_probe (common.sh)
 PROBE_CPU=$cpu PROBE_BOUND=$bound PROBE_WHILE="while a backing read blocks"
 
 # The reader (blockread) opens the file before the stop (OPEN itself must
@@ -46,6 +39,7 @@ PROBE_CPU=$cpu PROBE_BOUND=$bound PROBE_WHILE="while a backing read blocks"
 round=
 run_round() {
 	round=$1
+	# shellcheck disable=SC2034 # read by t_probe
 	PROBE_CONTEXT="$round: "
 	local first=$2 reader st
 	rm -f "$T/go" "$T/ready"
