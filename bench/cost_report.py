@@ -47,7 +47,8 @@ def read_snaps(path):
         for line in f:
             p = line.split()
             if len(p) >= 6 and p[0] == "snap":
-                snaps[int(p[1])] = (int(p[3]), int(p[5]))
+                calls = parse_calls(",".join(x for x in p[6:] if "=" in x))
+                snaps[int(p[1])] = (int(p[3]), int(p[5]), calls)
     return snaps
 
 
@@ -110,7 +111,7 @@ def cell_costs(outdir, rows, snaps):
                 a, b = snaps[int(p["mark_before"])], snaps[int(p["mark_after"])]
             except (KeyError, ValueError):
                 return None
-            return (b[0] - a[0], b[1] - a[1])
+            return (b[0] - a[0], b[1] - a[1], {k: v - a[2].get(k, 0) for k, v in b[2].items()})
         d1, d2 = delta(i1), delta(i2)
         if d1 and d2:
             res["kernel"] = per_io(d1[0], d2[0], f1["ios"], f2["ios"])
@@ -123,7 +124,9 @@ def cell_costs(outdir, rows, snaps):
                 pass
         res["fio_ctx"] = per_io(f1["ctx"], f2["ctx"], f1["ios"], f2["ios"])
         c1, c2 = passes.get("c1"), passes.get("c2")
-        if c1 and c2:
+        if d1 and d2 and d2[2]:
+            res["calls"] = {k: per_io(d1[2].get(k, 0), d2[2][k], f1["ios"], f2["ios"]) for k in d2[2]}
+        elif c1 and c2:
             g1, g2 = fio_facts(outdir, c1["fio_json"]), fio_facts(outdir, c2["fio_json"])
             if g1 and g2 and g2["ios"] > g1["ios"]:
                 def counts(p):
@@ -132,9 +135,10 @@ def cell_costs(outdir, rows, snaps):
                     return {k: b[k] - a.get(k, 0) for k in b}
                 k1, k2 = counts(c1), counts(c2)
                 res["calls"] = {k: per_io(k1.get(k, 0), k2[k], g1["ios"], g2["ios"]) for k in k2}
-                for name, group in (("copy", COPY), ("pin", PIN), ("unpin", UNPIN), ("import", IMPORT)):
-                    vals = [res["calls"][f] for f in group if f in res["calls"]]
-                    res[name] = sum(vals) if vals else None
+        if res.get("calls"):
+            for name, group in (("copy", COPY), ("pin", PIN), ("unpin", UNPIN), ("import", IMPORT)):
+                vals = [res["calls"][f] for f in group if f in res["calls"]]
+                res[name] = sum(vals) if vals else None
         out[key] = res
     return out
 
@@ -325,6 +329,14 @@ def main():
                     body.append([labels[rid], c] + [fmt_c(m["calls"].get(f)) for f in funcs])
         lines += [report.md_table(head, body), ""]
     missing = meta.get("cost_probes_missing")
+    snap_funcs = set(next(iter(snaps.values()))[2]) if snaps else set()
+    if snap_funcs:
+        try:
+            with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cost-funcs")) as f:
+                wanted = [w.split("#")[0].strip() for w in f]
+            missing = " ".join(w for w in wanted if w and w not in snap_funcs)
+        except OSError:
+            pass
     if missing:
         lines += ["Not counted (absent from the guest kernel or inlined): %s." % missing, ""]
     if spreads:

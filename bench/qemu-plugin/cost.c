@@ -10,14 +10,23 @@
  * single-threaded TCG (-accel tcg,thread=single, which -icount implies);
  * vm/run-vm --cost-plugin sets that up.
  *
+ * Function calls: given a list of kernel functions and their addresses
+ * (funcs=FILE, lines "ADDRESS NAME" as in System.map; the kernel must not be
+ * relocated, so no KASLR), every execution of a translation block that
+ * starts at one of those addresses counts as a call: a call or jump to a
+ * function starts a new block there, and nothing falls through into a
+ * function's first instruction.  The count costs an inline add, nothing
+ * else, so the kernel runs as it would without the plugin.
+ *
  * The marker is a seven-byte NOP, nopl 0x4d46435a(%rax) ("ZCFM"), executed in
  * user space; it changes no register.  Each one executed prints one line:
  *
- *   snap SEQ kernel K user U
+ *   snap SEQ kernel K user U vcpu V [NAME=CALLS ...]
  *
- * with SEQ counting from 1 and K and U the totals since the guest started.
+ * with SEQ counting from 1 and K, U and the calls the totals since the guest
+ * started.
  *
- * Arguments: out=PATH (default: QEMU's log, -D).
+ * Arguments: out=PATH (default: QEMU's log, -D), funcs=FILE.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -37,6 +46,54 @@ static uint64_t insns_user;
 static uint64_t snaps;
 static FILE *out;
 
+struct func {
+	uint64_t addr;
+	char name[64];
+	uint64_t calls;
+};
+static struct func *funcs;
+static size_t nfuncs;
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct func *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int load_funcs(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[256], name[64];
+	unsigned long long addr;
+	size_t cap = 0;
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %63s", &addr, name) != 2)
+			continue;
+		if (nfuncs == cap) {
+			struct func *n = realloc(funcs, (cap = cap ? 2 * cap : 64) * sizeof(*funcs));
+
+			if (!n) {
+				fclose(f);
+				return -1;
+			}
+			funcs = n;
+		}
+		funcs[nfuncs].addr = addr;
+		snprintf(funcs[nfuncs].name, sizeof(funcs[nfuncs].name), "%s", name);
+		funcs[nfuncs].calls = 0;
+		nfuncs++;
+	}
+	fclose(f);
+	qsort(funcs, nfuncs, sizeof(*funcs), by_addr);
+	return 0;
+}
+
 static bool is_kernel(uint64_t vaddr)
 {
 	return (vaddr >> 63) != 0;
@@ -54,12 +111,17 @@ static void emit(const char *line)
 
 static void on_marker(unsigned int vcpu, void *udata)
 {
-	char line[128];
+	char line[8192];
+	size_t len, i;
 
 	(void)udata;
 	snaps++;
-	snprintf(line, sizeof(line), "snap %" PRIu64 " kernel %" PRIu64 " user %" PRIu64 " vcpu %u\n",
-		 snaps, insns_kernel, insns_user, vcpu);
+	len = (size_t)snprintf(line, sizeof(line), "snap %" PRIu64 " kernel %" PRIu64 " user %" PRIu64 " vcpu %u",
+			       snaps, insns_kernel, insns_user, vcpu);
+	for (i = 0; i < nfuncs && len < sizeof(line) - 100; i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s=%" PRIu64, funcs[i].name,
+					funcs[i].calls);
+	snprintf(line + len, sizeof(line) - len, "\n");
 	emit(line);
 }
 
@@ -71,8 +133,14 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	(void)id;
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
 						 is_kernel(vaddr) ? &insns_kernel : &insns_user, n);
-	if (is_kernel(vaddr))
+	if (is_kernel(vaddr)) {
+		struct func key = { .addr = vaddr }, *f;
+
+		f = nfuncs ? bsearch(&key, funcs, nfuncs, sizeof(*funcs), by_addr) : NULL;
+		if (f)
+			qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &f->calls, 1);
 		return;
+	}
 	for (i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 
@@ -112,6 +180,9 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 				perror(argv[i] + 4);
 				return -1;
 			}
+		} else if (strncmp(argv[i], "funcs=", 6) == 0) {
+			if (load_funcs(argv[i] + 6))
+				return -1;
 		} else {
 			fprintf(stderr, "zcfuse-cost: unknown argument '%s'\n", argv[i]);
 			return -1;
