@@ -252,10 +252,10 @@ def main():
     plugin = meta.get("cost_plugin") == "1" and bool(snaps)
     lines = ["# Cost per I/O: zcfuse transports and libfuse 3.18 in the Linux 7.3 guest", ""]
     lines.append("Kernel %s; %s CPUs; accelerator %s%s; fio %s; %s I/Os per job per run (128K rows a quarter); "
-                 "backing file on tmpfs, direct=1, ioengine=io_uring." % (
+                 "backing file on tmpfs, direct=%s, ioengine=io_uring." % (
                      meta.get("kernel", "?"), meta.get("nproc", "?"), accel,
                      " with the zcfuse-cost plugin and -icount" if plugin else " (no instruction counts)",
-                     meta.get("fio_version", "?"), meta.get("cost_ios", "?")))
+                     meta.get("fio_version", "?"), meta.get("cost_ios", "?"), meta.get("direct", "?")))
     lines.append("")
     lines.append("Every figure is per I/O and is the difference between two runs of the same cell with "
                  "different I/O counts, over the difference in I/Os: mount, fio's start and exit and all "
