@@ -120,6 +120,17 @@ vm-check: deps all
 	vm/run-vm --install-deps --collect build/test-logs \
 		--command 'tests/run.sh --transports "classic uring bufpool zerocopy"'
 
+# Cost per I/O in the 7.3 guest: instructions (QEMU plugin), copy and pin
+# calls, context switches (bench/README.md); transport memory at 2 to 64 vCPUs.
+vm-cost: deps all
+	bench/vm-bench --cost $(BENCH_ARGS)
+
+vm-memory: deps all
+	bench/vm-bench --memory $(BENCH_ARGS)
+
+vm-cost-check: deps all
+	ZCFUSE_VM_COST=1 tests/tools/vm-cost.sh
+
 vm-probe: deps
 	vm/run-vm --install-deps --command vm/probe-guest.sh --timeout 600
 
@@ -134,5 +145,5 @@ install: all
 clean:
 	rm -rf build build-san
 
-.PHONY: all deps check demo bench bench-full vm-check vm-probe install clean
+.PHONY: all deps check demo bench bench-full vm-check vm-cost vm-memory vm-cost-check vm-probe install clean
 .DELETE_ON_ERROR:

@@ -22,6 +22,8 @@
 #include "proto/fuse_abi.h"
 
 #define ZCF_HIDDEN __attribute__((visibility("hidden")))
+/* max_write unless given; the pools may lower it to fit max_pinned. */
+#define ZCF_DEFAULT_MAX_WRITE (1u << 20)
 
 /* ---- Logging (core/log.c) ---- */
 extern int zcf_debug; /* -d: trace every request */
@@ -73,6 +75,8 @@ struct zcf_config {
 	unsigned threads;        /* classic worker threads */
 	unsigned meta_threads;   /* ring transports: threads for non-data ops (0: inline) */
 	unsigned max_write;
+	bool max_write_set;      /* given (or lowered by max_read): never shrunk to fit max_pinned */
+	unsigned max_pinned_mib; /* ring transports: pinned memory of the mount (0: default) */
 	unsigned max_background;
 	char *stats_path;
 	bool passthrough;        /* -o passthrough: ask for kernel passthrough */

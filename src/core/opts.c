@@ -174,8 +174,11 @@ static int parse_one(struct zcf_config *cfg, char *opt, const struct zcfuse_sess
 		return parse_uint(opt, val, 0, 64, &cfg->meta_threads);
 	else if (!strcmp(opt, "threads"))
 		return parse_uint(opt, val, 1, 1024, &cfg->threads);
-	else if (!strcmp(opt, "max_write"))
+	else if (!strcmp(opt, "max_write")) {
+		cfg->max_write_set = true;
 		return parse_uint(opt, val, 4096, 16u << 20, &cfg->max_write);
+	} else if (!strcmp(opt, "max_pinned"))
+		return parse_uint(opt, val, 1, 1u << 20, &cfg->max_pinned_mib);
 	else if (!strcmp(opt, "max_background"))
 		return parse_uint(opt, val, 1, 65535, &cfg->max_background);
 	else if (!strcmp(opt, "stats"))
@@ -228,7 +231,7 @@ int zcf_parse_cmdline(int argc, char *argv[], const struct zcfuse_session_opts *
 	cfg->threads = 4;
 	cfg->meta_threads = 2;
 	cfg->ring_setup = ZCF_RING_COOP;
-	cfg->max_write = 1u << 20;
+	cfg->max_write = ZCF_DEFAULT_MAX_WRITE;
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -288,8 +291,10 @@ int zcf_parse_cmdline(int argc, char *argv[], const struct zcfuse_session_opts *
 	}
 	if (cfg->single_thread)
 		cfg->threads = 1;
-	if (cfg->max_read && cfg->max_read < cfg->max_write)
+	if (cfg->max_read && cfg->max_read < cfg->max_write) {
 		cfg->max_write = cfg->max_read;
+		cfg->max_write_set = true;
+	}
 	return 0;
 }
 
@@ -332,7 +337,8 @@ void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts)
 	       "    -o queue_depth=N       ring entries per queue (default 16);\n"
 	       "                           also io_uring_q_depth=N\n"
 	       "    -o pool_bufs=N         bufpool/zerocopy: payload buffers per queue\n"
-	       "                           (default: queue_depth; fewer makes requests wait)\n"
+	       "                           (default: queue_depth, fewer when max_pinned\n"
+	       "                           needs it; fewer makes requests wait)\n"
 	       "    -o ring_setup=MODE     how queue rings run task work: coop (default:\n"
 	       "                           SINGLE_ISSUER+COOP_TASKRUN), defer (DEFER_TASKRUN),\n"
 	       "                           single (SINGLE_ISSUER only), plain (none)\n"
@@ -341,7 +347,10 @@ void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts)
 	       "    -o meta_threads=N      ring transports: threads that run non-data ops,\n"
 	       "                           so a slow lookup never stalls a queue (default 2;\n"
 	       "                           0 runs everything on the queue thread)\n"
-	       "    -o max_write=N         largest write request (default 1 MiB)\n"
+	       "    -o max_write=N         largest write request (default 1 MiB; the pools\n"
+	       "                           lower it on many CPUs to stay within max_pinned)\n"
+	       "    -o max_pinned=MIB      ring transports: memory io_uring may pin for one\n"
+	       "                           mount (default 64 for uring, 16 for the pools)\n"
 	       "    -o max_background=N    kernel's limit of background requests\n"
 	       "    -o passthrough         let the kernel serve files the fs hands over\n"
 	       "    -o stats=PATH          write request statistics as JSON at unmount\n");

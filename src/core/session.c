@@ -284,10 +284,10 @@ ZCFUSE_API int zcfuse_session_run(struct zcfuse_session *se)
 	}
 	if (se->kind >= ZCF_TRANSPORT_URING)
 		zcf_info("transport: %s (%u queues x %u entries, ring_setup %s%s, %u meta threads, "
-			 "max_write %u); %s", zcf_transport_name(se->kind), se->nr_queues,
+			 "max_write %u, pinned %zu KiB); %s", zcf_transport_name(se->kind), se->nr_queues,
 			 se->cfg.queue_depth, zcf_ring_setup_name(se->cfg.ring_setup),
 			 se->cfg.ring_fd_plain ? " with a plain ring fd" : "", se->cfg.meta_threads,
-			 se->conn.max_write, se->transport_reason);
+			 se->conn.max_write, zcf_uring_pinned(se) >> 10, se->transport_reason);
 	else
 		zcf_info("transport: classic (%u threads, max_write %u); %s", readers,
 			 se->conn.max_write, se->transport_reason);

@@ -30,8 +30,30 @@ void zcf_classic_stop(struct zcfuse_session *se);
  */
 int zcf_uring_prepare(struct zcfuse_session *se, enum zcf_transport_kind kind, char *why,
 		      size_t whylen);
+/*
+ * Sizes of a ring transport within a pinned-memory budget (ring_size.c):
+ * payload_size per buffer, the max_write to negotiate (may be below the one
+ * asked unless it was given), pool buffers per queue (pools), how many queues
+ * register their payloads (uring) and the bytes pinned in all.
+ */
+struct zcf_ring_size {
+	size_t payload_size;
+	unsigned max_write;
+	unsigned pool_bufs;
+	unsigned registered_queues;
+	size_t pinned;
+};
+size_t zcf_ring_payload_size(unsigned max_write);
+/* The default budget of one mount: 64 MiB for uring, 16 MiB for the pools. */
+size_t zcf_ring_default_budget(enum zcf_transport_kind kind);
+/* @budget 0: the default. @pool_bufs 0: one buffer per entry while it fits. */
+void zcf_ring_size(enum zcf_transport_kind kind, unsigned nq, unsigned depth, unsigned max_write,
+		   bool max_write_fixed, unsigned pool_bufs, size_t budget, struct zcf_ring_size *out);
+
 /* After the INIT reply: registers the entries and starts the queue threads. */
 int zcf_uring_start(struct zcfuse_session *se, char *why, size_t whylen);
+/* Bytes the ring transport registered with io_uring (pinned), 0 without one. */
+size_t zcf_uring_pinned(const struct zcfuse_session *se);
 /* Wakes and joins the queue threads, frees rings and buffers. */
 void zcf_uring_stop(struct zcfuse_session *se);
 

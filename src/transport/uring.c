@@ -88,6 +88,9 @@ struct zcf_uring {
 	unsigned nq;
 	unsigned depth;
 	size_t payload_size;   /* per request: max(8192, max_write) */
+	unsigned pool_bufs;    /* pools: buffers per queue (ring_size.c) */
+	unsigned reg_queues;   /* uring: queues 0..reg_queues-1 register their payloads */
+	_Atomic size_t pinned; /* bytes registered with io_uring, all queues */
 	struct uring_queue *qs;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -591,8 +594,7 @@ static int buffers_create(struct uring_queue *q)
 	q->hdrs = map_anon(q->hdrs_size);
 	/* Entries: one buffer each. A pool may hold fewer: the kernel then parks
 	 * requests until a buffer is free. */
-	q->payload_mem_size = (is_pool(u) && u->se->cfg.pool_bufs ? u->se->cfg.pool_bufs : u->depth) *
-			      u->payload_size;
+	q->payload_mem_size = (is_pool(u) ? u->pool_bufs : u->depth) * u->payload_size;
 	q->payload_mem = map_anon(q->payload_mem_size);
 	q->ents = calloc(u->depth, sizeof(*q->ents));
 	if (!q->hdrs || !q->payload_mem || !q->ents)
@@ -608,6 +610,9 @@ static int buffers_create(struct uring_queue *q)
 	}
 
 	if (u->kind == ZCF_TRANSPORT_URING) {
+		/* Beyond the pin budget a queue runs without fixed buffers. */
+		if (q->qid >= u->reg_queues)
+			return 0;
 		/* Every entry's payload is a fixed buffer: index = entry. */
 		iovs = calloc(u->depth, sizeof(*iovs));
 		if (!iovs)
@@ -622,6 +627,8 @@ static int buffers_create(struct uring_queue *q)
 			zcf_warn("queue %u: payload buffers not registered (%s); backing I/O "
 				 "will not use fixed buffers", q->qid, strerror(-err));
 		q->payload_registered = !err;
+		if (!err)
+			atomic_fetch_add(&u->pinned, (size_t)u->depth * u->payload_size);
 		return 0;
 	}
 
@@ -642,6 +649,7 @@ static int buffers_create(struct uring_queue *q)
 		if (err)
 			return fail(q, err, "registering the buffer pool");
 		q->payload_registered = true;
+		atomic_fetch_add(&u->pinned, q->payload_mem_size);
 	}
 	return 0;
 }
@@ -820,9 +828,23 @@ int zcf_uring_prepare(struct zcfuse_session *se, enum zcf_transport_kind kind, c
 	u->kind = kind;
 	u->nq = se->ncpus;
 	u->depth = se->cfg.queue_depth;
-	/* The kernel sizes every payload as max(8192, max_write, max_pages pages). */
-	u->payload_size = se->cfg.max_write > 8192 ? se->cfg.max_write : 8192;
-	u->payload_size = (u->payload_size + 4095) & ~(size_t)4095;
+	/*
+	 * The kernel sizes every payload as max(8192, max_write, max_pages
+	 * pages); the sizes keep what io_uring pins within max_pinned. Each
+	 * rung of the ladder sizes afresh from what was asked.
+	 */
+	{
+		struct zcf_ring_size rs;
+
+		if (!se->cfg.max_write_set)
+			se->cfg.max_write = ZCF_DEFAULT_MAX_WRITE;
+		zcf_ring_size(kind, u->nq, u->depth, se->cfg.max_write, se->cfg.max_write_set,
+			      se->cfg.pool_bufs, (size_t)se->cfg.max_pinned_mib << 20, &rs);
+		se->cfg.max_write = rs.max_write;
+		u->payload_size = rs.payload_size;
+		u->pool_bufs = rs.pool_bufs;
+		u->reg_queues = rs.registered_queues;
+	}
 	pthread_mutex_init(&u->lock, NULL);
 	pthread_cond_init(&u->cond, NULL);
 	pthread_mutex_init(&u->meta.lock, NULL);
@@ -911,6 +933,11 @@ int zcf_uring_start(struct zcfuse_session *se, char *why, size_t whylen)
 	se->nr_queues = u->nq;
 	set_phase(u, 2);
 	return 0;
+}
+
+size_t zcf_uring_pinned(const struct zcfuse_session *se)
+{
+	return se->uring ? atomic_load(&se->uring->pinned) : 0;
 }
 
 void zcf_uring_stop(struct zcfuse_session *se)

@@ -1,0 +1,369 @@
+"""Cost-per-I/O report of bench/vm-bench --cost (run-bench --cost in the guest).
+
+Reads a results folder (meta.tsv, configs.tsv, cost.tsv, fio/*.json) and the
+zcfuse-cost plugin's snapshot file, and writes results.md (the RFC's table shape:
+guest instructions and copy/pin calls per I/O, with bufpool/uring and
+zerocopy/uring ratios), summary.json and cost.png into the folder.
+
+Every figure is a difference between two runs of the same cell with different
+I/O counts, divided by the difference in I/Os, so that mounting, fio's start
+and exit and everything else done once per run cancel out.
+
+Usage: python3 bench/cost_report.py DIR [SNAPSHOTS]
+"""
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import report  # noqa: E402  (the timing report's readers and helpers)
+
+ORDER = ["native-psync", "native-uring", "libfuse-3.18-classic", "libfuse-3.18-uring",
+         "zcfuse-classic", "zcfuse-uring", "zcfuse-bufpool", "zcfuse-zerocopy"]
+# Summary groups of the counted functions (leaves, so that nothing is counted
+# twice: copy_page_to_iter calls _copy_to_iter once per page, the iov_iter page
+# getters call the gup functions).
+COPY = ["_copy_to_iter", "_copy_from_iter", "copy_page_from_iter_atomic", "fuse_copy_fill"]
+PIN = ["pin_user_pages_fast", "get_user_pages_fast"]
+UNPIN = ["unpin_user_page", "unpin_user_pages", "unpin_user_pages_dirty_lock"]
+IMPORT = ["import_ubuf", "io_uring_cmd_import_fixed", "io_buffer_register_bvec"]
+# A cost model, labelled as one: nanoseconds per instruction outside copies and
+# per byte copied, from a typical x86 server core (about 3 instructions per ns
+# retired on kernel/FUSE code; about 10 bytes per ns for an in-cache memcpy).
+# Copies show up in the instruction counts as rep movs iterations, so the model
+# only splits what the plugin counted; it is not a measurement.
+MODEL_NS_PER_INSN = 0.33
+
+
+def read_snaps(path):
+    snaps = {}
+    if not path or not os.path.exists(path):
+        return snaps
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            p = line.split()
+            if len(p) >= 6 and p[0] == "snap":
+                calls = parse_calls(",".join(x for x in p[6:] if "=" in x))
+                snaps[int(p[1])] = (int(p[3]), int(p[5]), calls)
+    return snaps
+
+
+def parse_calls(s):
+    d = {}
+    for part in (s or "").split(","):
+        if "=" in part:
+            k, v = part.split("=", 1)
+            try:
+                d[k] = int(v)
+            except ValueError:
+                pass
+    return d
+
+
+def fio_facts(outdir, rel):
+    try:
+        doc = report.load_fio(os.path.join(outdir, rel))
+    except (OSError, ValueError):
+        return None
+    jobs = doc.get("jobs") or [{}]
+    ios = sum((j.get("read") or {}).get("total_ios") or 0 for j in jobs)
+    iops = sum((j.get("read") or {}).get("iops") or 0.0 for j in jobs)
+    ctx = sum(j.get("ctx") or 0 for j in jobs)
+    return {"ios": ios, "iops": iops, "ctx": ctx}
+
+
+def per_io(a, b, ia, ib):
+    if a is None or b is None or ib == ia:
+        return None
+    return (b - a) / float(ib - ia)
+
+
+def cell_costs(outdir, rows, snaps):
+    """(row, config, rep) -> figures per I/O."""
+    by = {}
+    for r in rows:
+        by.setdefault((r["row"], r["config"], r["rep"]), {})[r["pass"]] = r
+    out = {}
+    for key, passes in by.items():
+        res = {"status": "ok", "note": ""}
+        bad = [p for p in passes.values() if p.get("status") != "ok"]
+        if bad:
+            res = {"status": "failed", "note": bad[0].get("note", "")}
+            out[key] = res
+            continue
+        i1, i2 = passes.get("i1"), passes.get("i2")
+        if not (i1 and i2):
+            out[key] = {"status": "failed", "note": "missing runs"}
+            continue
+        f1, f2 = fio_facts(outdir, i1["fio_json"]), fio_facts(outdir, i2["fio_json"])
+        if not (f1 and f2) or f2["ios"] <= f1["ios"]:
+            out[key] = {"status": "failed", "note": "fio results unreadable"}
+            continue
+        res["ios"] = (f1["ios"], f2["ios"])
+        res["iops"] = f2["iops"]
+
+        def delta(p):
+            try:
+                a, b = snaps[int(p["mark_before"])], snaps[int(p["mark_after"])]
+            except (KeyError, ValueError):
+                return None
+            return (b[0] - a[0], b[1] - a[1], {k: v - a[2].get(k, 0) for k, v in b[2].items()})
+        d1, d2 = delta(i1), delta(i2)
+        if d1 and d2:
+            res["kernel"] = per_io(d1[0], d2[0], f1["ios"], f2["ios"])
+            res["user"] = per_io(d1[1], d2[1], f1["ios"], f2["ios"])
+            res["insns"] = res["kernel"] + res["user"]
+        for k in ("server_vcsw", "server_ivcsw"):
+            try:
+                res[k] = per_io(float(i1[k]), float(i2[k]), f1["ios"], f2["ios"])
+            except (KeyError, ValueError):
+                pass
+        res["fio_ctx"] = per_io(f1["ctx"], f2["ctx"], f1["ios"], f2["ios"])
+        c1, c2 = passes.get("c1"), passes.get("c2")
+        if d1 and d2 and d2[2]:
+            res["calls"] = {k: per_io(d1[2].get(k, 0), d2[2][k], f1["ios"], f2["ios"]) for k in d2[2]}
+        elif c1 and c2:
+            g1, g2 = fio_facts(outdir, c1["fio_json"]), fio_facts(outdir, c2["fio_json"])
+            if g1 and g2 and g2["ios"] > g1["ios"]:
+                def counts(p):
+                    before, _, after = p["calls"].partition("|")
+                    a, b = parse_calls(before), parse_calls(after)
+                    return {k: b[k] - a.get(k, 0) for k in b}
+                k1, k2 = counts(c1), counts(c2)
+                res["calls"] = {k: per_io(k1.get(k, 0), k2[k], g1["ios"], g2["ios"]) for k in k2}
+        if res.get("calls"):
+            for name, group in (("copy", COPY), ("pin", PIN), ("unpin", UNPIN), ("import", IMPORT)):
+                vals = [res["calls"][f] for f in group if f in res["calls"]]
+                res[name] = sum(vals) if vals else None
+        out[key] = res
+    return out
+
+
+def fmt_k(v):
+    if v is None:
+        return "-"
+    if abs(v) >= 10e3:
+        return "%.1fK" % (v / 1e3)
+    if abs(v) >= 1e3:
+        return "%.2fK" % (v / 1e3)
+    return "%.0f" % v
+
+
+def fmt_c(v):
+    return "-" if v is None else ("%.2f" % v).rstrip("0").rstrip(".") if abs(v) < 100 else "%.0f" % v
+
+
+def ratio(a, b):
+    return None if a is None or not b else a / b
+
+
+def spread(vals):
+    v = [x for x in vals if x is not None]
+    if len(v) < 2 or not statistics.mean(v):
+        return None
+    return (max(v) - min(v)) / abs(statistics.mean(v))
+
+
+def chart(outdir, row_ids, labels, present, med):
+    if not shutil.which("gnuplot"):
+        return "no gnuplot"
+    dat = os.path.join(outdir, "cost.dat")
+    with open(dat, "w") as f:
+        f.write("row\t" + "\t".join(present) + "\n")
+        for rid in row_ids:
+            vals = []
+            for c in present:
+                v = med.get((rid, c), {}).get("insns")
+                vals.append("?" if v is None else "%.3f" % (v / 1e3))
+            f.write('"%s"\t%s\n' % (labels[rid], "\t".join(vals)))
+    png = os.path.join(outdir, "cost.png")
+    script = os.path.join(outdir, "cost.gp")
+    with open(script, "w") as f:
+        f.write("""set terminal pngcairo size %d,620 noenhanced font ",10"
+set output '%s'
+set datafile separator '\\t'
+set datafile missing '?'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set logscale y
+set ylabel 'guest instructions per I/O (thousands, log scale)'
+set grid ytics
+set xtics rotate by -25 nomirror
+set key outside right top vertical
+set title 'Cost per I/O in the Linux 7.3 guest (QEMU TCG, zcfuse-cost plugin): lower is better'
+plot for [i=2:%d] '%s' using i:xtic(1) title columnheader(i)
+""" % (min(2400, max(1100, 60 * len(row_ids) * max(1, len(present)) // 2)), png, len(present) + 1, dat))
+    r = subprocess.run(["gnuplot", script], capture_output=True, text=True)
+    if r.returncode == 0 and os.path.exists(png) and os.path.getsize(png) > 0:
+        return None
+    return "gnuplot: " + (r.stderr.strip().splitlines() or ["failed"])[-1]
+
+
+def main():
+    if len(sys.argv) not in (2, 3):
+        print("usage: bench/cost_report.py DIR [SNAPSHOTS]", file=sys.stderr)
+        return 2
+    outdir = os.path.abspath(sys.argv[1])
+    snapf = sys.argv[2] if len(sys.argv) == 3 else os.path.join(outdir, "plugin-snaps.txt")
+    meta = report.read_meta(os.path.join(outdir, "meta.tsv"))
+    confs = report.read_tsv(os.path.join(outdir, "configs.tsv"))
+    rows = report.read_tsv(os.path.join(outdir, "cost.tsv"))
+    snaps = read_snaps(snapf)
+    costs = cell_costs(outdir, rows, snaps)
+
+    row_specs = [s for s in meta.get("rows", "").split(";") if s.strip()]
+    row_ids, labels, info = [], {}, {}
+    for spec in row_specs:
+        rid, label, ri = report.row_label(spec)
+        row_ids.append(rid)
+        labels[rid] = label
+        info[rid] = ri
+    seen = {c for (_, c, _) in costs}
+    present = [c for c in ORDER if c in seen] + sorted(c for c in seen if c not in ORDER)
+    # Median over repetitions; the spread says how deterministic the cell was.
+    med, spreads = {}, {}
+    for rid in row_ids:
+        for c in present:
+            reps = [v for (r, cc, _), v in costs.items() if r == rid and cc == c and v.get("status") == "ok"]
+            if not reps:
+                continue
+            m = {}
+            for k in ("kernel", "user", "insns", "copy", "pin", "unpin", "import", "server_vcsw",
+                      "server_ivcsw", "fio_ctx", "iops"):
+                m[k] = report.med([x.get(k) for x in reps])
+            calls = {}
+            for x in reps:
+                for f, v in (x.get("calls") or {}).items():
+                    calls.setdefault(f, []).append(v)
+            m["calls"] = {f: report.med(v) for f, v in calls.items()}
+            m["reps"] = len(reps)
+            med[(rid, c)] = m
+            s = spread([x.get("insns") for x in reps])
+            if s is not None:
+                spreads[(rid, c)] = s
+
+    accel = meta.get("accel", "none")
+    plugin = meta.get("cost_plugin") == "1" and bool(snaps)
+    lines = ["# Cost per I/O: zcfuse transports and libfuse 3.18 in the Linux 7.3 guest", ""]
+    lines.append("Kernel %s; %s CPUs; accelerator %s%s; fio %s; %s I/Os per job per run (128K rows a quarter); "
+                 "backing file on tmpfs, direct=%s, ioengine=io_uring." % (
+                     meta.get("kernel", "?"), meta.get("nproc", "?"), accel,
+                     " with the zcfuse-cost plugin and -icount" if plugin else " (no instruction counts)",
+                     meta.get("fio_version", "?"), meta.get("cost_ios", "?"), meta.get("direct", "?")))
+    lines.append("")
+    lines.append("Every figure is per I/O and is the difference between two runs of the same cell with "
+                 "different I/O counts, over the difference in I/Os: mount, fio's start and exit and all "
+                 "else done once per run cancel. Instructions are all the guest executed in that window "
+                 "(fio, the server, the kernel and its threads), split by address into kernel and user space; "
+                 "a `rep movs` copy counts one instruction per iteration, so copies are in the counts.")
+    lines.append("")
+    cmd = meta.get("command", "")
+    if cmd:
+        lines += ["Guest command: `%s`" % cmd, ""]
+    for c in confs:
+        if c.get("status") != "ok":
+            lines.append("- %s: skipped: %s" % (c.get("config"), c.get("detail")))
+    if any(c.get("status") != "ok" for c in confs):
+        lines.append("")
+
+    ratios = [(n, d) for n, d in (("zcfuse-bufpool", "zcfuse-uring"), ("zcfuse-zerocopy", "zcfuse-uring"),
+                                  ("zcfuse-uring", "libfuse-3.18-uring")) if n in present and d in present]
+
+    def table(title, key, fmt, with_ratios):
+        head = ["row"] + present
+        if with_ratios:
+            head += ["%s / %s" % (n.replace("zcfuse-", ""), d.replace("zcfuse-", "")) for n, d in ratios]
+        body = []
+        for rid in row_ids:
+            r = [labels[rid]]
+            for c in present:
+                r.append(fmt(med.get((rid, c), {}).get(key)))
+            if with_ratios:
+                for n, d in ratios:
+                    v = ratio(med.get((rid, n), {}).get(key), med.get((rid, d), {}).get(key))
+                    r.append("-" if v is None else "%.2f" % v)
+            body.append(r)
+        return ["## " + title, "", report.md_table(head, body), ""]
+
+    if plugin:
+        lines += table("Guest instructions per I/O (kernel + user)", "insns", fmt_k, True)
+        lines += table("Kernel instructions per I/O", "kernel", fmt_k, True)
+        lines += table("User-space instructions per I/O (fio and the server)", "user", fmt_k, True)
+    lines += table("Copy calls per I/O (%s)" % " + ".join(COPY), "copy", fmt_c, False)
+    lines += table("Pin calls per I/O (%s)" % " + ".join(PIN), "pin", fmt_c, False)
+    lines += table("Unpin calls per I/O", "unpin", fmt_c, False)
+    lines += table("Buffer imports per I/O (%s)" % " + ".join(IMPORT), "import", fmt_c, False)
+    lines += table("Server context switches per I/O (voluntary)", "server_vcsw", fmt_c, False)
+    lines += table("fio context switches per I/O", "fio_ctx", fmt_c, False)
+    if plugin:
+        lines += ["## A cost model (not a measurement)", "",
+                  "Time per I/O if every guest instruction took %.2f ns (about 3 instructions per ns, a "
+                  "server core on this kind of code), in microseconds; copies are in it as `rep movs` "
+                  "iterations. It ranks configurations by work; it says nothing about waiting, caches or "
+                  "parallelism." % MODEL_NS_PER_INSN, ""]
+        head = ["row"] + present
+        body = []
+        for rid in row_ids:
+            body.append([labels[rid]] + ["-" if med.get((rid, c), {}).get("insns") is None else
+                                         "%.2f" % (med[(rid, c)]["insns"] * MODEL_NS_PER_INSN / 1e3)
+                                         for c in present])
+        lines += [report.md_table(head, body), ""]
+    if accel == "kvm":
+        lines += table("IOPS (KVM: real, but from short fixed-count runs)", "iops", report.fmt_iops, False)
+    # Per-function detail, every row.
+    funcs = sorted({f for m in med.values() for f in (m.get("calls") or {})})
+    if funcs:
+        lines += ["## Calls per I/O of each counted function", ""]
+        head = ["row", "configuration"] + funcs
+        body = []
+        for rid in row_ids:
+            for c in present:
+                m = med.get((rid, c))
+                if m:
+                    body.append([labels[rid], c] + [fmt_c(m["calls"].get(f)) for f in funcs])
+        lines += [report.md_table(head, body), ""]
+    missing = meta.get("cost_probes_missing")
+    snap_funcs = set(next(iter(snaps.values()))[2]) if snaps else set()
+    if snap_funcs:
+        try:
+            with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cost-funcs")) as f:
+                wanted = [w.split("#")[0].strip() for w in f]
+            missing = " ".join(w for w in wanted if w and w not in snap_funcs)
+        except OSError:
+            pass
+    if missing:
+        lines += ["Not counted (absent from the guest kernel or inlined): %s." % missing, ""]
+    if spreads:
+        worst = max(spreads.items(), key=lambda kv: kv[1])
+        lines += ["Determinism: %d cells measured more than once; the largest spread of the instructions "
+                  "per I/O between repetitions is %.2f%% (%s, %s)." % (
+                      len(spreads), worst[1] * 100, labels.get(worst[0][0], worst[0][0]), worst[0][1]), ""]
+    err = chart(outdir, row_ids, labels, present, med) if plugin else "no instruction counts"
+    if err:
+        lines += ["(no chart: %s)" % err, ""]
+    else:
+        lines += ["![instructions per I/O](cost.png)", ""]
+    with open(os.path.join(outdir, "results.md"), "w") as f:
+        f.write("\n".join(lines))
+    summary = {
+        "meta": meta,
+        "configs": confs,
+        "cells": [dict(row=r, config=c, rep=rep, **v) for (r, c, rep), v in sorted(costs.items())],
+        "median": [dict(row=r, config=c, **v) for (r, c), v in sorted(med.items())],
+        "spread": {"%s %s" % k: v for k, v in spreads.items()},
+        "model_ns_per_insn": MODEL_NS_PER_INSN,
+    }
+    with open(os.path.join(outdir, "summary.json"), "w") as f:
+        json.dump(summary, f, indent=1, sort_keys=True, default=str)
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+/*
+ * zcfuse-cost: a QEMU TCG plugin that counts the guest's instructions, split
+ * into kernel and user space, and writes a snapshot of the counts each time
+ * the guest executes a marker instruction (bench/qemu-plugin/mark.c).
+ *
+ * An x86-64 guest address with the top bit set is the kernel's half; every
+ * other address is user space.  Counting is per translation block: the block's
+ * instruction count is added when it starts, with an inline add (no helper
+ * call).  The inline add is not atomic, so the counts are exact only with
+ * single-threaded TCG (-accel tcg,thread=single, which -icount implies);
+ * vm/run-vm --cost-plugin sets that up.
+ *
+ * Function calls: given a list of kernel functions and their addresses
+ * (funcs=FILE, lines "ADDRESS NAME" as in System.map; the kernel must not be
+ * relocated, so no KASLR), every execution of a translation block that
+ * starts at one of those addresses counts as a call: a call or jump to a
+ * function starts a new block there, and nothing falls through into a
+ * function's first instruction.  The count costs an inline add, nothing
+ * else, so the kernel runs as it would without the plugin.
+ *
+ * The marker is a seven-byte NOP, nopl 0x4d46435a(%rax) ("ZCFM"), executed in
+ * user space; it changes no register.  Each one executed prints one line:
+ *
+ *   snap SEQ kernel K user U vcpu V [NAME=CALLS ...]
+ *
+ * with SEQ counting from 1 and K, U and the calls the totals since the guest
+ * started.
+ *
+ * Arguments: out=PATH (default: QEMU's log, -D), funcs=FILE.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <qemu-plugin.h>
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
+
+static const unsigned char marker[7] = { 0x0f, 0x1f, 0x80, 0x5a, 0x43, 0x46, 0x4d };
+
+static uint64_t insns_kernel;
+static uint64_t insns_user;
+static uint64_t snaps;
+static FILE *out;
+
+struct func {
+	uint64_t addr;
+	char name[64];
+	uint64_t calls;
+};
+static struct func *funcs;
+static size_t nfuncs;
+
+static int by_addr(const void *a, const void *b)
+{
+	const struct func *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int load_funcs(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[256], name[64];
+	unsigned long long addr;
+	size_t cap = 0;
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %63s", &addr, name) != 2)
+			continue;
+		if (nfuncs == cap) {
+			struct func *n = realloc(funcs, (cap = cap ? 2 * cap : 64) * sizeof(*funcs));
+
+			if (!n) {
+				fclose(f);
+				return -1;
+			}
+			funcs = n;
+		}
+		funcs[nfuncs].addr = addr;
+		snprintf(funcs[nfuncs].name, sizeof(funcs[nfuncs].name), "%s", name);
+		funcs[nfuncs].calls = 0;
+		nfuncs++;
+	}
+	fclose(f);
+	qsort(funcs, nfuncs, sizeof(*funcs), by_addr);
+	return 0;
+}
+
+static bool is_kernel(uint64_t vaddr)
+{
+	return (vaddr >> 63) != 0;
+}
+
+static void emit(const char *line)
+{
+	if (out) {
+		fputs(line, out);
+		fflush(out);
+	} else {
+		qemu_plugin_outs(line);
+	}
+}
+
+static void on_marker(unsigned int vcpu, void *udata)
+{
+	char line[8192];
+	size_t len, i;
+
+	(void)udata;
+	snaps++;
+	len = (size_t)snprintf(line, sizeof(line), "snap %" PRIu64 " kernel %" PRIu64 " user %" PRIu64 " vcpu %u",
+			       snaps, insns_kernel, insns_user, vcpu);
+	for (i = 0; i < nfuncs && len < sizeof(line) - 100; i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s=%" PRIu64, funcs[i].name,
+					funcs[i].calls);
+	snprintf(line + len, sizeof(line) - len, "\n");
+	emit(line);
+}
+
+static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	size_t n = qemu_plugin_tb_n_insns(tb), i;
+	uint64_t vaddr = qemu_plugin_tb_vaddr(tb);
+
+	(void)id;
+	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
+						 is_kernel(vaddr) ? &insns_kernel : &insns_user, n);
+	if (is_kernel(vaddr)) {
+		struct func key = { .addr = vaddr }, *f;
+
+		f = nfuncs ? bsearch(&key, funcs, nfuncs, sizeof(*funcs), by_addr) : NULL;
+		if (f)
+			qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &f->calls, 1);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+
+		if (qemu_plugin_insn_size(insn) == sizeof(marker) &&
+		    memcmp(qemu_plugin_insn_data(insn), marker, sizeof(marker)) == 0)
+			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker, QEMU_PLUGIN_CB_NO_REGS, NULL);
+	}
+}
+
+static void on_guest_exit(qemu_plugin_id_t id, void *udata)
+{
+	char line[128];
+
+	(void)id;
+	(void)udata;
+	snprintf(line, sizeof(line), "exit kernel %" PRIu64 " user %" PRIu64 " snaps %" PRIu64 "\n",
+		 insns_kernel, insns_user, snaps);
+	emit(line);
+	if (out)
+		fclose(out);
+	out = NULL;
+}
+
+QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
+					   int argc, char **argv)
+{
+	int i;
+
+	if (!info->system_emulation || strcmp(info->target_name, "x86_64") != 0) {
+		fprintf(stderr, "zcfuse-cost: needs x86_64 system emulation (got %s)\n", info->target_name);
+		return -1;
+	}
+	for (i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "out=", 4) == 0) {
+			out = fopen(argv[i] + 4, "w");
+			if (!out) {
+				perror(argv[i] + 4);
+				return -1;
+			}
+		} else if (strncmp(argv[i], "funcs=", 6) == 0) {
+			if (load_funcs(argv[i] + 6))
+				return -1;
+		} else {
+			fprintf(stderr, "zcfuse-cost: unknown argument '%s'\n", argv[i]);
+			return -1;
+		}
+	}
+	qemu_plugin_register_vcpu_tb_trans_cb(id, on_translate);
+	qemu_plugin_register_atexit_cb(id, on_guest_exit, NULL);
+	return 0;
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Ring sizing within the pinned-memory budget (transport/ring_size.c): the
+ * bounds the defaults promise at 64 CPUs (64 MiB for uring, 16 MiB for the
+ * pools), what stays as it was on 2 CPUs, and that sizes given by the user
+ * are kept even past the budget.
+ */
+#include "transport/transport.h"
+#include "test.h"
+
+#define MIB ((size_t)1 << 20)
+#define KIB ((size_t)1 << 10)
+
+static void test_uring(void)
+{
+	struct zcf_ring_size rs;
+
+	/* 2 CPUs: 2 x 16 x 1 MiB fits 64 MiB: everything registered, as before. */
+	zcf_ring_size(ZCF_TRANSPORT_URING, 2, 16, 1u << 20, false, 0, 0, &rs);
+	T_EQ(rs.registered_queues, 2, "2 CPUs");
+	T_EQ(rs.payload_size, MIB, "payload");
+	T_EQ(rs.max_write, 1u << 20, "max_write kept");
+	T_EQ(rs.pinned, 32 * MIB, "pinned");
+	/* 64 CPUs: only 4 queues of 16 MiB fit. */
+	zcf_ring_size(ZCF_TRANSPORT_URING, 64, 16, 1u << 20, false, 0, 0, &rs);
+	T_EQ(rs.registered_queues, 4, "64 CPUs");
+	T_CHECK(rs.pinned <= 64 * MIB, "pinned %zu", rs.pinned);
+	T_EQ(rs.payload_size, MIB, "uring payloads are never shrunk");
+	/* A budget below one queue: none registered, nothing pinned. */
+	zcf_ring_size(ZCF_TRANSPORT_URING, 8, 16, 1u << 20, false, 0, 8 * MIB, &rs);
+	T_EQ(rs.registered_queues, 0, "budget below a queue");
+	T_EQ(rs.pinned, 0, "pinned");
+	/* Small max_write: 8192 is the least payload, rounded to pages. */
+	zcf_ring_size(ZCF_TRANSPORT_URING, 1, 4, 5000, true, 0, 0, &rs);
+	T_EQ(rs.payload_size, 8192, "least payload");
+}
+
+static void test_pools(void)
+{
+	enum zcf_transport_kind k[] = { ZCF_TRANSPORT_BUFPOOL, ZCF_TRANSPORT_ZEROCOPY };
+	struct zcf_ring_size rs;
+	unsigned i, cpus;
+
+	for (i = 0; i < 2; i++) {
+		/* 2 CPUs: 32 MiB asked; max_write halves once, every entry keeps a buffer. */
+		zcf_ring_size(k[i], 2, 16, 1u << 20, false, 0, 0, &rs);
+		T_EQ(rs.max_write, 512u << 10, "2 CPUs: max_write");
+		T_EQ(rs.pool_bufs, 16, "2 CPUs: one buffer per entry");
+		T_EQ(rs.pinned, 16 * MIB, "2 CPUs: pinned");
+		/* Every CPU count up to 64 stays within 16 MiB with the defaults. */
+		for (cpus = 1; cpus <= 64; cpus++) {
+			zcf_ring_size(k[i], cpus, 16, 1u << 20, false, 0, 0, &rs);
+			T_CHECK(rs.pinned <= 16 * MIB, "%u CPUs: pinned %zu", cpus, rs.pinned);
+			T_CHECK(rs.pool_bufs >= 1, "%u CPUs: a buffer per queue at least", cpus);
+			T_CHECK(rs.max_write >= 128u << 10, "%u CPUs: max_write %u", cpus, rs.max_write);
+			T_EQ(rs.payload_size, zcf_ring_payload_size(rs.max_write), "payload follows max_write");
+		}
+		/* 64 CPUs: 128 KiB payloads, two per queue. */
+		zcf_ring_size(k[i], 64, 16, 1u << 20, false, 0, 0, &rs);
+		T_EQ(rs.max_write, 128u << 10, "64 CPUs: max_write");
+		T_EQ(rs.pool_bufs, 2, "64 CPUs: buffers");
+		/* A max_write that was given is kept; the pool shrinks instead. */
+		zcf_ring_size(k[i], 64, 16, 1u << 20, true, 0, 0, &rs);
+		T_EQ(rs.max_write, 1u << 20, "given max_write kept");
+		T_EQ(rs.pool_bufs, 1, "one buffer per queue at least");
+		T_EQ(rs.pinned, 64 * MIB, "over the budget only by what was asked");
+		/* pool_bufs given: kept; max_write still fits what it can. */
+		zcf_ring_size(k[i], 8, 16, 1u << 20, false, 32, 0, &rs);
+		T_EQ(rs.pool_bufs, 32, "given pool_bufs kept");
+		T_EQ(rs.max_write, 128u << 10, "max_write lowered as far as allowed");
+		/* A larger budget changes nothing on 2 CPUs. */
+		zcf_ring_size(k[i], 2, 16, 1u << 20, false, 0, 64 * MIB, &rs);
+		T_EQ(rs.max_write, 1u << 20, "budget 64 MiB: max_write");
+		T_EQ(rs.pinned, 32 * MIB, "budget 64 MiB: pinned");
+	}
+}
+
+int main(void)
+{
+	test_uring();
+	test_pools();
+	return t_exit("ring-size");
+}
