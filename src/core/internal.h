@@ -291,6 +291,7 @@ struct zcfuse_session {
 	struct zcf_stats stats;       /* shard of last resort; see zcf_stats_mine() */
 	uint64_t id;                  /* unique per session in the process: keys the per-thread shards */
 	struct zcf_stats_shard *stat_shards; /* under lock */
+	_Atomic uint64_t enosys;      /* sticky opcodes answered ENOSYS (bit = opcode) */
 };
 
 /* The session serves (ok) or gave up: releases a daemonizing parent. */
@@ -313,6 +314,46 @@ int zcf_dev_send(int fd, uint64_t unique, int error, const struct iovec *iov, in
 int zcf_frame_classic(struct zcfuse_req *req, const void *buf, size_t len);
 /* The fixed argument size the opcode carries (0 for none), or -ENOSYS. */
 int zcf_op_arg_size(uint32_t opcode, bool setxattr_ext);
+/*
+ * The opcode table (proto/dispatch.c): one row per opcode the protocol
+ * names, with everything the library knows about it.
+ */
+enum {
+	ZCF_OPF_ANY_USER = 1 << 0,  /* passes -o allow_root's check (open file, or must end) */
+	ZCF_OPF_ON_QUEUE = 1 << 1,  /* ring: served on the queue thread, not a meta worker */
+	ZCF_OPF_NO_REPLY = 1 << 2,  /* the kernel takes no answer (FORGET, INTERRUPT, ...) */
+	ZCF_OPF_SIZED = 1 << 3,     /* counted by its handler, with its payload size */
+	ZCF_OPF_STICKY_ENOSYS = 1 << 4, /* the kernel stops sending it after ENOSYS: so do we */
+};
+/* What a request gets when the filesystem's op (the row's op_off) is NULL. */
+enum zcf_op_default {
+	ZCF_DEF_ENOSYS = 0,
+	ZCF_DEF_OK,      /* success (FLUSH, FSYNC, ...) */
+	ZCF_DEF_OPEN,    /* an open with fh 0 */
+	ZCF_DEF_NONE,    /* no answer (FORGET) */
+	ZCF_DEF_HANDLER, /* the handler runs anyway and decides */
+};
+struct zcf_opcode {
+	const char *name;
+	int16_t arg_size;   /* the fixed argument's size; -1: not served (ENOSYS) */
+	uint8_t flags;      /* ZCF_OPF_* */
+	uint8_t if_null;    /* enum zcf_op_default */
+	uint16_t op_off;    /* offsetof(struct zcfuse_ops, member) + 1; 0: none */
+	void (*handle)(struct zcfuse_req *req, const struct zcfuse_ops *ops);
+};
+extern const struct zcf_opcode zcf_opcodes[FUSE_OPCODE_MAX];
+/* The row of @opcode, or NULL for numbers the protocol does not name. */
+const struct zcf_opcode *zcf_opcode(uint32_t opcode);
+static inline unsigned zcf_opcode_flags(uint32_t opcode)
+{
+	return opcode < FUSE_OPCODE_MAX ? zcf_opcodes[opcode].flags : 0;
+}
+/* Did the filesystem answer ENOSYS to a sticky opcode before? */
+static inline bool zcf_enosys_known(struct zcfuse_session *se, uint32_t opcode)
+{
+	return opcode < 64 &&
+	       (atomic_load_explicit(&se->enosys, memory_order_relaxed) >> opcode & 1);
+}
 /* Decodes and calls the filesystem; answers malformed requests with EINVAL/EIO. */
 void zcf_dispatch(struct zcfuse_req *req);
 /* Answers INIT; fills se->conn; picks what to ask of the kernel. */

@@ -14,6 +14,10 @@ int zcf_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iov
 {
 	if (error)
 		atomic_fetch_add_explicit(&zcf_stats_mine(req->se)->errors, 1, memory_order_relaxed);
+	if (error == -ENOSYS && zcf_opcode_flags(req->in.opcode) & ZCF_OPF_STICKY_ENOSYS &&
+	    req->in.opcode < 64)
+		atomic_fetch_or_explicit(&req->se->enosys, 1ull << req->in.opcode,
+					 memory_order_relaxed);
 	if (zcf_debug)
 		zcf_dbg("   unique %llu: %s%s", (unsigned long long)req->in.unique,
 			error ? "error " : "ok", error ? strerror(-error) : "");

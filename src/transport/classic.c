@@ -162,8 +162,8 @@ static int frame(struct zcf_classic *c, struct classic_req *r, int fd, size_t n)
 	if (!err)
 		return 0;
 	atomic_fetch_add_explicit(&zcf_stats_mine(c->se)->malformed, 1, memory_order_relaxed);
-	if (n >= sizeof(struct fuse_in_header) && req->in.opcode != FUSE_FORGET &&
-	    req->in.opcode != FUSE_BATCH_FORGET && req->in.opcode != FUSE_INTERRUPT) {
+	if (n >= sizeof(struct fuse_in_header) &&
+	    !(zcf_opcode_flags(req->in.opcode) & ZCF_OPF_NO_REPLY)) {
 		zcf_warn("malformed %s request (%zu bytes): %s; answered EIO",
 			 zcf_opcode_name(req->in.opcode), n, strerror(-err));
 		zcfuse_reply_err(req, EIO);

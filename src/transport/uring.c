@@ -349,8 +349,7 @@ static int frame_ring(struct uring_queue *q, struct uring_ent *e)
  */
 static bool runs_on_queue(uint32_t opcode)
 {
-	return opcode == FUSE_READ || opcode == FUSE_WRITE || opcode == FUSE_FSYNC ||
-	       opcode == FUSE_FALLOCATE;
+	return zcf_opcode_flags(opcode) & ZCF_OPF_ON_QUEUE;
 }
 
 static void meta_push(struct zcf_uring *u, struct zcfuse_req *req)
