@@ -76,6 +76,8 @@ struct zcf_config {
 	unsigned max_background;
 	char *stats_path;
 	bool passthrough;        /* -o passthrough: ask for kernel passthrough */
+	unsigned cap_on, cap_off; /* ZCFUSE_CAP_* forced by -o (opts_conn.c) */
+	unsigned request_timeout; /* -o request_timeout=: seconds, 0 none */
 };
 
 /*
@@ -85,6 +87,9 @@ struct zcf_config {
 int zcf_parse_cmdline(int argc, char *argv[], const struct zcfuse_session_opts *opts,
 		      void *userdata, struct zcf_config *cfg);
 void zcf_config_free(struct zcf_config *cfg);
+/* An INIT-flag option (writeback_cache, ...): 0, -EINVAL, or -ENOENT if not one. */
+int zcf_parse_conn_opt(struct zcf_config *cfg, const char *opt, const char *val);
+extern const char zcf_conn_opts_help[];
 void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts);
 
 /* ---- Mounting (core/mount.c) ---- */
@@ -208,6 +213,8 @@ struct zcfuse_req {
 	void *io_arg;
 	uint32_t io_len;
 	enum zcf_path io_path;
+	struct zcf_intr *intr;     /* its interrupt callback, under se->lock (interrupt.c) */
+	_Atomic unsigned long io_thread; /* sync backing I/O: the blocked thread, or 0 */
 };
 
 /* ---- Transports (the transport folder) ---- */
@@ -292,7 +299,13 @@ struct zcfuse_session {
 	uint64_t id;                  /* unique per session in the process: keys the per-thread shards */
 	struct zcf_stats_shard *stat_shards; /* under lock */
 	_Atomic uint64_t enosys;      /* sticky opcodes answered ENOSYS (bit = opcode) */
+	struct pending_retrieve *retrieves; /* under lock (proto/notify.c) */
+	uint64_t retrieve_seq;        /* under lock */
+	struct zcf_intr *intrs;       /* requests with an interrupt callback, under lock */
+	/* Ring transports: cancel backing I/O of request @unique (any thread). */
+	void (*cancel_io)(struct zcfuse_session *se, uint64_t unique);
 };
+void zcf_retrieves_free(struct zcfuse_session *se);
 
 /* The session serves (ok) or gave up: releases a daemonizing parent. */
 void zcf_session_ready(struct zcfuse_session *se, bool ok);
@@ -358,8 +371,20 @@ static inline bool zcf_enosys_known(struct zcfuse_session *se, uint32_t opcode)
 void zcf_dispatch(struct zcfuse_req *req);
 /* Answers INIT; fills se->conn; picks what to ask of the kernel. */
 int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t extra_flags);
-/* Remembers an INTERRUPT for zcfuse_req_interrupted(). */
+/*
+ * An INTERRUPT for @unique (proto/interrupt.c): marks the request, calls its
+ * interrupt callback, cancels its backing I/O; held for a request that has
+ * not arrived yet.
+ */
 void zcf_note_interrupt(struct zcfuse_session *se, uint64_t unique);
+/* The request ends: its interrupt callback is never called after this. */
+void zcf_intr_detach(struct zcfuse_req *req);
+void zcf_intrs_free(struct zcfuse_session *se);
+/* Classic: wake the thread blocked in @unique's synchronous backing I/O. */
+void zcf_classic_interrupt(struct zcfuse_session *se, uint64_t unique);
+/* STATX answered by the getattr op (proto/reply_ext.c). */
+int zcf_reply_statx_from_stat(struct zcfuse_req *req, const struct stat *st,
+			      double attr_timeout);
 /* Low-level reply used by every zcfuse_reply_*: header + iovecs. */
 int zcf_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iovcnt);
 

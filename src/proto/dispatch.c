@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/internal.h"
+#include "proto/handlers.h"
 
 /* A cursor over the request's variable data. */
 struct cursor {
@@ -65,7 +66,7 @@ static void attr_from_setattr(struct stat *st, const struct fuse_setattr_in *a)
 }
 
 /* Answers a request the decoder could not make sense of. */
-static void malformed(struct zcfuse_req *req, const char *what)
+void zcf_malformed(struct zcfuse_req *req, const char *what)
 {
 	atomic_fetch_add_explicit(&zcf_stats_mine(req->se)->malformed, 1, memory_order_relaxed);
 	zcf_warn("malformed %s request (unique %llu, %u bytes): %s; answered EINVAL",
@@ -179,7 +180,7 @@ static void do_write(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	if (req->flags & ZCF_REQ_ZERO_COPY) {
 		buf = NULL; /* the bytes are the client's pages, not ours to read */
 	} else if (a->size > req->data_len) {
-		malformed(req, "WRITE size larger than the data received");
+		zcf_malformed(req, "WRITE size larger than the data received");
 		return;
 	}
 	fi_from_fh(&fi, a->fh, a->flags);
@@ -238,6 +239,7 @@ static void do_release_like(struct zcfuse_req *req, const struct zcfuse_ops *ops
 
 	fi_from_fh(&fi, a->fh, a->flags);
 	fi.flush = !!(a->release_flags & FUSE_RELEASE_FLUSH);
+	fi.flock_release = !!(a->release_flags & FUSE_RELEASE_FLOCK_UNLOCK);
 	if (!dir) /* the fh and its descriptor may be reused from now on */
 		atomic_fetch_add_explicit(&req->se->release_epoch, 1, memory_order_release);
 	fi.lock_owner = a->lock_owner;
@@ -273,7 +275,7 @@ static const char *first_name(struct zcfuse_req *req, struct cursor *c)
 	c->left = req->data_len;
 	name = take_name(c);
 	if (!name)
-		malformed(req, "name not terminated");
+		zcf_malformed(req, "name not terminated");
 	return name;
 }
 
@@ -319,7 +321,7 @@ static void do_symlink(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	const char *name = take_name(&c), *target = name ? take_name(&c) : NULL;
 
 	if (!target)
-		return malformed(req, "names not terminated");
+		return zcf_malformed(req, "names not terminated");
 	ops->symlink(req, target, req->in.nodeid, name);
 }
 
@@ -354,7 +356,7 @@ static void rename_common(struct zcfuse_req *req, const struct zcfuse_ops *ops,
 	const char *name = take_name(&c), *newname = name ? take_name(&c) : NULL;
 
 	if (!newname)
-		return malformed(req, "names not terminated");
+		return zcf_malformed(req, "names not terminated");
 	ops->rename(req, req->in.nodeid, name, newdir, newname, flags);
 }
 
@@ -404,7 +406,7 @@ static void do_setxattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	if (!name)
 		return;
 	if (!(value = take_bytes(&c, a->size)))
-		return malformed(req, "xattr value shorter than its size");
+		return zcf_malformed(req, "xattr value shorter than its size");
 	ops->setxattr(req, req->in.nodeid, name, value, a->size, (int)a->flags);
 }
 
@@ -443,11 +445,6 @@ static void do_destroy(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 static void do_interrupt_op(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	do_interrupt(req);
-}
-
-static void do_notify_reply(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	zcfuse_reply_none(req); /* data for a RETRIEVE we never send: nothing to answer */
 }
 
 static void do_getattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
@@ -618,21 +615,25 @@ const struct zcf_opcode zcf_opcodes[FUSE_OPCODE_MAX] = {
 			      ZCF_DEF_HANDLER, 0, do_releasedir },
 	[FUSE_FSYNCDIR] = { "FSYNCDIR", ARG(fuse_fsync_in), ZCF_OPF_ANY_USER |
 			    ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_OK, OP(fsyncdir), do_fsyncdir },
-	[FUSE_GETLK] = { "GETLK", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
-	[FUSE_SETLK] = { "SETLK", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
-	[FUSE_SETLKW] = { "SETLKW", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
+	[FUSE_GETLK] = { "GETLK", ARG(fuse_lk_in), 0, ZCF_DEF_ENOSYS, OP(getlk), zcf_do_getlk },
+	[FUSE_SETLK] = { "SETLK", ARG(fuse_lk_in), 0, ZCF_DEF_HANDLER, 0, zcf_do_setlk },
+	[FUSE_SETLKW] = { "SETLKW", ARG(fuse_lk_in), 0, ZCF_DEF_HANDLER, 0, zcf_do_setlkw },
 	[FUSE_ACCESS] = { "ACCESS", ARG(fuse_access_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
 			  OP(access), do_access },
 	[FUSE_CREATE] = { "CREATE", ARG(fuse_create_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
 			  OP(create), do_create },
 	[FUSE_INTERRUPT] = { "INTERRUPT", ARG(fuse_interrupt_in), ZCF_OPF_ANY_USER |
 			     ZCF_OPF_NO_REPLY, ZCF_DEF_HANDLER, 0, do_interrupt_op },
-	[FUSE_BMAP] = { "BMAP", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
+	[FUSE_BMAP] = { "BMAP", ARG(fuse_bmap_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS, OP(bmap),
+			zcf_do_bmap },
 	[FUSE_DESTROY] = { "DESTROY", 0, ZCF_OPF_ANY_USER, ZCF_DEF_HANDLER, 0, do_destroy },
-	[FUSE_IOCTL] = { "IOCTL", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
-	[FUSE_POLL] = { "POLL", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
-	[FUSE_NOTIFY_REPLY] = { "NOTIFY_REPLY", 0, ZCF_OPF_ANY_USER | ZCF_OPF_NO_REPLY,
-				ZCF_DEF_HANDLER, 0, do_notify_reply },
+	[FUSE_IOCTL] = { "IOCTL", ARG(fuse_ioctl_in), ZCF_OPF_ANY_USER, ZCF_DEF_ENOSYS, OP(ioctl),
+			 zcf_do_ioctl },
+	[FUSE_POLL] = { "POLL", ARG(fuse_poll_in), ZCF_OPF_ANY_USER | ZCF_OPF_STICKY_ENOSYS,
+			ZCF_DEF_ENOSYS, OP(poll), zcf_do_poll },
+	/* The retrieve's fixed part is write_in-sized; see zcf_do_notify_reply. */
+	[FUSE_NOTIFY_REPLY] = { "NOTIFY_REPLY", ARG(fuse_notify_retrieve_in), ZCF_OPF_ANY_USER | ZCF_OPF_NO_REPLY,
+				ZCF_DEF_HANDLER, 0, zcf_do_notify_reply },
 	[FUSE_BATCH_FORGET] = { "BATCH_FORGET", ARG(fuse_batch_forget_in), ZCF_OPF_ANY_USER |
 				ZCF_OPF_NO_REPLY, ZCF_DEF_HANDLER, 0, do_batch_forget },
 	[FUSE_FALLOCATE] = { "FALLOCATE", ARG(fuse_fallocate_in), ZCF_OPF_ON_QUEUE |
@@ -646,12 +647,18 @@ const struct zcf_opcode zcf_opcodes[FUSE_OPCODE_MAX] = {
 	[FUSE_COPY_FILE_RANGE] = { "COPY_FILE_RANGE", ARG(fuse_copy_file_range_in),
 				   ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS, OP(copy_file_range),
 				   do_copy_file_range },
+	/* DAX windows exist only for virtio-fs, never on /dev/fuse: ENOSYS. */
 	[FUSE_SETUPMAPPING] = { "SETUPMAPPING", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
 	[FUSE_REMOVEMAPPING] = { "REMOVEMAPPING", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
-	[FUSE_SYNCFS] = { "SYNCFS", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
-	[FUSE_TMPFILE] = { "TMPFILE", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
-	[FUSE_STATX] = { "STATX", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
-	[FUSE_COPY_FILE_RANGE_64] = { "COPY_FILE_RANGE_64", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
+	[FUSE_SYNCFS] = { "SYNCFS", ARG(fuse_syncfs_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
+			  OP(syncfs), zcf_do_syncfs },
+	[FUSE_TMPFILE] = { "TMPFILE", ARG(fuse_create_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
+			   OP(tmpfile), zcf_do_tmpfile },
+	[FUSE_STATX] = { "STATX", ARG(fuse_statx_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_HANDLER, 0,
+			 zcf_do_statx },
+	[FUSE_COPY_FILE_RANGE_64] = { "COPY_FILE_RANGE_64", ARG(fuse_copy_file_range_in),
+				      ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS, OP(copy_file_range),
+				      zcf_do_copy_file_range_64 },
 };
 
 const struct zcf_opcode *zcf_opcode(uint32_t opcode)

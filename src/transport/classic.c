@@ -25,6 +25,8 @@
 #define HEADROOM 4096 /* the page in front of the payload */
 #define HDR_BYTES (sizeof(struct fuse_in_header) + sizeof(struct fuse_write_in))
 
+#define WAKE_SIGNAL (SIGRTMIN + 1)
+
 struct classic_req {
 	struct zcfuse_req req;
 	char *mem;      /* HEADROOM + payload */
@@ -244,12 +246,29 @@ static void *reader_main(void *p)
 	return NULL;
 }
 
+void zcf_classic_interrupt(struct zcfuse_session *se, uint64_t unique)
+{
+	struct zcf_classic *c = se->classic;
+	struct classic_req *r;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	for (r = c->all; r; r = r->all_next) {
+		unsigned long t = atomic_load(&r->req.io_thread);
+
+		/* A signal without SA_RESTART ends its blocked pread with EINTR. */
+		if (t && r->req.in.unique == unique)
+			pthread_kill((pthread_t)t, WAKE_SIGNAL);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void on_wake_signal(int sig)
 {
 	(void)sig; /* only here to make a blocked read(2) return EINTR */
 }
 
-#define WAKE_SIGNAL (SIGRTMIN + 1)
 
 int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads)
 {

@@ -40,6 +40,7 @@ enum ud_tag {
 	UD_IO = 2,    /* backing I/O for the entry's request */
 	UD_WAKE = 3,  /* the queue's eventfd: remote answers or stop */
 	UD_SETUP = 4, /* ADD_QUEUE / ADD_BUFPOOL */
+	UD_CANCEL = 5, /* ASYNC_CANCEL of an interrupted request's backing I/O */
 };
 #define UD_TAG_MASK 7ull
 
@@ -56,6 +57,7 @@ struct uring_ent {
 	void *own_payload;     /* uring: this entry's buffer */
 	struct iovec reg_iov[2];
 	struct uring_ent *remote_next;
+	bool io_inflight;      /* backing I/O on the ring (queue thread only) */
 } __attribute__((aligned(8)));
 
 struct uring_queue {
@@ -75,6 +77,8 @@ struct uring_queue {
 	uint64_t efd_val;
 	pthread_mutex_t remote_lock;
 	struct uring_ent *remote;
+	uint64_t cancels[8];   /* uniques whose I/O to cancel (under remote_lock) */
+	unsigned nr_cancels;
 	unsigned live_ents;
 	unsigned inflight_io;
 	unsigned batch;        /* completions in the batch being handled */
@@ -282,6 +286,7 @@ static int uring_submit_io(struct zcfuse_req *req, const struct zcf_io *io)
 	}
 	sqe->user_data = ud(e, UD_IO);
 	q->inflight_io++;
+	e->io_inflight = true;
 	return 0;
 }
 
@@ -414,6 +419,7 @@ static void on_io_done(struct uring_queue *q, struct uring_ent *e, int res)
 	struct zcfuse_req *req = &e->req;
 
 	q->inflight_io--;
+	e->io_inflight = false;
 	if (res >= 0 && req->io_path < ZCF_PATH_MAX)
 		zcf_count(&zcf_stats_mine(q->u->se)->path[req->io_path], (uint64_t)res);
 	zcf_io_complete(req, res);
@@ -429,14 +435,66 @@ static void arm_wake(struct uring_queue *q)
 	sqe->user_data = ud(NULL, UD_WAKE);
 }
 
+/*
+ * INTERRUPT arrived (on /dev/fuse) for a request whose backing I/O may be on
+ * one of our rings: each queue thread cancels its own (the ring is single
+ * issuer). The I/O then ends with -ECANCELED and the request with EINTR.
+ */
+static void uring_cancel_io(struct zcfuse_session *se, uint64_t unique)
+{
+	struct zcf_uring *u = se->uring;
+	uint64_t one = 1;
+	unsigned i;
+
+	if (!u)
+		return;
+	for (i = 0; i < u->nq; i++) {
+		struct uring_queue *q = &u->qs[i];
+
+		if (q->efd < 0)
+			continue;
+		pthread_mutex_lock(&q->remote_lock);
+		q->cancels[q->nr_cancels++ % 8] = unique;
+		pthread_mutex_unlock(&q->remote_lock);
+		if (write(q->efd, &one, sizeof(one)) < 0)
+			continue;
+	}
+}
+
+static void cancel_now(struct uring_queue *q, uint64_t unique)
+{
+	struct io_uring_sqe *sqe;
+	unsigned i;
+
+	for (i = 0; i < q->u->depth; i++) {
+		struct uring_ent *e = &q->ents[i];
+
+		if (!e->io_inflight || e->req.in.unique != unique)
+			continue;
+		sqe = get_sqe(q);
+		if (!sqe)
+			return;
+		io_uring_prep_cancel64(sqe, ud(e, UD_IO), 0);
+		sqe->user_data = ud(NULL, UD_CANCEL);
+	}
+}
+
 static void drain_remote(struct uring_queue *q)
 {
 	struct uring_ent *e, *next;
+	uint64_t cancels[8];
+	unsigned i, n;
 
 	pthread_mutex_lock(&q->remote_lock);
 	e = q->remote;
 	q->remote = NULL;
+	n = q->nr_cancels < 8 ? q->nr_cancels : 8;
+	for (i = 0; i < n; i++)
+		cancels[i] = q->cancels[i];
+	q->nr_cancels = 0;
 	pthread_mutex_unlock(&q->remote_lock);
+	for (i = 0; i < n; i++)
+		cancel_now(q, cancels[i]);
 	for (; e; e = next) {
 		next = e->remote_next;
 		commit_now(e);
@@ -850,6 +908,7 @@ int zcf_uring_prepare(struct zcfuse_session *se, enum zcf_transport_kind kind, c
 	if (!err) {
 		sigset_t old;
 
+		se->cancel_io = uring_cancel_io;
 		zcf_block_stop_signals(&old); /* queue threads leave them to main */
 		for (i = 0; i < u->nq && !err; i++) {
 			err = -pthread_create(&u->qs[i].thread, NULL, queue_main, &u->qs[i]);
@@ -918,6 +977,7 @@ void zcf_uring_stop(struct zcfuse_session *se)
 	uint64_t one = 1;
 	unsigned i;
 
+	se->cancel_io = NULL; /* no INTERRUPT reaches the queues from now on */
 	if (!u)
 		return;
 	atomic_store(&u->stopping, true);
