@@ -617,7 +617,7 @@ const struct zcf_opcode zcf_opcodes[FUSE_OPCODE_MAX] = {
 			    ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_OK, OP(fsyncdir), do_fsyncdir },
 	[FUSE_GETLK] = { "GETLK", ARG(fuse_lk_in), 0, ZCF_DEF_ENOSYS, OP(getlk), zcf_do_getlk },
 	[FUSE_SETLK] = { "SETLK", ARG(fuse_lk_in), 0, ZCF_DEF_HANDLER, 0, zcf_do_setlk },
-	[FUSE_SETLKW] = { "SETLKW", ARG(fuse_lk_in), 0, ZCF_DEF_HANDLER, 0, zcf_do_setlkw },
+	[FUSE_SETLKW] = { "SETLKW", ARG(fuse_lk_in), ZCF_OPF_MAY_WAIT, ZCF_DEF_HANDLER, 0, zcf_do_setlkw },
 	[FUSE_ACCESS] = { "ACCESS", ARG(fuse_access_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
 			  OP(access), do_access },
 	[FUSE_CREATE] = { "CREATE", ARG(fuse_create_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,

@@ -58,6 +58,7 @@ struct uring_ent {
 	struct iovec reg_iov[2];
 	struct uring_ent *remote_next;
 	bool io_inflight;      /* backing I/O on the ring (queue thread only) */
+	struct uring_ent *spare_next; /* a spare entry: the queue's list of them */
 } __attribute__((aligned(8)));
 
 struct uring_queue {
@@ -79,6 +80,8 @@ struct uring_queue {
 	struct uring_ent *remote;
 	uint64_t cancels[8];   /* uniques whose I/O to cancel (under remote_lock) */
 	unsigned nr_cancels;
+	struct uring_ent *spares; /* entries added for requests that may wait long */
+	unsigned nr_spares;
 	unsigned live_ents;
 	unsigned inflight_io;
 	unsigned batch;        /* completions in the batch being handled */
@@ -318,7 +321,7 @@ static int frame_ring(struct uring_queue *q, struct uring_ent *e)
 			req->payload_buf_index = POOL_BUF_INDEX;
 	} else {
 		req->payload = e->own_payload;
-		if (q->payload_registered)
+		if (q->payload_registered && e->idx < u->depth) /* spares have none */
 			req->payload_buf_index = (int)e->idx;
 	}
 	if (eio->flags & FUSE_URING_ENT_ZERO_COPY) {
@@ -389,6 +392,8 @@ static void *meta_main(void *arg)
 	}
 }
 
+static void lend_entry(struct uring_queue *q);
+
 static void on_request(struct uring_queue *q, struct uring_ent *e)
 {
 	struct zcfuse_session *se = q->u->se;
@@ -408,6 +413,8 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 		zcf_count(&zcf_stats_mine(se)->path[ZCF_PATH_POOL], e->req.data_len);
 	if (q->inflight_io || q->batch > 1)
 		e->req.flags |= ZCF_REQ_QUEUE_BUSY;
+	if (zcf_opcode_flags(e->req.in.opcode) & ZCF_OPF_MAY_WAIT)
+		lend_entry(q);
 	if (q->u->meta.nthreads && !runs_on_queue(e->req.in.opcode))
 		meta_push(q->u, &e->req);
 	else
@@ -476,6 +483,71 @@ static void cancel_now(struct uring_queue *q, uint64_t unique)
 			return;
 		io_uring_prep_cancel64(sqe, ud(e, UD_IO), 0);
 		sqe->user_data = ud(NULL, UD_CANCEL);
+	}
+}
+
+/*
+ * A request that may wait for a long time without an answer (a SETLKW)
+ * keeps its ring entry, and the kernel sends every request of this CPU to
+ * this queue: 16 waiters would take every entry and stall the CPU's other
+ * requests, even the unlock that would free them. So each such request
+ * lends its entry out: a spare entry is registered in its place, and the
+ * queue's serving capacity stays at its depth. Spares stay registered (they
+ * serve any request later) up to ZCF_SPARES_MAX per queue; they carry no
+ * fixed buffer (backing I/O into them uses plain reads). Not for zero copy,
+ * where each entry needs a slot of the buffer table fixed at setup.
+ */
+#define ZCF_SPARES_MAX 1024
+
+static void lend_entry(struct uring_queue *q)
+{
+	struct zcf_uring *u = q->u;
+	struct fuse_uring_cmd_req cr = { .qid = (uint16_t)q->qid };
+	struct io_uring_sqe *sqe;
+	struct uring_ent *e;
+
+	if (u->kind == ZCF_TRANSPORT_ZEROCOPY || q->nr_spares >= ZCF_SPARES_MAX)
+		return;
+	e = aligned_alloc(64, (sizeof(*e) + 63) & ~(size_t)63);
+	if (!e)
+		return;
+	memset(e, 0, sizeof(*e));
+	e->q = q;
+	e->idx = u->depth + q->nr_spares; /* past the fixed-buffer table: never fixed */
+	e->hdr = calloc(1, sizeof(*e->hdr));
+	if (!is_pool(u))
+		e->own_payload = malloc(u->payload_size); /* touched only by what arrives */
+	sqe = e->hdr && (is_pool(u) || e->own_payload) ? get_sqe(q) : NULL;
+	if (!sqe) {
+		free(e->hdr);
+		free(e->own_payload);
+		free(e);
+		return;
+	}
+	e->reg_iov[0].iov_base = e->hdr;
+	e->reg_iov[0].iov_len = sizeof(*e->hdr);
+	e->reg_iov[1].iov_base = e->own_payload;
+	e->reg_iov[1].iov_len = e->own_payload ? u->payload_size : 0;
+	prep_cmd(q, sqe, FUSE_IO_URING_CMD_REGISTER, &cr);
+	sqe->addr = (uint64_t)(uintptr_t)e->reg_iov;
+	sqe->len = 2;
+	sqe->user_data = ud(e, UD_CMD);
+	e->live = true;
+	q->live_ents++;
+	e->spare_next = q->spares;
+	q->spares = e;
+	q->nr_spares++;
+}
+
+static void spares_free(struct uring_queue *q)
+{
+	struct uring_ent *e;
+
+	while ((e = q->spares)) {
+		q->spares = e->spare_next;
+		free(e->hdr);
+		free(e->own_payload);
+		free(e);
 	}
 }
 
@@ -1017,6 +1089,7 @@ void zcf_uring_stop(struct zcfuse_session *se)
 		if (q->payload_mem)
 			munmap(q->payload_mem, q->payload_mem_size);
 		free(q->ents);
+		spares_free(q);
 		if (q->efd >= 0)
 			close(q->efd);
 		pthread_mutex_destroy(&q->remote_lock);
