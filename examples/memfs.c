@@ -114,6 +114,7 @@ struct node {
 
 	struct timespec btime;         /* birth, for statx */
 	bool linkable;                 /* O_TMPFILE: may get its first name by link */
+	bool slow;                     /* -o memfs_slow_file: reads wait for a signal */
 	struct zcfuse_pollhandle *ph;  /* a poll(2) waiting for data */
 };
 
@@ -126,6 +127,8 @@ static struct memfs {
 	zcfuse_ino_t next_ino;
 	uint64_t max_size, used;
 	struct node *root;
+	char *slow_name;               /* -o memfs_slow_file=NAME */
+	int slow_pipe[2];              /* nobody ever writes: reads from it wait */
 } memfs = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void lock(void)
@@ -582,6 +585,7 @@ static void reply_err_unlock(struct zcfuse_req *req, int err)
 }
 
 static void poll_wake_locked(struct node *n);
+static void slow_read(struct zcfuse_req *req, size_t size);
 static void locks_drop(zcfuse_ino_t ino, uint64_t owner, bool flock);
 
 /* ---- Operations ---- */
@@ -853,6 +857,7 @@ static void memfs_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char
 	}
 	fi->fh = 0;
 	fi->keep_cache = 1;
+	n->slow = memfs.slow_name && !strcmp(name, memfs.slow_name);
 	reply_entry_unlock(req, n, fi);
 }
 
@@ -1112,6 +1117,11 @@ static void memfs_read(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size, of
 	}
 	if (!S_ISREG(n->st.st_mode)) {
 		reply_err_unlock(req, S_ISDIR(n->st.st_mode) ? EISDIR : EINVAL);
+		return;
+	}
+	if (n->slow) {
+		unlock();
+		slow_read(req, size);
 		return;
 	}
 	stamp(n, T_ATIME);
@@ -1945,6 +1955,30 @@ static void locks_teardown(void)
 	}
 }
 
+/* ---- The slow file (a test knob) ---- */
+
+static void slow_read_done(struct zcfuse_req *req, int res, void *arg)
+{
+	if (res < 0)
+		zcfuse_reply_err(req, -res); /* EINTR when the caller was interrupted */
+	else
+		zcfuse_reply_data(req, (size_t)res);
+}
+
+/*
+ * -o memfs_slow_file=NAME: a file created with that name is read from a
+ * pipe nobody writes, through zcfuse_req_read_fd(), so the read waits in
+ * backing I/O (on the queue's ring, or in a blocked read(2) on classic)
+ * until the kernel interrupts it. For tests of interrupts.
+ */
+static void slow_read(struct zcfuse_req *req, size_t size)
+{
+	int err = zcfuse_req_read_fd(req, memfs.slow_pipe[0], 0, size, slow_read_done, NULL);
+
+	if (err)
+		zcfuse_reply_err(req, -err);
+}
+
 /* ---- poll, ioctl, O_TMPFILE, statx ---- */
 
 /* The poll waiting on @n learns that it has data now. Called locked. */
@@ -2126,6 +2160,13 @@ static int memfs_opt(void *userdata, const char *key, const char *value)
 	unsigned shift = 0;
 	char *end;
 
+	if (!strcmp(key, "memfs_slow_file")) {
+		if (!value || !*value || pipe(memfs.slow_pipe))
+			return -EINVAL;
+		free(memfs.slow_name);
+		memfs.slow_name = strdup(value);
+		return memfs.slow_name ? 0 : -ENOMEM;
+	}
 	if (strcmp(key, "memfs_max_size") != 0)
 		return -ENOENT;
 	if (!value || !*value || *value == '-')
@@ -2186,6 +2227,7 @@ static void memfs_teardown(void)
 	free(memfs.names);
 	free(memfs.inodes);
 	locks_teardown();
+	free(memfs.slow_name);
 }
 
 int main(int argc, char *argv[])
@@ -2194,7 +2236,9 @@ int main(int argc, char *argv[])
 		.sz = sizeof(opts),
 		.opt = memfs_opt,
 		.opt_help = "    -o memfs_max_size=BYTES  space for file data, suffixes k m g t\n"
-			    "                             (default: half of RAM)\n",
+			    "                             (default: half of RAM)\n"
+			    "    -o memfs_slow_file=NAME  a file created as NAME waits in every read\n"
+			    "                             until interrupted (for tests)\n",
 	};
 	int ret;
 

@@ -157,6 +157,8 @@ static int data_io(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh,
 	else
 		n = rd ? pread(io->fd, io->buf, io->len, (off_t)io->off)
 		       : pwrite(io->fd, io->buf, io->len, (off_t)io->off);
+	if (n < 0 && errno == ESPIPE) /* a pipe or socket: no offsets, as on the ring */
+		n = rd ? read(io->fd, io->buf, io->len) : write(io->fd, io->buf, io->len);
 	atomic_store(&req->io_thread, 0);
 	if (n >= 0)
 		zcf_count(&zcf_stats_mine(req->se)->path[path], (uint64_t)n);

@@ -15,6 +15,8 @@
  *   protoops statx DIR [SRC]  statx with btime (equal to SOURCE's, if given)
  *   protoops tmpfile DIR      O_TMPFILE, write, linkat, read back by name
  *   protoops syncfs DIR       syncfs(2) succeeds
+ *   protoops intr-read FILE OTHER  a read of FILE (blocked in the server) is
+ *                             interrupted: EINTR within 100 ms; OTHER then reads
  * Exits 0, 1 with a reason, 77 with a reason to skip.
  */
 #include <errno.h>
@@ -386,6 +388,42 @@ static int test_tmpfile(const char *dir)
 	return 0;
 }
 
+/*
+ * A read blocked in the server's backing I/O, interrupted by a signal 300 ms
+ * in, must fail with EINTR within 100 ms of the signal; then another read
+ * on the same CPU must be answered (the queue goes on serving).
+ */
+static int test_intr_read(const char *file, const char *other)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { .it_value = { 0, 300000 } };
+	static char buf[65536] __attribute__((aligned(4096)));
+	int fd = open(file, O_RDONLY | O_DIRECT), fo;
+	double s, e;
+	ssize_t n;
+
+	if (fd < 0)
+		FAIL("open %s: %s", file, strerror(errno));
+	sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART */
+	s = now();
+	setitimer(ITIMER_REAL, &it, NULL);
+	n = pread(fd, buf, 4096, 0);
+	e = now() - s;
+	if (n >= 0 || errno != EINTR)
+		FAIL("interrupted read: %zd (%s), want EINTR", n, n < 0 ? strerror(errno) : "data");
+	if (e < 0.29 || e - 0.3 > 0.1)
+		FAIL("EINTR came %.0f ms after the signal, want < 100", (e - 0.3) * 1000);
+	printf("protoops: blocked read: EINTR %.1f ms after its signal\n", (e - 0.3) * 1000);
+	fo = open(other, O_RDONLY | O_DIRECT);
+	s = now();
+	if (fo < 0 || pread(fo, buf, 4096, 0) != 4096)
+		FAIL("a read after the interrupted one: %s", strerror(errno));
+	printf("protoops: the next read answered in %.1f ms\n", (now() - s) * 1000);
+	close(fo);
+	close(fd);
+	return 0;
+}
+
 static int test_syncfs(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY);
@@ -418,6 +456,8 @@ int main(int argc, char **argv)
 		return test_statx(argv[2], argc > 3 ? argv[3] : NULL);
 	if (!strcmp(argv[1], "tmpfile"))
 		return test_tmpfile(argv[2]);
+	if (!strcmp(argv[1], "intr-read") && argc == 4)
+		return test_intr_read(argv[2], argv[3]);
 	if (!strcmp(argv[1], "syncfs"))
 		return test_syncfs(argv[2]);
 	FAIL("unknown test %s", argv[1]);
