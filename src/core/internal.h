@@ -338,6 +338,7 @@ enum {
 	ZCF_OPF_SIZED = 1 << 3,     /* counted by its handler, with its payload size */
 	ZCF_OPF_STICKY_ENOSYS = 1 << 4, /* the kernel stops sending it after ENOSYS: so do we */
 	ZCF_OPF_MAY_WAIT = 1 << 5,  /* may stay unanswered for long (SETLKW): lends its ring entry */
+	ZCF_OPF_ARG_IN_PAYLOAD = 1 << 6, /* ring: the argument heads the payload, not op_in */
 };
 /* What a request gets when the filesystem's op (the row's op_off) is NULL. */
 enum zcf_op_default {

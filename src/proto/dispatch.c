@@ -632,7 +632,8 @@ const struct zcf_opcode zcf_opcodes[FUSE_OPCODE_MAX] = {
 	[FUSE_POLL] = { "POLL", ARG(fuse_poll_in), ZCF_OPF_ANY_USER | ZCF_OPF_STICKY_ENOSYS,
 			ZCF_DEF_ENOSYS, OP(poll), zcf_do_poll },
 	/* The retrieve's fixed part is write_in-sized; see zcf_do_notify_reply. */
-	[FUSE_NOTIFY_REPLY] = { "NOTIFY_REPLY", ARG(fuse_notify_retrieve_in), ZCF_OPF_ANY_USER | ZCF_OPF_NO_REPLY,
+	[FUSE_NOTIFY_REPLY] = { "NOTIFY_REPLY", ARG(fuse_notify_retrieve_in), ZCF_OPF_ANY_USER |
+				ZCF_OPF_NO_REPLY | ZCF_OPF_ARG_IN_PAYLOAD,
 				ZCF_DEF_HANDLER, 0, zcf_do_notify_reply },
 	[FUSE_BATCH_FORGET] = { "BATCH_FORGET", ARG(fuse_batch_forget_in), ZCF_OPF_ANY_USER |
 				ZCF_OPF_NO_REPLY, ZCF_DEF_HANDLER, 0, do_batch_forget },

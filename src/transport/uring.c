@@ -346,6 +346,14 @@ static int frame_ring(struct uring_queue *q, struct uring_ent *e)
 	req->arg_len = fixed > 0 ? (size_t)fixed : 0;
 	if (req->in.len < sizeof(req->in) + req->arg_len)
 		return -EPROTO;
+	/* NOTIFY_REPLY: the kernel's arg 0 is empty, the argument heads the payload. */
+	if (zcf_opcode_flags(req->in.opcode) & ZCF_OPF_ARG_IN_PAYLOAD && req->data) {
+		if (req->data_len < req->arg_len)
+			return -EPROTO;
+		req->arg = req->data;
+		req->data = (const char *)req->data + req->arg_len;
+		req->data_len -= req->arg_len;
+	}
 	return 0;
 }
 
