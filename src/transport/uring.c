@@ -581,6 +581,21 @@ static void drain_remote(struct uring_queue *q)
 	}
 }
 
+/*
+ * The queue is ending (unmount, abort, stop) with backing I/O still in
+ * flight: I/O that may never complete (a pipe nobody writes, a hung
+ * backing fs) must not keep the queue thread alive. Cancel all of it.
+ */
+static void cancel_all_io(struct uring_queue *q)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!q->inflight_io || !(sqe = get_sqe(q)))
+		return;
+	io_uring_prep_cancel(sqe, NULL, IORING_ASYNC_CANCEL_ANY);
+	sqe->user_data = ud(NULL, UD_CANCEL);
+}
+
 static void on_cmd_error(struct uring_queue *q, struct uring_ent *e, int res)
 {
 	if (e->live) {
@@ -589,8 +604,10 @@ static void on_cmd_error(struct uring_queue *q, struct uring_ent *e, int res)
 	}
 	if (res != -ENOTCONN && res != -ECONNABORTED && res != -ECANCELED && res != -ENODEV)
 		zcf_warn("queue %u entry %u: %s", q->qid, e->idx, strerror(-res));
-	if (!q->live_ents)
+	if (!q->live_ents) {
+		cancel_all_io(q);
 		zcf_session_ended(q->u->se, "ring entries ended");
+	}
 }
 
 static void queue_loop(struct uring_queue *q)
@@ -631,6 +648,8 @@ static void queue_loop(struct uring_queue *q)
 				drain_remote(q);
 				if (!atomic_load(&u->stopping))
 					arm_wake(q);
+				else
+					cancel_all_io(q);
 				break;
 			}
 		}
