@@ -28,6 +28,11 @@
  * always 0. An inode is freed when it has no names left, the kernel holds
  * no lookup references to it, and no handle has it open.
  *
+ * INIT: memfs asks for readdirplus, parallel directory operations and
+ * async direct I/O, and never for the writeback cache (writes must carry
+ * their real offsets); locks and ioctls on directories are negotiated
+ * because it has the ops.
+ *
  * Threads: requests arrive on several threads; one mutex guards all of
  * memfs. Replies are sent after it is dropped.
  */

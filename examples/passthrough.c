@@ -27,6 +27,9 @@
  * O_TMPFILE, statx (birth time where SOURCE has one), syncfs,
  * copy_file_range and lseek (SEEK_DATA/SEEK_HOLE).
  *
+ * INIT: parallel directory operations, async direct I/O and readdirplus;
+ * the writeback cache only with -o writeback_cache (not measured yet).
+ *
  * Inode numbers given to the kernel are ids from a counter, never reused;
  * attributes carry the backing st_ino, as a passthrough should show it.
  */
