@@ -87,6 +87,12 @@ $(O)/tests/unit/%: tests/unit/%.c $(O)/libzcfuse.a $(wildcard tests/unit/*.h)
 	@echo "  CCLD    $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(O)/libzcfuse.a $(LDFLAGS) $(LDLIBS)
 
+# Test servers (tests/mount/*fs.c) are zcfuse filesystems: the static library.
+$(O)/tests/mount/%fs: tests/mount/%fs.c $(O)/libzcfuse.a
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(O)/libzcfuse.a $(LDFLAGS) $(LDLIBS)
+
 $(O)/tests/mount/%: tests/mount/%.c $(wildcard tests/mount/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"

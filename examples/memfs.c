@@ -3,7 +3,13 @@
  * memfs: a read-write filesystem kept entirely in memory, in the style of
  * tmpfs. Directories, regular files, hard links, symlinks, device nodes,
  * FIFOs and sockets, extended attributes, rename with RENAME_NOREPLACE and
- * RENAME_EXCHANGE, fallocate, SEEK_DATA/SEEK_HOLE and copy_file_range.
+ * RENAME_EXCHANGE, fallocate, SEEK_DATA/SEEK_HOLE and copy_file_range,
+ * POSIX record locks and flock() kept in memfs itself (a waiting F_SETLKW
+ * holds no thread: memfs answers it when granted, or EINTR on a signal),
+ * O_TMPFILE, statx with a birth time, poll (an empty file is not readable
+ * until something is written), and two ioctls (MEMFS_IOC_STORED: the bytes
+ * memfs holds for a file, _IOR('M', 1, uint64_t); MEMFS_IOC_REVERSE: its
+ * 16-byte argument reversed, _IOWR('M', 2, char[16])).
  *
  * Mount:    build/examples/memfs -f /tmp/m [-o memfs_max_size=1G]
  * Unmount:  fusermount3 -u /tmp/m
@@ -22,6 +28,11 @@
  * always 0. An inode is freed when it has no names left, the kernel holds
  * no lookup references to it, and no handle has it open.
  *
+ * INIT: memfs asks for readdirplus, parallel directory operations and
+ * async direct I/O, and never for the writeback cache (writes must carry
+ * their real offsets); locks and ioctls on directories are negotiated
+ * because it has the ops.
+ *
  * Threads: requests arrive on several threads; one mutex guards all of
  * memfs. Replies are sent after it is dropped.
  */
@@ -33,7 +44,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -101,6 +116,11 @@ struct node {
 	struct dir_slot *slots;
 	size_t nslots, slots_cap, nlive;
 	uint64_t next_cookie;
+
+	struct timespec btime;         /* birth, for statx */
+	bool linkable;                 /* O_TMPFILE: may get its first name by link */
+	bool slow;                     /* -o memfs_slow_file: reads wait for a signal */
+	struct zcfuse_pollhandle *ph;  /* a poll(2) waiting for data */
 };
 
 static struct memfs {
@@ -112,6 +132,8 @@ static struct memfs {
 	zcfuse_ino_t next_ino;
 	uint64_t max_size, used;
 	struct node *root;
+	char *slow_name;               /* -o memfs_slow_file=NAME */
+	int slow_pipe[2];              /* nobody ever writes: reads from it wait */
 } memfs = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void lock(void)
@@ -237,6 +259,7 @@ static struct node *node_new(mode_t mode, uid_t uid, gid_t gid)
 		n->next_cookie = MEMFS_FIRST_COOKIE;
 	}
 	stamp(n, T_ATIME | T_MTIME | T_CTIME);
+	n->btime = n->st.st_mtim;
 
 	b = n->st.st_ino & (memfs.inode_buckets - 1);
 	n->hash_next = memfs.inodes[b];
@@ -260,6 +283,7 @@ static void node_free(struct node *n)
 	free(n->data);
 	free(n->target);
 	free(n->slots);
+	zcfuse_pollhandle_destroy(n->ph);
 	free(n);
 }
 
@@ -565,6 +589,10 @@ static void reply_err_unlock(struct zcfuse_req *req, int err)
 	zcfuse_reply_err(req, err);
 }
 
+static void poll_wake_locked(struct node *n);
+static void slow_read(struct zcfuse_req *req, size_t size);
+static void locks_drop(zcfuse_ino_t ino, uint64_t owner, bool flock);
+
 /* ---- Operations ---- */
 
 static void memfs_init(void *userdata, struct zcfuse_conn_info *conn)
@@ -834,6 +862,7 @@ static void memfs_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char
 	}
 	fi->fh = 0;
 	fi->keep_cache = 1;
+	n->slow = memfs.slow_name && !strcmp(name, memfs.slow_name);
 	reply_entry_unlock(req, n, fi);
 }
 
@@ -850,7 +879,7 @@ static void memfs_link(struct zcfuse_req *req, zcfuse_ino_t ino, zcfuse_ino_t ne
 		err = ESTALE;
 	else if (!err && S_ISDIR(n->st.st_mode))
 		err = EPERM;
-	else if (!err && (n->st.st_nlink == 0 || dir->st.st_nlink == 0))
+	else if (!err && ((n->st.st_nlink == 0 && !n->linkable) || dir->st.st_nlink == 0))
 		err = ENOENT;
 	else if (!err && (is_dot_or_dotdot(newname) || dir_find(dir, newname)))
 		err = EEXIST;
@@ -1067,6 +1096,8 @@ static void memfs_release(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfus
 {
 	struct node *n;
 
+	if (fi->flock_release) /* the last close of a file that took flock() locks */
+		locks_drop(ino, fi->lock_owner, true);
 	lock();
 	n = node_get(ino);
 	if (n && n->nopen) {
@@ -1091,6 +1122,11 @@ static void memfs_read(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size, of
 	}
 	if (!S_ISREG(n->st.st_mode)) {
 		reply_err_unlock(req, S_ISDIR(n->st.st_mode) ? EISDIR : EINVAL);
+		return;
+	}
+	if (n->slow) {
+		unlock();
+		slow_read(req, size);
 		return;
 	}
 	stamp(n, T_ATIME);
@@ -1131,6 +1167,8 @@ static void memfs_write(struct zcfuse_req *req, zcfuse_ino_t ino, const void *bu
 		err = EIO; /* zero-copy data; memfs never asks for it */
 	else
 		err = file_write(n, buf, size, off);
+	if (!err)
+		poll_wake_locked(n);
 	unlock();
 	if (err)
 		zcfuse_reply_err(req, err);
@@ -1140,6 +1178,8 @@ static void memfs_write(struct zcfuse_req *req, zcfuse_ino_t ino, const void *bu
 
 static void memfs_flush(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
 {
+	/* close(2): POSIX locks of this owner go (the kernel keeps none itself). */
+	locks_drop(ino, fi->lock_owner, false);
 	zcfuse_reply_err(req, 0);
 }
 
@@ -1638,6 +1678,441 @@ static void memfs_copy_file_range(struct zcfuse_req *req, zcfuse_ino_t ino_in, o
 	zcfuse_reply_write(req, count);
 }
 
+/* ---- Locks: POSIX record locks and flock(), kept here, not in the kernel ---- */
+
+/* A granted lock; [start, end] inclusive, end OFF_MAX for "to the end". */
+struct mlock {
+	struct mlock *next;
+	zcfuse_ino_t ino;
+	uint64_t owner;
+	bool flock;
+	short type;
+	off_t start, end;
+	pid_t pid;
+};
+
+/*
+ * A SETLKW (or waiting flock) that conflicts: its request is kept, no
+ * thread waits. "pinned" while its thread registers the interrupt
+ * callback: a grant or an interrupt then only marks it, and that thread
+ * answers.
+ */
+struct waiter {
+	struct waiter *next;
+	struct zcfuse_req *req;
+	struct mlock want;
+	bool pinned, granted, interrupted;
+};
+
+static struct {
+	struct mlock *locks;
+	struct waiter *waiters;
+} lk;
+
+static off_t lock_end(const struct flock *fl)
+{
+	return fl->l_len ? fl->l_start + fl->l_len - 1 : (off_t)INT64_MAX;
+}
+
+/* The first lock that conflicts with @w, or NULL. */
+static struct mlock *lock_conflict(const struct mlock *w)
+{
+	struct mlock *l;
+
+	for (l = lk.locks; l; l = l->next)
+		if (l->ino == w->ino && l->flock == w->flock && l->owner != w->owner &&
+		    l->start <= w->end && w->start <= l->end &&
+		    (l->type == F_WRLCK || w->type == F_WRLCK))
+			return l;
+	return NULL;
+}
+
+/*
+ * Applies @w for its owner: takes the owner's old locks out of the range
+ * (splitting one that sticks out on both sides), then adds @w unless it is
+ * an unlock. 0 or ENOLCK.
+ */
+static int lock_apply(const struct mlock *w)
+{
+	struct mlock **pp = &lk.locks, *l, *n;
+
+	while ((l = *pp)) {
+		if (l->ino != w->ino || l->owner != w->owner || l->flock != w->flock ||
+		    l->end < w->start || w->end < l->start) {
+			pp = &l->next;
+			continue;
+		}
+		if (l->start < w->start && l->end > w->end) { /* split: keep both ends */
+			n = malloc(sizeof(*n));
+			if (!n)
+				return ENOLCK;
+			*n = *l;
+			n->start = w->end + 1;
+			l->end = w->start - 1;
+			n->next = l->next;
+			l->next = n;
+			pp = &n->next;
+		} else if (l->start < w->start) {
+			l->end = w->start - 1;
+			pp = &l->next;
+		} else if (l->end > w->end) {
+			l->start = w->end + 1;
+			pp = &l->next;
+		} else {
+			*pp = l->next;
+			free(l);
+		}
+	}
+	if (w->type == F_UNLCK)
+		return 0;
+	n = malloc(sizeof(*n));
+	if (!n)
+		return ENOLCK;
+	*n = *w;
+	n->next = lk.locks;
+	lk.locks = n;
+	return 0;
+}
+
+/*
+ * Grants what waiters can now have, in arrival order. Requests to answer
+ * are put on @done (the reply comes after the lock is dropped).
+ */
+static void waiters_retry(struct waiter **done)
+{
+	struct waiter **pp = &lk.waiters, *w;
+
+	while ((w = *pp)) {
+		if (lock_conflict(&w->want) || lock_apply(&w->want)) {
+			pp = &w->next;
+			continue;
+		}
+		*pp = w->next;
+		w->granted = true;
+		if (w->pinned) /* its own thread answers */
+			continue;
+		w->next = *done;
+		*done = w;
+	}
+}
+
+static void waiters_answer(struct waiter *done)
+{
+	struct waiter *w;
+
+	while ((w = done)) {
+		done = w->next;
+		zcfuse_reply_err(w->req, w->granted ? 0 : EINTR);
+		free(w);
+	}
+}
+
+static void locks_drop(zcfuse_ino_t ino, uint64_t owner, bool flock)
+{
+	struct mlock all = { .ino = ino, .owner = owner, .flock = flock, .type = F_UNLCK,
+			     .start = 0, .end = (off_t)INT64_MAX };
+	struct waiter *done = NULL;
+
+	lock();
+	lock_apply(&all);
+	waiters_retry(&done);
+	unlock();
+	waiters_answer(done);
+}
+
+/* A waiter's caller got a signal: it stops waiting and gets EINTR. */
+static void lock_interrupted(struct zcfuse_req *req, void *data)
+{
+	struct waiter **pp, *w, *done = NULL;
+
+	lock();
+	for (pp = &lk.waiters; (w = *pp); pp = &w->next)
+		if (w->req == req)
+			break;
+	if (w) {
+		if (w->pinned) {
+			w->interrupted = true;
+		} else {
+			*pp = w->next;
+			done = w;
+			w->next = NULL;
+		}
+	}
+	unlock();
+	waiters_answer(done);
+}
+
+/* Takes @want now, fails with EAGAIN, or (@sleep) waits without a thread. */
+static void lock_request(struct zcfuse_req *req, const struct mlock *want, int sleep)
+{
+	struct waiter *w, **pp, *done = NULL;
+	int err;
+
+	lock();
+	if (!node_get(want->ino)) {
+		reply_err_unlock(req, ESTALE);
+		return;
+	}
+	if (!lock_conflict(want)) {
+		err = lock_apply(want);
+		if (!err)
+			waiters_retry(&done); /* an unlock or downgrade may free others */
+		unlock();
+		waiters_answer(done);
+		zcfuse_reply_err(req, err);
+		return;
+	}
+	if (!sleep) {
+		reply_err_unlock(req, EAGAIN);
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		reply_err_unlock(req, ENOLCK);
+		return;
+	}
+	w->req = req;
+	w->want = *want;
+	w->pinned = true;
+	for (pp = &lk.waiters; *pp; pp = &(*pp)->next)
+		;
+	*pp = w;
+	unlock();
+	/* May call lock_interrupted() at once: pinned makes it only mark. */
+	zcfuse_req_interrupt_func(req, lock_interrupted, NULL);
+	lock();
+	w->pinned = false;
+	if (w->granted || w->interrupted) {
+		if (w->interrupted && !w->granted)
+			for (pp = &lk.waiters; *pp; pp = &(*pp)->next)
+				if (*pp == w) {
+					*pp = w->next;
+					break;
+				}
+		unlock();
+		w->next = NULL;
+		waiters_answer(w);
+		return;
+	}
+	unlock(); /* answered later by whoever frees the range, or on a signal */
+}
+
+static void memfs_getlk(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi,
+			struct flock *fl)
+{
+	struct mlock want = { .ino = ino, .owner = fi->lock_owner, .type = fl->l_type,
+			      .start = fl->l_start, .end = lock_end(fl) };
+	struct flock out = { .l_type = F_UNLCK };
+	struct mlock *l;
+
+	lock();
+	l = lock_conflict(&want);
+	if (l) {
+		out.l_type = l->type;
+		out.l_whence = SEEK_SET;
+		out.l_start = l->start;
+		out.l_len = l->end == (off_t)INT64_MAX ? 0 : l->end - l->start + 1;
+		out.l_pid = l->pid;
+	}
+	unlock();
+	zcfuse_reply_lock(req, &out);
+}
+
+static void memfs_setlk(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi,
+			struct flock *fl, int sleep)
+{
+	struct mlock want = { .ino = ino, .owner = fi->lock_owner, .type = fl->l_type,
+			      .start = fl->l_start, .end = lock_end(fl), .pid = fl->l_pid };
+
+	if (fl->l_start < 0 || want.end < want.start) {
+		zcfuse_reply_err(req, EINVAL);
+		return;
+	}
+	lock_request(req, &want, sleep);
+}
+
+static void memfs_flock(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi,
+			int op)
+{
+	struct mlock want = { .ino = ino, .owner = fi->lock_owner, .flock = true,
+			      .start = 0, .end = (off_t)INT64_MAX };
+
+	switch (op & ~LOCK_NB) {
+	case LOCK_SH: want.type = F_RDLCK; break;
+	case LOCK_EX: want.type = F_WRLCK; break;
+	default: want.type = F_UNLCK; break;
+	}
+	lock_request(req, &want, !(op & LOCK_NB));
+}
+
+static void locks_teardown(void)
+{
+	struct mlock *l;
+	struct waiter *w;
+
+	while ((l = lk.locks)) {
+		lk.locks = l->next;
+		free(l);
+	}
+	while ((w = lk.waiters)) {
+		lk.waiters = w->next;
+		free(w);
+	}
+}
+
+/* ---- The slow file (a test knob) ---- */
+
+static void slow_read_done(struct zcfuse_req *req, int res, void *arg)
+{
+	if (res < 0)
+		zcfuse_reply_err(req, -res); /* EINTR when the caller was interrupted */
+	else
+		zcfuse_reply_data(req, (size_t)res);
+}
+
+/*
+ * -o memfs_slow_file=NAME: a file created with that name is read from a
+ * pipe nobody writes, through zcfuse_req_read_fd(), so the read waits in
+ * backing I/O (on the queue's ring, or in a blocked read(2) on classic)
+ * until the kernel interrupts it. For tests of interrupts.
+ */
+static void slow_read(struct zcfuse_req *req, size_t size)
+{
+	int err = zcfuse_req_read_fd(req, memfs.slow_pipe[0], 0, size, slow_read_done, NULL);
+
+	if (err)
+		zcfuse_reply_err(req, -err);
+}
+
+/* ---- poll, ioctl, O_TMPFILE, statx ---- */
+
+/* The poll waiting on @n learns that it has data now. Called locked. */
+static void poll_wake_locked(struct node *n)
+{
+	if (n->ph && n->len) {
+		zcfuse_notify_poll(n->ph);
+		zcfuse_pollhandle_destroy(n->ph);
+		n->ph = NULL;
+	}
+}
+
+static void memfs_poll(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi,
+		       struct zcfuse_pollhandle *ph)
+{
+	unsigned revents = POLLOUT;
+	struct node *n;
+
+	lock();
+	n = node_get(ino);
+	if (!n) {
+		zcfuse_pollhandle_destroy(ph);
+		reply_err_unlock(req, ESTALE);
+		return;
+	}
+	if (n->len || !S_ISREG(n->st.st_mode))
+		revents |= POLLIN;
+	if (ph && !(revents & POLLIN)) { /* keep it: a write will wake the caller */
+		zcfuse_pollhandle_destroy(n->ph);
+		n->ph = ph;
+	} else {
+		zcfuse_pollhandle_destroy(ph);
+	}
+	unlock();
+	zcfuse_reply_poll(req, revents);
+}
+
+#define MEMFS_IOC_STORED _IOR('M', 1, uint64_t)
+#define MEMFS_IOC_REVERSE _IOWR('M', 2, char[16])
+
+static void memfs_ioctl(struct zcfuse_req *req, zcfuse_ino_t ino, unsigned int cmd, void *arg,
+			struct zcfuse_file_info *fi, unsigned flags, const void *in_buf,
+			size_t in_bufsz, size_t out_bufsz)
+{
+	struct node *n;
+	uint64_t stored;
+	char rev[16];
+
+	if (cmd == MEMFS_IOC_REVERSE) {
+		if (in_bufsz != sizeof(rev) || out_bufsz < sizeof(rev)) {
+			zcfuse_reply_err(req, EINVAL);
+			return;
+		}
+		for (size_t i = 0; i < sizeof(rev); i++)
+			rev[i] = ((const char *)in_buf)[sizeof(rev) - 1 - i];
+		zcfuse_reply_ioctl(req, 0, rev, sizeof(rev));
+		return;
+	}
+	if (cmd != MEMFS_IOC_STORED || out_bufsz < sizeof(stored)) {
+		zcfuse_reply_err(req, ENOTTY);
+		return;
+	}
+	lock();
+	n = node_get(ino);
+	if (!n) {
+		reply_err_unlock(req, ESTALE);
+		return;
+	}
+	stored = n->len;
+	unlock();
+	zcfuse_reply_ioctl(req, 0, &stored, sizeof(stored));
+}
+
+static void memfs_tmpfile(struct zcfuse_req *req, zcfuse_ino_t parent, mode_t mode,
+			  struct zcfuse_file_info *fi)
+{
+	const struct zcfuse_ctx *ctx = zcfuse_req_ctx(req);
+	struct node *dir, *n;
+
+	lock();
+	dir = node_get(parent);
+	if (!dir || !S_ISDIR(dir->st.st_mode)) {
+		reply_err_unlock(req, dir ? ENOTDIR : ESTALE);
+		return;
+	}
+	n = node_new(S_IFREG | (mode & 07777 & ~ctx->umask), ctx->uid, ctx->gid);
+	if (!n) {
+		reply_err_unlock(req, ENOMEM);
+		return;
+	}
+	n->st.st_nlink = 0; /* no name until linkat(2) gives it one */
+	n->linkable = !(fi->flags & O_EXCL);
+	fi->fh = 0;
+	fi->keep_cache = 1;
+	reply_entry_unlock(req, n, fi);
+}
+
+static void memfs_statx(struct zcfuse_req *req, zcfuse_ino_t ino, int flags, int mask,
+			struct zcfuse_file_info *fi)
+{
+	struct statx x;
+	struct node *n;
+
+	memset(&x, 0, sizeof(x));
+	lock();
+	n = node_get(ino);
+	if (!n) {
+		reply_err_unlock(req, ESTALE);
+		return;
+	}
+	x.stx_mask = STATX_BASIC_STATS | STATX_BTIME;
+	x.stx_blksize = MEMFS_BLOCK;
+	x.stx_nlink = (uint32_t)n->st.st_nlink;
+	x.stx_uid = n->st.st_uid;
+	x.stx_gid = n->st.st_gid;
+	x.stx_mode = (uint16_t)n->st.st_mode;
+	x.stx_ino = n->st.st_ino;
+	x.stx_size = (uint64_t)n->st.st_size;
+	x.stx_blocks = (uint64_t)n->st.st_blocks;
+	x.stx_atime = (struct statx_timestamp){ n->st.st_atim.tv_sec, (uint32_t)n->st.st_atim.tv_nsec, 0 };
+	x.stx_mtime = (struct statx_timestamp){ n->st.st_mtim.tv_sec, (uint32_t)n->st.st_mtim.tv_nsec, 0 };
+	x.stx_ctime = (struct statx_timestamp){ n->st.st_ctim.tv_sec, (uint32_t)n->st.st_ctim.tv_nsec, 0 };
+	x.stx_btime = (struct statx_timestamp){ n->btime.tv_sec, (uint32_t)n->btime.tv_nsec, 0 };
+	x.stx_rdev_major = major(n->st.st_rdev);
+	x.stx_rdev_minor = minor(n->st.st_rdev);
+	unlock();
+	zcfuse_reply_statx(req, 0, &x, MEMFS_TIMEOUT);
+}
+
 static const struct zcfuse_ops memfs_ops = {
 	.init = memfs_init,
 	.lookup = memfs_lookup,
@@ -1674,6 +2149,13 @@ static const struct zcfuse_ops memfs_ops = {
 	.readdirplus = memfs_readdirplus,
 	.lseek = memfs_lseek,
 	.copy_file_range = memfs_copy_file_range,
+	.getlk = memfs_getlk,
+	.setlk = memfs_setlk,
+	.flock = memfs_flock,
+	.poll = memfs_poll,
+	.ioctl = memfs_ioctl,
+	.tmpfile = memfs_tmpfile,
+	.statx = memfs_statx,
 };
 
 /* -o memfs_max_size=BYTES, with an optional k, m, g or t suffix (powers of 1024). */
@@ -1683,6 +2165,13 @@ static int memfs_opt(void *userdata, const char *key, const char *value)
 	unsigned shift = 0;
 	char *end;
 
+	if (!strcmp(key, "memfs_slow_file")) {
+		if (!value || !*value || pipe(memfs.slow_pipe))
+			return -EINVAL;
+		free(memfs.slow_name);
+		memfs.slow_name = strdup(value);
+		return memfs.slow_name ? 0 : -ENOMEM;
+	}
 	if (strcmp(key, "memfs_max_size") != 0)
 		return -ENOENT;
 	if (!value || !*value || *value == '-')
@@ -1742,6 +2231,8 @@ static void memfs_teardown(void)
 	}
 	free(memfs.names);
 	free(memfs.inodes);
+	locks_teardown();
+	free(memfs.slow_name);
 }
 
 int main(int argc, char *argv[])
@@ -1750,7 +2241,9 @@ int main(int argc, char *argv[])
 		.sz = sizeof(opts),
 		.opt = memfs_opt,
 		.opt_help = "    -o memfs_max_size=BYTES  space for file data, suffixes k m g t\n"
-			    "                             (default: half of RAM)\n",
+			    "                             (default: half of RAM)\n"
+			    "    -o memfs_slow_file=NAME  a file created as NAME waits in every read\n"
+			    "                             until interrupted (for tests)\n",
 	};
 	int ret;
 

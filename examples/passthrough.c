@@ -22,6 +22,14 @@
  * registered memory, or straight between the client's pages and the backing
  * file under zero copy; on classic /dev/fuse it runs synchronously.
  *
+ * Also forwarded: POSIX locks and flock() (as open-file-description locks on
+ * the backing descriptor; a lock that must wait waits on a helper thread),
+ * O_TMPFILE, statx (birth time where SOURCE has one), syncfs,
+ * copy_file_range and lseek (SEEK_DATA/SEEK_HOLE).
+ *
+ * INIT: parallel directory operations, async direct I/O and readdirplus;
+ * the writeback cache only with -o writeback_cache (not measured yet).
+ *
  * Inode numbers given to the kernel are ids from a counter, never reused;
  * attributes carry the backing st_ino, as a passthrough should show it.
  */
@@ -30,11 +38,13 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -872,11 +882,14 @@ static void pt_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char *n
 	}
 }
 
+static void pt_unlock_on_flush(int fd);
+
 static void pt_flush(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
 {
 	/* What close(2) of one of several descriptors does: report write-back errors. */
 	int fd = dup(fh_fd(fi));
 
+	pt_unlock_on_flush(fh_fd(fi));
 	if (fd < 0)
 		reply_status(req, -errno);
 	else
@@ -1361,6 +1374,266 @@ static void pt_access(struct zcfuse_req *req, zcfuse_ino_t ino, int mask)
 	reply_status(req, ret < 0 ? -errno : 0);
 }
 
+/* ---- Locks: forwarded to SOURCE as open-file-description locks ---- */
+
+/*
+ * Each open of the mount has its own backing descriptor, so an OFD lock on
+ * it belongs to exactly that open: two processes conflict as they would on
+ * SOURCE. (Unlike POSIX locks, two opens of one process conflict too, and a
+ * forked child shares its parent's locks on a shared descriptor.) A SETLKW
+ * or a waiting flock() that must wait runs on a helper thread of its own,
+ * never a queue thread; an interrupt signals that thread, whose fcntl then
+ * fails with EINTR, which the caller gets.
+ */
+#define PT_LOCK_SIGNAL (SIGRTMIN + 2)
+
+struct pt_waiter {
+	struct zcfuse_req *req;
+	int fd;
+	bool is_flock;
+	int op;             /* flock */
+	struct flock fl;    /* fcntl */
+	pthread_t thread;
+	pthread_mutex_t lock;
+	bool started, interrupted;
+};
+
+static void pt_lock_signal(int sig)
+{
+	(void)sig; /* only here to end a blocked fcntl or flock with EINTR */
+}
+
+/* No SA_RESTART: the signal must end the wait, not restart it. */
+static void pt_signals_setup(void)
+{
+	struct sigaction sa = { .sa_handler = pt_lock_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(PT_LOCK_SIGNAL, &sa, NULL);
+}
+
+static void pt_waiter_interrupted(struct zcfuse_req *req, void *data)
+{
+	struct pt_waiter *w = data;
+
+	pthread_mutex_lock(&w->lock);
+	w->interrupted = true;
+	if (w->started)
+		pthread_kill(w->thread, PT_LOCK_SIGNAL);
+	pthread_mutex_unlock(&w->lock);
+}
+
+static void *pt_waiter_main(void *arg)
+{
+	struct pt_waiter *w = arg;
+	int ret;
+
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		ret = w->interrupted ? -EINTR : 0;
+		pthread_mutex_unlock(&w->lock);
+		if (ret)
+			break;
+		ret = w->is_flock ? flock(w->fd, w->op) : fcntl(w->fd, F_OFD_SETLKW, &w->fl);
+		ret = ret < 0 ? -errno : 0;
+		if (ret != -EINTR)
+			break;
+	}
+	zcfuse_req_interrupt_func(w->req, NULL, NULL);
+	reply_status(w->req, ret);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+	return NULL;
+}
+
+/* Tries without waiting; if it would block and @sleep, hands it to a helper. */
+static void pt_lock_request(struct zcfuse_req *req, int fd, const struct flock *fl, int op,
+			    bool is_flock, int sleep)
+{
+	struct flock l = fl ? *fl : (struct flock){ 0 };
+	struct pt_waiter *w;
+	pthread_attr_t attr;
+	int ret;
+
+	if (is_flock)
+		ret = flock(fd, op | LOCK_NB) < 0 ? -errno : 0;
+	else
+		ret = fcntl(fd, F_OFD_SETLK, &l) < 0 ? -errno : 0;
+	if (!sleep || (ret != -EAGAIN && ret != -EACCES && ret != -EWOULDBLOCK)) {
+		reply_status(req, ret);
+		return;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		zcfuse_reply_err(req, ENOLCK);
+		return;
+	}
+	w->req = req;
+	w->fd = fd;
+	w->is_flock = is_flock;
+	w->op = op & ~LOCK_NB;
+	w->fl = l;
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	pthread_mutex_lock(&w->lock);
+	ret = pthread_create(&w->thread, &attr, pt_waiter_main, w);
+	w->started = ret == 0;
+	pthread_mutex_unlock(&w->lock);
+	pthread_attr_destroy(&attr);
+	if (ret) {
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		zcfuse_reply_err(req, ENOLCK);
+		return;
+	}
+	zcfuse_req_interrupt_func(req, pt_waiter_interrupted, w);
+}
+
+static void pt_getlk(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi,
+		     struct flock *lock)
+{
+	struct flock l = *lock;
+
+	l.l_pid = 0; /* OFD locks need 0; the answer carries the holder's, or -1 */
+	if (fcntl(fh_fd(fi), F_OFD_GETLK, &l) < 0) {
+		zcfuse_reply_err(req, errno);
+		return;
+	}
+	zcfuse_reply_lock(req, &l);
+}
+
+static void pt_setlk(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi,
+		     struct flock *lock, int sleep)
+{
+	struct flock l = *lock;
+
+	l.l_pid = 0;
+	pt_lock_request(req, fh_fd(fi), &l, 0, false, sleep);
+}
+
+static void pt_flock(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi,
+		     int op)
+{
+	pt_lock_request(req, fh_fd(fi), NULL, op & ~LOCK_NB, true, !(op & LOCK_NB));
+}
+
+/* close(2) through the mount drops that caller's POSIX locks: ours are per open. */
+static void pt_unlock_on_flush(int fd)
+{
+	struct flock l = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
+
+	fcntl(fd, F_OFD_SETLK, &l);
+}
+
+/* ---- O_TMPFILE, statx, syncfs ---- */
+
+/* Enters the object behind @fd (no name) in the table; a lookup reference. */
+static int inode_from_fd(struct pt_fs *fs, int fd, struct zcfuse_entry_param *e)
+{
+	char path[32];
+	int pfd;
+
+	proc_path(path, fd);
+	pfd = open(path, O_PATH | O_CLOEXEC); /* follows the magic link to the file */
+	if (pfd < 0)
+		return -errno;
+	{
+		struct pt_inode *in, *fresh = calloc(1, sizeof(*fresh));
+		struct stat st;
+
+		if (fstat(pfd, &st) < 0 || !fresh) {
+			int err = fresh ? -errno : -ENOMEM;
+
+			free(fresh);
+			close(pfd);
+			return err;
+		}
+		pthread_mutex_lock(&fs->table.lock);
+		in = fresh;
+		in->id = fs->table.next_id++;
+		in->dev = st.st_dev;
+		in->ino = st.st_ino;
+		in->type = st.st_mode & S_IFMT;
+		in->fd = pfd;
+		in->nlookup = 1;
+		table_insert_locked(&fs->table, in);
+		pthread_mutex_unlock(&fs->table.lock);
+		fill_entry(fs, e, in->id, &st);
+	}
+	return 0;
+}
+
+static void pt_tmpfile(struct zcfuse_req *req, zcfuse_ino_t parent, mode_t mode,
+		       struct zcfuse_file_info *fi)
+{
+	struct pt_fs *fs = req_fs(req);
+	int dirfd = inode_fd(fs, parent);
+	struct zcfuse_entry_param e;
+	char path[32];
+	int fd, ret;
+
+	if (dirfd < 0) {
+		zcfuse_reply_err(req, -dirfd);
+		return;
+	}
+	/* O_PATH descriptors cannot be the directory of O_TMPFILE: go through /proc. */
+	proc_path(path, dirfd);
+	fd = open(path, (fi->flags & ~(O_NOCTTY | O_CREAT)) | O_TMPFILE | O_CLOEXEC,
+		  mode & 07777);
+	if (fd < 0) {
+		zcfuse_reply_err(req, errno);
+		return;
+	}
+	ret = inode_from_fd(fs, fd, &e);
+	if (ret) {
+		close(fd);
+		zcfuse_reply_err(req, -ret);
+		return;
+	}
+	set_open_flags(fs, fi, fd, fi->flags);
+	if (zcfuse_reply_create(req, &e, fi) < 0) {
+		close(fd);
+		inode_forget(fs, e.ino, 1);
+	}
+}
+
+static void pt_statx(struct zcfuse_req *req, zcfuse_ino_t ino, int flags, int mask,
+		     struct zcfuse_file_info *fi)
+{
+	struct pt_fs *fs = req_fs(req);
+	int fd = fi ? fh_fd(fi) : inode_fd(fs, ino);
+	struct statx x;
+
+	if (fd < 0) {
+		zcfuse_reply_err(req, -fd);
+		return;
+	}
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | (flags & AT_STATX_SYNC_TYPE),
+		  (unsigned)mask | STATX_BASIC_STATS | STATX_BTIME, &x) < 0) {
+		zcfuse_reply_err(req, errno);
+		return;
+	}
+	zcfuse_reply_statx(req, 0, &x, fs->timeout);
+}
+
+static void pt_syncfs(struct zcfuse_req *req, zcfuse_ino_t ino)
+{
+	struct pt_fs *fs = req_fs(req);
+	/* syncfs(2) refuses O_PATH descriptors: open the root for real. */
+	int fd = openat(fs->root->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret;
+
+	if (fd < 0) {
+		zcfuse_reply_err(req, errno);
+		return;
+	}
+	ret = syncfs(fd) < 0 ? -errno : 0;
+	close(fd);
+	reply_status(req, ret);
+}
+
 static const struct zcfuse_ops pt_ops = {
 	.init = pt_init,
 	.lookup = pt_lookup,
@@ -1397,6 +1670,12 @@ static const struct zcfuse_ops pt_ops = {
 	.fallocate = pt_fallocate,
 	.lseek = pt_lseek,
 	.copy_file_range = pt_copy_file_range,
+	.getlk = pt_getlk,
+	.setlk = pt_setlk,
+	.flock = pt_flock,
+	.tmpfile = pt_tmpfile,
+	.statx = pt_statx,
+	.syncfs = pt_syncfs,
 };
 
 /* ---- Command line ---- */
@@ -1549,6 +1828,7 @@ int main(int argc, char *argv[])
 	}
 	/* Modes arrive with the caller's umask applied already. */
 	umask(0);
+	pt_signals_setup();
 	raise_fd_limit();
 	status = zcfuse_main(argc, argv, &pt_ops, sizeof(pt_ops), &opts, &fs);
 	free_inodes(&fs);

@@ -21,9 +21,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -56,6 +58,12 @@ typedef uint64_t zcfuse_ino_t;
 struct zcfuse_session;
 /** @brief One request from the kernel, alive until it is answered; opaque. */
 struct zcfuse_req;
+/**
+ * @brief A POLL's wake-up handle (libfuse's fuse_pollhandle): keep it, call
+ * zcfuse_notify_poll() when the file becomes ready, then
+ * zcfuse_pollhandle_destroy(). Opaque.
+ */
+struct zcfuse_pollhandle;
 
 /** @brief Who sent a request. */
 struct zcfuse_ctx {
@@ -76,6 +84,7 @@ struct zcfuse_entry_param {
 	struct stat attr; /**< attributes; st_ino should equal ino */
 	double attr_timeout; /**< seconds the kernel may cache attr */
 	double entry_timeout; /**< seconds the kernel may cache the name */
+	uint64_t reserved[4]; /**< zero: room to grow (the fs fills this by value) */
 };
 
 /**
@@ -99,11 +108,17 @@ struct zcfuse_file_info {
 	unsigned zero_copy : 1;
 	unsigned flush : 1; /**< in (release): also flush locks */
 	unsigned writepage : 1; /**< in (write): write from the page cache */
-	unsigned padding : 23;
+	/** out: a stream (no file position at all; FOPEN_STREAM) */
+	unsigned stream : 1;
+	/** in (release): also drop flock() locks of lock_owner */
+	unsigned flock_release : 1;
+	unsigned padding : 21;
 	uint64_t fh; /**< out: the filesystem's handle, given back on later calls */
 	uint64_t lock_owner; /**< in: lock owner id, where the kernel sent one */
 	/** out: kernel passthrough backing id from zcfuse_passthrough_open(), or 0 */
 	int32_t backing_id;
+	/** in (poll): the events the caller waits for (POLLIN, ...) */
+	uint32_t poll_events;
 };
 
 /** @brief SETATTR: which fields of the attributes to change. */
@@ -119,19 +134,64 @@ enum zcfuse_set_attr {
 	ZCFUSE_SET_ATTR_CTIME = 1 << 10,
 };
 
-/** @brief Capabilities a filesystem may ask for in its init op. */
+/**
+ * @brief Capabilities a filesystem may ask for in its init op (libfuse's
+ * FUSE_CAP_* model): @c capable says what the kernel offers, the init op
+ * sets or clears bits of @c want, and zcfuse asks the kernel for
+ * want & capable. Bits the library sets in @c want before init are the
+ * defaults; "-o" options (writeback_cache, no_remote_lock, ...) are applied
+ * after init and win.
+ */
 enum zcfuse_cap {
-	ZCFUSE_CAP_WRITEBACK_CACHE = 1 << 0, /**< kernel write-back caching */
-	ZCFUSE_CAP_READDIRPLUS = 1 << 1, /**< use readdirplus when the fs has it */
-	ZCFUSE_CAP_PASSTHROUGH = 1 << 2, /**< kernel passthrough (privileged) */
-	ZCFUSE_CAP_ASYNC_DIO = 1 << 3, /**< parallel direct I/O requests */
-	ZCFUSE_CAP_PARALLEL_DIROPS = 1 << 4, /**< concurrent lookups/readdir in a dir */
+	ZCFUSE_CAP_WRITEBACK_CACHE = 1 << 0, /**< kernel write-back caching (-o writeback_cache) */
+	ZCFUSE_CAP_READDIRPLUS = 1 << 1, /**< use readdirplus (default when the fs has it) */
+	ZCFUSE_CAP_PASSTHROUGH = 1 << 2, /**< kernel passthrough (privileged; -o passthrough) */
+	ZCFUSE_CAP_ASYNC_DIO = 1 << 3, /**< parallel direct I/O requests (default) */
+	ZCFUSE_CAP_PARALLEL_DIROPS = 1 << 4, /**< concurrent lookups/readdir in a dir (default) */
 	ZCFUSE_CAP_POSIX_ACL = 1 << 5, /**< kernel enforces POSIX ACLs */
 	ZCFUSE_CAP_DONT_MASK = 1 << 6, /**< do not apply umask to create modes */
+	/** POSIX record locks served by getlk/setlk (default when both exist) */
+	ZCFUSE_CAP_POSIX_LOCKS = 1 << 7,
+	/** BSD flock() served by flock (default when it exists) */
+	ZCFUSE_CAP_FLOCK_LOCKS = 1 << 8,
+	/** readdirplus only when the kernel thinks it pays; else readdir (default with READDIRPLUS) */
+	ZCFUSE_CAP_READDIRPLUS_AUTO = 1 << 9,
+	/** drop cached data when mtime or size change (default; -o no_auto_inval_data) */
+	ZCFUSE_CAP_AUTO_INVAL_DATA = 1 << 10,
+	/** cached data dropped only by zcfuse_notify_inval_inode() (clears AUTO_INVAL_DATA) */
+	ZCFUSE_CAP_EXPLICIT_INVAL_DATA = 1 << 11,
+	ZCFUSE_CAP_CACHE_SYMLINKS = 1 << 12, /**< cache READLINK answers in the page cache */
+	/** an ENOSYS answer to OPEN means "opens need no server" from then on */
+	ZCFUSE_CAP_NO_OPEN_SUPPORT = 1 << 13,
+	/** an ENOSYS answer to OPENDIR means the same for directories */
+	ZCFUSE_CAP_NO_OPENDIR_SUPPORT = 1 << 14,
+	/** mmap allowed on direct_io files */
+	ZCFUSE_CAP_DIRECT_IO_ALLOW_MMAP = 1 << 15,
+	/** SETXATTR carries setxattr_flags (default) */
+	ZCFUSE_CAP_SETXATTR_EXT = 1 << 16,
+	/** the fs clears setuid/setgid itself on write, truncate and chown */
+	ZCFUSE_CAP_HANDLE_KILLPRIV_V2 = 1 << 17,
+	ZCFUSE_CAP_SUBMOUNTS = 1 << 18, /**< attr.flags may mark submounts */
+	ZCFUSE_CAP_ALLOW_IDMAP = 1 << 19, /**< idmapped mounts (needs default_permissions) */
+	/** ioctl on directories too (default when the fs has ioctl) */
+	ZCFUSE_CAP_IOCTL_DIR = 1 << 20,
+	/** zcfuse_notify_expire_entry() is available (kernel offers FUSE_HAS_EXPIRE_ONLY) */
+	ZCFUSE_CAP_EXPIRE_ONLY = 1 << 21,
+	/** O_TRUNC is handled by open itself, not a SETATTR */
+	ZCFUSE_CAP_ATOMIC_O_TRUNC = 1 << 22,
+	/** lookups of "." and ".." (NFS export) */
+	ZCFUSE_CAP_EXPORT_SUPPORT = 1 << 23,
+	/** zcfuse_notify_resend() is available (kernel offers FUSE_HAS_RESEND) */
+	ZCFUSE_CAP_RESEND = 1 << 24,
+	/** the kernel fails requests older than conn->request_timeout seconds */
+	ZCFUSE_CAP_REQUEST_TIMEOUT = 1 << 25,
+	/** the fs refuses NFS export (kernel offers FUSE_NO_EXPORT_SUPPORT) */
+	ZCFUSE_CAP_NO_EXPORT_SUPPORT = 1 << 26,
 };
 
 /**
  * @brief What INIT negotiated; the init op may change the "want" fields.
+ * Allocated by the library: fields are only ever added at the end.
  */
 struct zcfuse_conn_info {
 	unsigned proto_major; /**< protocol the kernel speaks (7) */
@@ -143,6 +203,15 @@ struct zcfuse_conn_info {
 	unsigned max_readahead; /**< in/out: readahead limit */
 	unsigned max_background; /**< in/out: kernel's background request limit */
 	unsigned time_gran; /**< in/out: timestamp granularity in ns */
+	/**
+	 * in/out: seconds after which the kernel aborts the connection when a
+	 * request is still unanswered (0: never; -o request_timeout=). Needs
+	 * ZCFUSE_CAP_REQUEST_TIMEOUT in capable (protocol 7.43, Linux 6.14).
+	 */
+	unsigned request_timeout;
+	unsigned congestion_threshold; /**< in/out: 0: 3/4 of max_background */
+	uint64_t capable_ext; /**< the kernel's raw INIT flags (FUSE_* bits of fuse.h) */
+	uint32_t reserved[16]; /**< zero; room to grow */
 };
 
 /**
@@ -254,7 +323,76 @@ struct zcfuse_ops {
 	void (*copy_file_range)(struct zcfuse_req *req, zcfuse_ino_t ino_in, off_t off_in,
 				struct zcfuse_file_info *fi_in, zcfuse_ino_t ino_out, off_t off_out,
 				struct zcfuse_file_info *fi_out, size_t len, int flags);
+	/**
+	 * F_GETLK: the lock that would conflict with @p lock (l_type F_UNLCK if
+	 * none). fi->lock_owner identifies the owner. Negotiated
+	 * (ZCFUSE_CAP_POSIX_LOCKS) only when getlk and setlk both exist.
+	 * Reply: lock, err.
+	 */
+	void (*getlk)(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi,
+		      struct flock *lock);
+	/**
+	 * F_SETLK (@p sleep 0) and F_SETLKW (@p sleep 1). A waiting SETLKW
+	 * must not block the calling thread: keep @p req and answer it once
+	 * granted (from any thread), or EINTR when it is interrupted (see
+	 * zcfuse_req_interrupt_func()). Reply: err (0 granted; EAGAIN
+	 * conflict for sleep 0).
+	 */
+	void (*setlk)(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi,
+		      struct flock *lock, int sleep);
+	/**
+	 * flock(2): @p op is LOCK_SH, LOCK_EX or LOCK_UN, with LOCK_NB when
+	 * the caller does not wait (the same rules as setlk for waiting).
+	 * Negotiated (ZCFUSE_CAP_FLOCK_LOCKS) when present. Reply: err.
+	 */
+	void (*flock)(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi,
+		      int op);
+	/** Block @p idx of @p blocksize bytes to a device block. Reply: bmap, err. */
+	void (*bmap)(struct zcfuse_req *req, zcfuse_ino_t ino, size_t blocksize, uint64_t idx);
+	/**
+	 * ioctl(2). Restricted ioctls (the usual case) arrive with @p in_buf
+	 * holding _IOC_SIZE bytes for _IOC_WRITE commands and room for
+	 * @p out_bufsz bytes of answer. ZCFUSE_IOCTL_UNRESTRICTED in @p flags
+	 * (CUSE only) allows zcfuse_reply_ioctl_retry(). ZCFUSE_IOCTL_DIR: a
+	 * directory. Reply: ioctl, ioctl_retry, err.
+	 */
+	void (*ioctl)(struct zcfuse_req *req, zcfuse_ino_t ino, unsigned int cmd, void *arg,
+		      struct zcfuse_file_info *fi, unsigned flags, const void *in_buf,
+		      size_t in_bufsz, size_t out_bufsz);
+	/**
+	 * poll(2): answer the events ready now; if @p ph is not NULL keep it
+	 * and call zcfuse_notify_poll(ph) when they change. Reply: poll, err.
+	 */
+	void (*poll)(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi,
+		     struct zcfuse_pollhandle *ph);
+	/**
+	 * The kernel's answer to zcfuse_notify_retrieve(): @p size cached bytes
+	 * of @p ino at @p off, for the @p cookie given there. Reply: none.
+	 */
+	void (*retrieve_reply)(struct zcfuse_req *req, void *cookie, zcfuse_ino_t ino, off_t off,
+			       const void *buf, size_t size);
+	/**
+	 * statx(2): @p flags are AT_STATX_* sync flags, @p mask the STATX_*
+	 * fields wanted; @p fi is NULL unless the kernel sent a handle. If
+	 * NULL, STATX is answered from getattr. Reply: statx, err.
+	 */
+	void (*statx)(struct zcfuse_req *req, zcfuse_ino_t ino, int flags, int mask,
+		      struct zcfuse_file_info *fi);
+	/** O_TMPFILE: an unnamed file in @p parent, open. Reply: create, err. */
+	void (*tmpfile)(struct zcfuse_req *req, zcfuse_ino_t parent, mode_t mode,
+			struct zcfuse_file_info *fi);
+	/** syncfs(2) on the filesystem of @p ino. Reply: err. */
+	void (*syncfs)(struct zcfuse_req *req, zcfuse_ino_t ino);
 };
+
+/** ioctl flags (the @p flags of the ioctl op), the kernel's FUSE_IOCTL_* values. */
+#define ZCFUSE_IOCTL_COMPAT (1 << 0)       /**< 32-bit ioctl on a 64-bit kernel */
+#define ZCFUSE_IOCTL_UNRESTRICTED (1 << 1) /**< retry allowed (CUSE) */
+#define ZCFUSE_IOCTL_RETRY (1 << 2)        /**< a retried call */
+#define ZCFUSE_IOCTL_32BIT (1 << 3)        /**< a 32-bit caller */
+#define ZCFUSE_IOCTL_DIR (1 << 4)          /**< on a directory */
+#define ZCFUSE_IOCTL_COMPAT_X32 (1 << 5)   /**< x32 caller */
+#define ZCFUSE_IOCTL_MAX_IOV 256           /**< in + out iovecs of a retry at most */
 
 /* ---- Requests ---- */
 
@@ -262,6 +400,19 @@ struct zcfuse_ops {
 ZCFUSE_API const struct zcfuse_ctx *zcfuse_req_ctx(struct zcfuse_req *req);
 /** @brief The userdata given to zcfuse_session_new(). */
 ZCFUSE_API void *zcfuse_req_userdata(struct zcfuse_req *req);
+/** @brief Called when the kernel interrupts a request (see zcfuse_req_interrupt_func()). */
+typedef void (*zcfuse_interrupt_func)(struct zcfuse_req *req, void *data);
+/**
+ * @brief Register @p func to run when the kernel interrupts @p req (the
+ * caller got a signal), as libfuse's fuse_req_interrupt_func does. If the
+ * interrupt already came (it may arrive before its request), @p func runs
+ * before this returns. It runs on another thread than the request's, and
+ * may race with the request's own reply: the filesystem's lock decides who
+ * answers (typically zcfuse_reply_err(req, EINTR)). After the request is
+ * answered @p func is never called. @p func NULL unregisters. 0 or -ENOMEM.
+ */
+ZCFUSE_API int zcfuse_req_interrupt_func(struct zcfuse_req *req, zcfuse_interrupt_func func,
+					 void *data);
 /** @brief 1 if the kernel sent INTERRUPT for @p req, else 0. */
 ZCFUSE_API int zcfuse_req_interrupted(struct zcfuse_req *req);
 /** @brief The session @p req belongs to; valid for the session's life. */
@@ -310,6 +461,38 @@ ZCFUSE_API int zcfuse_reply_statfs(struct zcfuse_req *req, const struct statvfs 
 ZCFUSE_API int zcfuse_reply_xattr(struct zcfuse_req *req, size_t count);
 /** @brief Answer LSEEK. */
 ZCFUSE_API int zcfuse_reply_lseek(struct zcfuse_req *req, off_t off);
+
+/**
+ * @brief Answer GETLK with the conflicting lock, or l_type F_UNLCK if none.
+ * @p lock->l_len 0 means "to the end of the file".
+ */
+ZCFUSE_API int zcfuse_reply_lock(struct zcfuse_req *req, const struct flock *lock);
+/** @brief Answer BMAP with the device block of the asked-for block. */
+ZCFUSE_API int zcfuse_reply_bmap(struct zcfuse_req *req, uint64_t idx);
+/**
+ * @brief Answer IOCTL: @p result is the ioctl's return value, @p buf the
+ * @p size bytes of output (at most the op's out_bufsz).
+ */
+ZCFUSE_API int zcfuse_reply_ioctl(struct zcfuse_req *req, int result, const void *buf,
+				  size_t size);
+/**
+ * @brief Answer an unrestricted IOCTL (ZCFUSE_IOCTL_UNRESTRICTED, CUSE) by
+ * asking the kernel to send it again with these caller memory areas
+ * (addresses in the caller's space) as input and output. EINVAL for a
+ * restricted one: the kernel allows retries only there.
+ */
+ZCFUSE_API int zcfuse_reply_ioctl_retry(struct zcfuse_req *req, const struct iovec *in_iov,
+					size_t in_count, const struct iovec *out_iov,
+					size_t out_count);
+/** @brief Answer POLL with the events ready now (POLLIN, POLLOUT, ...). */
+ZCFUSE_API int zcfuse_reply_poll(struct zcfuse_req *req, unsigned revents);
+struct statx;
+/**
+ * @brief Answer STATX: @p stx's stx_mask says which fields are valid;
+ * @p flags are reserved (0). Attributes cached for @p attr_timeout seconds.
+ */
+ZCFUSE_API int zcfuse_reply_statx(struct zcfuse_req *req, int flags, const struct statx *stx,
+				  double attr_timeout);
 
 /**
  * @brief Append a READDIR record to @p buf (capacity @p bufsize).
@@ -382,6 +565,57 @@ ZCFUSE_API int zcfuse_notify_inval_inode(struct zcfuse_session *se, zcfuse_ino_t
 /** @brief Drop the cached name @p name in @p parent. */
 ZCFUSE_API int zcfuse_notify_inval_entry(struct zcfuse_session *se, zcfuse_ino_t parent,
 					 const char *name, size_t namelen);
+
+/**
+ * @brief Wake a poll(2) waiter: the events of the file whose POLL gave @p ph
+ * changed; the kernel asks again with POLL. 0 or -errno.
+ */
+ZCFUSE_API int zcfuse_notify_poll(struct zcfuse_pollhandle *ph);
+/** @brief Free a poll handle (after its last zcfuse_notify_poll()). */
+ZCFUSE_API void zcfuse_pollhandle_destroy(struct zcfuse_pollhandle *ph);
+/**
+ * @brief @p name in @p parent, which was @p child, is gone: drop it from the
+ * kernel's name cache and its dentry (even if in use), as if unlinked.
+ */
+ZCFUSE_API int zcfuse_notify_delete(struct zcfuse_session *se, zcfuse_ino_t parent,
+				    zcfuse_ino_t child, const char *name, size_t namelen);
+/**
+ * @brief Mark the cached name @p name in @p parent expired without dropping
+ * it: the next use looks it up again, open files keep it. -ENOSYS unless the
+ * kernel offers it (ZCFUSE_CAP_EXPIRE_ONLY, protocol 7.38).
+ */
+ZCFUSE_API int zcfuse_notify_expire_entry(struct zcfuse_session *se, zcfuse_ino_t parent,
+					  const char *name, size_t namelen);
+/**
+ * @brief Put @p size bytes of @p buf into the kernel's page cache of @p ino
+ * at @p offset (reads then need no READ). The size grows if the data ends
+ * past it.
+ */
+ZCFUSE_API int zcfuse_notify_store(struct zcfuse_session *se, zcfuse_ino_t ino, off_t offset,
+				   const void *buf, size_t size);
+/**
+ * @brief Ask the kernel for up to @p size cached bytes of @p ino at
+ * @p offset; they arrive in the retrieve_reply op with @p cookie.
+ */
+ZCFUSE_API int zcfuse_notify_retrieve(struct zcfuse_session *se, zcfuse_ino_t ino, size_t size,
+				      off_t offset, void *cookie);
+/**
+ * @brief Ask the kernel to send again every request it is waiting for
+ * (after a server restart kept the connection). -ENOSYS unless the kernel
+ * offers it (ZCFUSE_CAP_RESEND, protocol 7.40).
+ */
+ZCFUSE_API int zcfuse_notify_resend(struct zcfuse_session *se);
+/**
+ * @brief Start a new epoch: every cached name from before becomes invalid
+ * (protocol 7.44, Linux 6.16; -ENOSYS before).
+ */
+ZCFUSE_API int zcfuse_notify_inc_epoch(struct zcfuse_session *se);
+/**
+ * @brief Ask the kernel to forget the @p count inodes @p nodeids where it
+ * can (unused ones; protocol 7.45, Linux 6.18; -ENOSYS before).
+ */
+ZCFUSE_API int zcfuse_notify_prune(struct zcfuse_session *se, const zcfuse_ino_t *nodeids,
+				   uint32_t count);
 
 /* ---- Sessions ---- */
 

@@ -80,6 +80,8 @@ struct zcf_config {
 	unsigned max_background;
 	char *stats_path;
 	bool passthrough;        /* -o passthrough: ask for kernel passthrough */
+	unsigned cap_on, cap_off; /* ZCFUSE_CAP_* forced by -o (opts_conn.c) */
+	unsigned request_timeout; /* -o request_timeout=: seconds, 0 none */
 };
 
 /*
@@ -89,6 +91,9 @@ struct zcf_config {
 int zcf_parse_cmdline(int argc, char *argv[], const struct zcfuse_session_opts *opts,
 		      void *userdata, struct zcf_config *cfg);
 void zcf_config_free(struct zcf_config *cfg);
+/* An INIT-flag option (writeback_cache, ...): 0, -EINVAL, or -ENOENT if not one. */
+int zcf_parse_conn_opt(struct zcf_config *cfg, const char *opt, const char *val);
+extern const char zcf_conn_opts_help[];
 void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts);
 
 /* ---- Mounting (core/mount.c) ---- */
@@ -212,6 +217,8 @@ struct zcfuse_req {
 	void *io_arg;
 	uint32_t io_len;
 	enum zcf_path io_path;
+	struct zcf_intr *intr;     /* its interrupt callback, under se->lock (interrupt.c) */
+	_Atomic unsigned long io_thread; /* sync backing I/O: the blocked thread, or 0 */
 };
 
 /* ---- Transports (the transport folder) ---- */
@@ -295,7 +302,14 @@ struct zcfuse_session {
 	struct zcf_stats stats;       /* shard of last resort; see zcf_stats_mine() */
 	uint64_t id;                  /* unique per session in the process: keys the per-thread shards */
 	struct zcf_stats_shard *stat_shards; /* under lock */
+	_Atomic uint64_t enosys;      /* sticky opcodes answered ENOSYS (bit = opcode) */
+	struct pending_retrieve *retrieves; /* under lock (proto/notify.c) */
+	uint64_t retrieve_seq;        /* under lock */
+	struct zcf_intr *intrs;       /* requests with an interrupt callback, under lock */
+	/* Ring transports: cancel backing I/O of request @unique (any thread). */
+	void (*cancel_io)(struct zcfuse_session *se, uint64_t unique);
 };
+void zcf_retrieves_free(struct zcfuse_session *se);
 
 /* The session serves (ok) or gave up: releases a daemonizing parent. */
 void zcf_session_ready(struct zcfuse_session *se, bool ok);
@@ -317,12 +331,66 @@ int zcf_dev_send(int fd, uint64_t unique, int error, const struct iovec *iov, in
 int zcf_frame_classic(struct zcfuse_req *req, const void *buf, size_t len);
 /* The fixed argument size the opcode carries (0 for none), or -ENOSYS. */
 int zcf_op_arg_size(uint32_t opcode, bool setxattr_ext);
+/*
+ * The opcode table (proto/dispatch.c): one row per opcode the protocol
+ * names, with everything the library knows about it.
+ */
+enum {
+	ZCF_OPF_ANY_USER = 1 << 0,  /* passes -o allow_root's check (open file, or must end) */
+	ZCF_OPF_ON_QUEUE = 1 << 1,  /* ring: served on the queue thread, not a meta worker */
+	ZCF_OPF_NO_REPLY = 1 << 2,  /* the kernel takes no answer (FORGET, INTERRUPT, ...) */
+	ZCF_OPF_SIZED = 1 << 3,     /* counted by its handler, with its payload size */
+	ZCF_OPF_STICKY_ENOSYS = 1 << 4, /* the kernel stops sending it after ENOSYS: so do we */
+	ZCF_OPF_MAY_WAIT = 1 << 5,  /* may stay unanswered for long (SETLKW): lends its ring entry */
+	ZCF_OPF_ARG_IN_PAYLOAD = 1 << 6, /* ring: the argument heads the payload, not op_in */
+};
+/* What a request gets when the filesystem's op (the row's op_off) is NULL. */
+enum zcf_op_default {
+	ZCF_DEF_ENOSYS = 0,
+	ZCF_DEF_OK,      /* success (FLUSH, FSYNC, ...) */
+	ZCF_DEF_OPEN,    /* an open with fh 0 */
+	ZCF_DEF_NONE,    /* no answer (FORGET) */
+	ZCF_DEF_HANDLER, /* the handler runs anyway and decides */
+};
+struct zcf_opcode {
+	const char *name;
+	int16_t arg_size;   /* the fixed argument's size; -1: not served (ENOSYS) */
+	uint8_t flags;      /* ZCF_OPF_* */
+	uint8_t if_null;    /* enum zcf_op_default */
+	uint16_t op_off;    /* offsetof(struct zcfuse_ops, member) + 1; 0: none */
+	void (*handle)(struct zcfuse_req *req, const struct zcfuse_ops *ops);
+};
+extern const struct zcf_opcode zcf_opcodes[FUSE_OPCODE_MAX];
+/* The row of @opcode, or NULL for numbers the protocol does not name. */
+const struct zcf_opcode *zcf_opcode(uint32_t opcode);
+static inline unsigned zcf_opcode_flags(uint32_t opcode)
+{
+	return opcode < FUSE_OPCODE_MAX ? zcf_opcodes[opcode].flags : 0;
+}
+/* Did the filesystem answer ENOSYS to a sticky opcode before? */
+static inline bool zcf_enosys_known(struct zcfuse_session *se, uint32_t opcode)
+{
+	return opcode < 64 &&
+	       (atomic_load_explicit(&se->enosys, memory_order_relaxed) >> opcode & 1);
+}
 /* Decodes and calls the filesystem; answers malformed requests with EINVAL/EIO. */
 void zcf_dispatch(struct zcfuse_req *req);
 /* Answers INIT; fills se->conn; picks what to ask of the kernel. */
 int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t extra_flags);
-/* Remembers an INTERRUPT for zcfuse_req_interrupted(). */
+/*
+ * An INTERRUPT for @unique (proto/interrupt.c): marks the request, calls its
+ * interrupt callback, cancels its backing I/O; held for a request that has
+ * not arrived yet.
+ */
 void zcf_note_interrupt(struct zcfuse_session *se, uint64_t unique);
+/* The request ends: its interrupt callback is never called after this. */
+void zcf_intr_detach(struct zcfuse_req *req);
+void zcf_intrs_free(struct zcfuse_session *se);
+/* Classic: wake the thread blocked in @unique's synchronous backing I/O. */
+void zcf_classic_interrupt(struct zcfuse_session *se, uint64_t unique);
+/* STATX answered by the getattr op (proto/reply_ext.c). */
+int zcf_reply_statx_from_stat(struct zcfuse_req *req, const struct stat *st,
+			      double attr_timeout);
 /* Low-level reply used by every zcfuse_reply_*: header + iovecs. */
 int zcf_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iovcnt);
 

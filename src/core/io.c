@@ -20,6 +20,9 @@ void zcf_io_complete(struct zcfuse_req *req, int res)
 	zcfuse_io_cb cb = req->io_cb;
 
 	req->io_cb = NULL;
+	/* Cancelled because the caller was interrupted: the caller sees EINTR. */
+	if ((res == -ECANCELED || res == -EINTR) && zcfuse_req_interrupted(req))
+		res = -EINTR;
 	cb(req, res, req->io_arg);
 }
 
@@ -147,8 +150,16 @@ static int data_io(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh,
 	}
 	req->io_cb = cb;
 	req->io_arg = arg;
-	n = rd ? pread(io->fd, io->buf, io->len, (off_t)io->off)
-	       : pwrite(io->fd, io->buf, io->len, (off_t)io->off);
+	/* An INTERRUPT for this request signals the thread (zcf_classic_interrupt). */
+	atomic_store(&req->io_thread, (unsigned long)pthread_self());
+	if (req->se->nr_interrupted && zcfuse_req_interrupted(req))
+		n = -1, errno = EINTR;
+	else
+		n = rd ? pread(io->fd, io->buf, io->len, (off_t)io->off)
+		       : pwrite(io->fd, io->buf, io->len, (off_t)io->off);
+	if (n < 0 && errno == ESPIPE) /* a pipe or socket: no offsets, as on the ring */
+		n = rd ? read(io->fd, io->buf, io->len) : write(io->fd, io->buf, io->len);
+	atomic_store(&req->io_thread, 0);
 	if (n >= 0)
 		zcf_count(&zcf_stats_mine(req->se)->path[path], (uint64_t)n);
 	zcf_io_complete(req, n < 0 ? -errno : (int)n);

@@ -185,6 +185,8 @@ static int parse_one(struct zcf_config *cfg, char *opt, const struct zcfuse_sess
 		return set_str(&cfg->stats_path, opt, val);
 	else if (!strcmp(opt, "passthrough"))
 		cfg->passthrough = true;
+	else if ((err = zcf_parse_conn_opt(cfg, opt, val)) != -ENOENT)
+		return err;
 	else {
 		for (k = kernel_opts; *k; k++)
 			if (!strcmp(opt, *k) && !val)
@@ -354,6 +356,7 @@ void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts)
 	       "    -o max_background=N    kernel's limit of background requests\n"
 	       "    -o passthrough         let the kernel serve files the fs hands over\n"
 	       "    -o stats=PATH          write request statistics as JSON at unmount\n");
+	printf("\nINIT options:\n%s", zcf_conn_opts_help);
 	if (opts && opts->opt_help)
 		printf("\nFilesystem options:\n%s", opts->opt_help);
 }

@@ -334,6 +334,8 @@ ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
 	if (se->exit_efd >= 0)
 		close(se->exit_efd);
 	zcf_stats_free(se);
+	zcf_retrieves_free(se);
+	zcf_intrs_free(se);
 	pthread_mutex_destroy(&se->lock);
 	zcf_config_free(&se->cfg);
 	free(se);

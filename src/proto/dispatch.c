@@ -5,9 +5,11 @@
  * kernel states is checked against what arrived.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "core/internal.h"
+#include "proto/handlers.h"
 
 /* A cursor over the request's variable data. */
 struct cursor {
@@ -64,7 +66,7 @@ static void attr_from_setattr(struct stat *st, const struct fuse_setattr_in *a)
 }
 
 /* Answers a request the decoder could not make sense of. */
-static void malformed(struct zcfuse_req *req, const char *what)
+void zcf_malformed(struct zcfuse_req *req, const char *what)
 {
 	atomic_fetch_add_explicit(&zcf_stats_mine(req->se)->malformed, 1, memory_order_relaxed);
 	zcf_warn("malformed %s request (unique %llu, %u bytes): %s; answered EINVAL",
@@ -178,7 +180,7 @@ static void do_write(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	if (req->flags & ZCF_REQ_ZERO_COPY) {
 		buf = NULL; /* the bytes are the client's pages, not ours to read */
 	} else if (a->size > req->data_len) {
-		malformed(req, "WRITE size larger than the data received");
+		zcf_malformed(req, "WRITE size larger than the data received");
 		return;
 	}
 	fi_from_fh(&fi, a->fh, a->flags);
@@ -237,6 +239,7 @@ static void do_release_like(struct zcfuse_req *req, const struct zcfuse_ops *ops
 
 	fi_from_fh(&fi, a->fh, a->flags);
 	fi.flush = !!(a->release_flags & FUSE_RELEASE_FLUSH);
+	fi.flock_release = !!(a->release_flags & FUSE_RELEASE_FLOCK_UNLOCK);
 	if (!dir) /* the fh and its descriptor may be reused from now on */
 		atomic_fetch_add_explicit(&req->se->release_epoch, 1, memory_order_release);
 	fi.lock_owner = a->lock_owner;
@@ -260,127 +263,456 @@ static void do_fsync_like(struct zcfuse_req *req, const struct zcfuse_ops *ops, 
 		zcfuse_reply_err(req, 0);
 }
 
-/* Ops whose variable data is names and values. */
-static void do_named(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+/* ---- Handlers, one per opcode. The table below calls one only when the
+ * filesystem has the op its row names; a NULL op gets the row's default. */
+
+/* The name that starts the variable data, or NULL after answering EINVAL. */
+static const char *first_name(struct zcfuse_req *req, struct cursor *c)
+{
+	const char *name;
+
+	c->p = req->data;
+	c->left = req->data_len;
+	name = take_name(c);
+	if (!name)
+		zcf_malformed(req, "name not terminated");
+	return name;
+}
+
+static void do_lookup(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	struct cursor c;
+	const char *name = first_name(req, &c);
+
+	if (name)
+		ops->lookup(req, req->in.nodeid, name);
+}
+
+static void do_unlink(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	struct cursor c;
+	const char *name = first_name(req, &c);
+
+	if (name)
+		ops->unlink(req, req->in.nodeid, name);
+}
+
+static void do_rmdir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	struct cursor c;
+	const char *name = first_name(req, &c);
+
+	if (name)
+		ops->rmdir(req, req->in.nodeid, name);
+}
+
+static void do_removexattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	struct cursor c;
+	const char *name = first_name(req, &c);
+
+	if (name)
+		ops->removexattr(req, req->in.nodeid, name);
+}
+
+static void do_symlink(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	struct cursor c = { req->data, req->data_len };
-	const char *name, *name2;
-	zcfuse_ino_t ino = req->in.nodeid;
+	const char *name = take_name(&c), *target = name ? take_name(&c) : NULL;
 
-	switch (req->in.opcode) {
-	case FUSE_LOOKUP:
-		if (!(name = take_name(&c)))
-			return malformed(req, "name not terminated");
-		return ops->lookup ? ops->lookup(req, ino, name) : (void)zcfuse_reply_err(req, ENOSYS);
-	case FUSE_UNLINK:
-	case FUSE_RMDIR: {
-		void (*op)(struct zcfuse_req *, zcfuse_ino_t, const char *) =
-			req->in.opcode == FUSE_UNLINK ? ops->unlink : ops->rmdir;
+	if (!target)
+		return zcf_malformed(req, "names not terminated");
+	ops->symlink(req, target, req->in.nodeid, name);
+}
 
-		if (!(name = take_name(&c)))
-			return malformed(req, "name not terminated");
-		return op ? op(req, ino, name) : (void)zcfuse_reply_err(req, ENOSYS);
-	}
-	case FUSE_REMOVEXATTR:
-		if (!(name = take_name(&c)))
-			return malformed(req, "name not terminated");
-		return ops->removexattr ? ops->removexattr(req, ino, name)
-					: (void)zcfuse_reply_err(req, ENOSYS);
-	case FUSE_SYMLINK:
-		if (!(name = take_name(&c)) || !(name2 = take_name(&c)))
-			return malformed(req, "names not terminated");
-		return ops->symlink ? ops->symlink(req, name2, ino, name)
-				    : (void)zcfuse_reply_err(req, ENOSYS);
-	case FUSE_MKNOD: {
-		const struct fuse_mknod_in *a = req->arg;
+static void do_mknod(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	const struct fuse_mknod_in *a = req->arg;
+	struct cursor c;
+	const char *name = first_name(req, &c);
 
-		if (!(name = take_name(&c)))
-			return malformed(req, "name not terminated");
-		req->ctx.umask = a->umask;
-		return ops->mknod ? ops->mknod(req, ino, name, a->mode, a->rdev)
-				  : (void)zcfuse_reply_err(req, ENOSYS);
-	}
-	case FUSE_MKDIR: {
-		const struct fuse_mkdir_in *a = req->arg;
+	if (!name)
+		return;
+	req->ctx.umask = a->umask;
+	ops->mknod(req, req->in.nodeid, name, a->mode, a->rdev);
+}
 
-		if (!(name = take_name(&c)))
-			return malformed(req, "name not terminated");
-		req->ctx.umask = a->umask;
-		return ops->mkdir ? ops->mkdir(req, ino, name, a->mode)
-				  : (void)zcfuse_reply_err(req, ENOSYS);
-	}
-	case FUSE_RENAME:
-	case FUSE_RENAME2: {
-		uint64_t newdir;
-		unsigned flags = 0;
+static void do_mkdir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	const struct fuse_mkdir_in *a = req->arg;
+	struct cursor c;
+	const char *name = first_name(req, &c);
 
-		if (req->in.opcode == FUSE_RENAME) {
-			newdir = ((const struct fuse_rename_in *)req->arg)->newdir;
-		} else {
-			newdir = ((const struct fuse_rename2_in *)req->arg)->newdir;
-			flags = ((const struct fuse_rename2_in *)req->arg)->flags;
-		}
-		if (!(name = take_name(&c)) || !(name2 = take_name(&c)))
-			return malformed(req, "names not terminated");
-		return ops->rename ? ops->rename(req, ino, name, newdir, name2, flags)
-				   : (void)zcfuse_reply_err(req, ENOSYS);
-	}
-	case FUSE_LINK: {
-		const struct fuse_link_in *a = req->arg;
+	if (!name)
+		return;
+	req->ctx.umask = a->umask;
+	ops->mkdir(req, req->in.nodeid, name, a->mode);
+}
 
-		if (!(name = take_name(&c)))
-			return malformed(req, "name not terminated");
-		return ops->link ? ops->link(req, a->oldnodeid, ino, name)
-				 : (void)zcfuse_reply_err(req, ENOSYS);
-	}
-	case FUSE_CREATE: {
-		const struct fuse_create_in *a = req->arg;
-		struct zcfuse_file_info fi;
+static void rename_common(struct zcfuse_req *req, const struct zcfuse_ops *ops,
+			  uint64_t newdir, unsigned flags)
+{
+	struct cursor c = { req->data, req->data_len };
+	const char *name = take_name(&c), *newname = name ? take_name(&c) : NULL;
 
-		if (!(name = take_name(&c)))
-			return malformed(req, "name not terminated");
-		req->ctx.umask = a->umask;
-		fi_from_fh(&fi, 0, a->flags);
-		return ops->create ? ops->create(req, ino, name, a->mode, &fi)
-				   : (void)zcfuse_reply_err(req, ENOSYS);
-	}
-	case FUSE_SETXATTR: {
-		const struct fuse_setxattr_in *a = req->arg;
-		const void *value;
+	if (!newname)
+		return zcf_malformed(req, "names not terminated");
+	ops->rename(req, req->in.nodeid, name, newdir, newname, flags);
+}
 
-		if (!(name = take_name(&c)))
-			return malformed(req, "name not terminated");
-		if (!(value = take_bytes(&c, a->size)))
-			return malformed(req, "xattr value shorter than its size");
-		return ops->setxattr ? ops->setxattr(req, ino, name, value, a->size, (int)a->flags)
-				     : (void)zcfuse_reply_err(req, ENOSYS);
-	}
-	case FUSE_GETXATTR: {
-		const struct fuse_getxattr_in *a = req->arg;
+static void do_rename(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	rename_common(req, ops, ((const struct fuse_rename_in *)req->arg)->newdir, 0);
+}
 
-		if (!(name = take_name(&c)))
-			return malformed(req, "name not terminated");
-		return ops->getxattr ? ops->getxattr(req, ino, name, a->size)
-				     : (void)zcfuse_reply_err(req, ENOSYS);
+static void do_rename2(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	const struct fuse_rename2_in *a = req->arg;
+
+	rename_common(req, ops, a->newdir, a->flags);
+}
+
+static void do_link(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	const struct fuse_link_in *a = req->arg;
+	struct cursor c;
+	const char *name = first_name(req, &c);
+
+	if (name)
+		ops->link(req, a->oldnodeid, req->in.nodeid, name);
+}
+
+static void do_create(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	const struct fuse_create_in *a = req->arg;
+	struct zcfuse_file_info fi;
+	struct cursor c;
+	const char *name = first_name(req, &c);
+
+	if (!name)
+		return;
+	req->ctx.umask = a->umask;
+	fi_from_fh(&fi, 0, a->flags);
+	ops->create(req, req->in.nodeid, name, a->mode, &fi);
+}
+
+static void do_setxattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	const struct fuse_setxattr_in *a = req->arg;
+	struct cursor c;
+	const char *name = first_name(req, &c);
+	const void *value;
+
+	if (!name)
+		return;
+	if (!(value = take_bytes(&c, a->size)))
+		return zcf_malformed(req, "xattr value shorter than its size");
+	ops->setxattr(req, req->in.nodeid, name, value, a->size, (int)a->flags);
+}
+
+static void do_getxattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	const struct fuse_getxattr_in *a = req->arg;
+	struct cursor c;
+	const char *name = first_name(req, &c);
+
+	if (name)
+		ops->getxattr(req, req->in.nodeid, name, a->size);
+}
+
+static void do_listxattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	ops->listxattr(req, req->in.nodeid, ((const struct fuse_getxattr_in *)req->arg)->size);
+}
+
+static void do_init(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	zcf_warn("second INIT; answered EIO");
+	zcfuse_reply_err(req, EIO);
+}
+
+static void do_destroy(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	struct zcfuse_session *se = req->se;
+
+	if (!se->got_destroy && ops->destroy) {
+		se->got_destroy = true;
+		ops->destroy(se->userdata);
 	}
-	}
+	zcfuse_reply_err(req, 0);
+}
+
+static void do_interrupt_op(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	do_interrupt(req);
+}
+
+static void do_getattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	const struct fuse_getattr_in *a = req->arg;
+	struct zcfuse_file_info fi;
+
+	fi_from_fh(&fi, a->fh, 0);
+	ops->getattr(req, req->in.nodeid, a->getattr_flags & FUSE_GETATTR_FH ? &fi : NULL);
+}
+
+static void do_readlink(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	ops->readlink(req, req->in.nodeid);
+}
+
+static void do_statfs(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	ops->statfs(req, req->in.nodeid);
+}
+
+static void do_open(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	do_open_like(req, ops, false);
+}
+
+static void do_opendir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	do_open_like(req, ops, true);
+}
+
+static void do_read(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	do_read_like(req, ops, FUSE_READ);
+}
+
+static void do_readdir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	do_read_like(req, ops, FUSE_READDIR);
+}
+
+static void do_readdirplus(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	do_read_like(req, ops, FUSE_READDIRPLUS);
+}
+
+static void do_release(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	do_release_like(req, ops, false);
+}
+
+static void do_releasedir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	do_release_like(req, ops, true);
+}
+
+static void do_fsync(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	do_fsync_like(req, ops, false);
+}
+
+static void do_fsyncdir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	do_fsync_like(req, ops, true);
+}
+
+static void do_flush(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	const struct fuse_flush_in *a = req->arg;
+	struct zcfuse_file_info fi;
+
+	fi_from_fh(&fi, a->fh, 0);
+	fi.lock_owner = a->lock_owner;
+	ops->flush(req, req->in.nodeid, &fi);
+}
+
+static void do_access(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	ops->access(req, req->in.nodeid, (int)((const struct fuse_access_in *)req->arg)->mask);
+}
+
+static void do_fallocate(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	const struct fuse_fallocate_in *a = req->arg;
+	struct zcfuse_file_info fi;
+
+	fi_from_fh(&fi, a->fh, 0);
+	ops->fallocate(req, req->in.nodeid, (int)a->mode, (off_t)a->offset, (off_t)a->length,
+		       &fi);
+}
+
+static void do_lseek(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	const struct fuse_lseek_in *a = req->arg;
+	struct zcfuse_file_info fi;
+
+	fi_from_fh(&fi, a->fh, 0);
+	ops->lseek(req, req->in.nodeid, (off_t)a->offset, (int)a->whence, &fi);
+}
+
+static void do_copy_file_range(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	const struct fuse_copy_file_range_in *a = req->arg;
+	struct zcfuse_file_info fi_in, fi_out;
+
+	fi_from_fh(&fi_in, a->fh_in, 0);
+	fi_from_fh(&fi_out, a->fh_out, 0);
+	ops->copy_file_range(req, req->in.nodeid, (off_t)a->off_in, &fi_in, a->nodeid_out,
+			     (off_t)a->off_out, &fi_out, a->len, (int)a->flags);
+}
+
+static void do_forget_op(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	do_forget(req, ops);
+}
+
+/* ---- The opcode table: everything the library knows about an opcode ---- */
+
+#define OP(member) (uint16_t)(offsetof(struct zcfuse_ops, member) + 1)
+#define ARG(type) (int16_t)sizeof(struct type)
+
+const struct zcf_opcode zcf_opcodes[FUSE_OPCODE_MAX] = {
+	[FUSE_LOOKUP] = { "LOOKUP", 0, 0, ZCF_DEF_ENOSYS, OP(lookup), do_lookup },
+	[FUSE_FORGET] = { "FORGET", ARG(fuse_forget_in), ZCF_OPF_ANY_USER | ZCF_OPF_NO_REPLY,
+			  ZCF_DEF_NONE, OP(forget), do_forget_op },
+	[FUSE_GETATTR] = { "GETATTR", ARG(fuse_getattr_in), 0, ZCF_DEF_ENOSYS, OP(getattr),
+			   do_getattr },
+	[FUSE_SETATTR] = { "SETATTR", ARG(fuse_setattr_in), 0, ZCF_DEF_ENOSYS, OP(setattr),
+			   do_setattr },
+	[FUSE_READLINK] = { "READLINK", 0, 0, ZCF_DEF_ENOSYS, OP(readlink), do_readlink },
+	[FUSE_SYMLINK] = { "SYMLINK", 0, 0, ZCF_DEF_ENOSYS, OP(symlink), do_symlink },
+	[FUSE_MKNOD] = { "MKNOD", ARG(fuse_mknod_in), 0, ZCF_DEF_ENOSYS, OP(mknod), do_mknod },
+	[FUSE_MKDIR] = { "MKDIR", ARG(fuse_mkdir_in), 0, ZCF_DEF_ENOSYS, OP(mkdir), do_mkdir },
+	[FUSE_UNLINK] = { "UNLINK", 0, 0, ZCF_DEF_ENOSYS, OP(unlink), do_unlink },
+	[FUSE_RMDIR] = { "RMDIR", 0, 0, ZCF_DEF_ENOSYS, OP(rmdir), do_rmdir },
+	[FUSE_RENAME] = { "RENAME", ARG(fuse_rename_in), 0, ZCF_DEF_ENOSYS, OP(rename),
+			  do_rename },
+	[FUSE_LINK] = { "LINK", ARG(fuse_link_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
+			OP(link), do_link },
+	[FUSE_OPEN] = { "OPEN", ARG(fuse_open_in), 0, ZCF_DEF_OPEN, OP(open), do_open },
+	[FUSE_READ] = { "READ", ARG(fuse_read_in), ZCF_OPF_ANY_USER | ZCF_OPF_ON_QUEUE |
+			ZCF_OPF_SIZED, ZCF_DEF_ENOSYS, OP(read), do_read },
+	[FUSE_WRITE] = { "WRITE", ARG(fuse_write_in), ZCF_OPF_ANY_USER | ZCF_OPF_ON_QUEUE |
+			 ZCF_OPF_SIZED, ZCF_DEF_ENOSYS, OP(write), do_write },
+	[FUSE_STATFS] = { "STATFS", 0, 0, ZCF_DEF_ENOSYS, OP(statfs), do_statfs },
+	[FUSE_RELEASE] = { "RELEASE", ARG(fuse_release_in), ZCF_OPF_ANY_USER, ZCF_DEF_HANDLER,
+			   0, do_release },
+	[FUSE_FSYNC] = { "FSYNC", ARG(fuse_fsync_in), ZCF_OPF_ANY_USER | ZCF_OPF_ON_QUEUE,
+			 ZCF_DEF_OK, OP(fsync), do_fsync },
+	/* Before FUSE_SETXATTR_EXT the kernel sends only size and flags: zcf_op_arg_size. */
+	[FUSE_SETXATTR] = { "SETXATTR", ARG(fuse_setxattr_in), ZCF_OPF_STICKY_ENOSYS,
+			    ZCF_DEF_ENOSYS, OP(setxattr), do_setxattr },
+	[FUSE_GETXATTR] = { "GETXATTR", ARG(fuse_getxattr_in), ZCF_OPF_STICKY_ENOSYS,
+			    ZCF_DEF_ENOSYS, OP(getxattr), do_getxattr },
+	[FUSE_LISTXATTR] = { "LISTXATTR", ARG(fuse_getxattr_in), ZCF_OPF_STICKY_ENOSYS,
+			     ZCF_DEF_ENOSYS, OP(listxattr), do_listxattr },
+	[FUSE_REMOVEXATTR] = { "REMOVEXATTR", 0, ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
+			       OP(removexattr), do_removexattr },
+	[FUSE_FLUSH] = { "FLUSH", ARG(fuse_flush_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_OK,
+			 OP(flush), do_flush },
+	/* 16: major, minor, max_readahead, flags, the oldest form; the rest varies. */
+	[FUSE_INIT] = { "INIT", 16, ZCF_OPF_ANY_USER, ZCF_DEF_HANDLER, 0, do_init },
+	[FUSE_OPENDIR] = { "OPENDIR", ARG(fuse_open_in), 0, ZCF_DEF_OPEN, OP(opendir),
+			   do_opendir },
+	[FUSE_READDIR] = { "READDIR", ARG(fuse_read_in), ZCF_OPF_ANY_USER, ZCF_DEF_ENOSYS,
+			   OP(readdir), do_readdir },
+	[FUSE_RELEASEDIR] = { "RELEASEDIR", ARG(fuse_release_in), ZCF_OPF_ANY_USER,
+			      ZCF_DEF_HANDLER, 0, do_releasedir },
+	[FUSE_FSYNCDIR] = { "FSYNCDIR", ARG(fuse_fsync_in), ZCF_OPF_ANY_USER |
+			    ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_OK, OP(fsyncdir), do_fsyncdir },
+	[FUSE_GETLK] = { "GETLK", ARG(fuse_lk_in), 0, ZCF_DEF_ENOSYS, OP(getlk), zcf_do_getlk },
+	[FUSE_SETLK] = { "SETLK", ARG(fuse_lk_in), 0, ZCF_DEF_HANDLER, 0, zcf_do_setlk },
+	[FUSE_SETLKW] = { "SETLKW", ARG(fuse_lk_in), ZCF_OPF_MAY_WAIT, ZCF_DEF_HANDLER, 0, zcf_do_setlkw },
+	[FUSE_ACCESS] = { "ACCESS", ARG(fuse_access_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
+			  OP(access), do_access },
+	[FUSE_CREATE] = { "CREATE", ARG(fuse_create_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
+			  OP(create), do_create },
+	[FUSE_INTERRUPT] = { "INTERRUPT", ARG(fuse_interrupt_in), ZCF_OPF_ANY_USER |
+			     ZCF_OPF_NO_REPLY, ZCF_DEF_HANDLER, 0, do_interrupt_op },
+	[FUSE_BMAP] = { "BMAP", ARG(fuse_bmap_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS, OP(bmap),
+			zcf_do_bmap },
+	[FUSE_DESTROY] = { "DESTROY", 0, ZCF_OPF_ANY_USER, ZCF_DEF_HANDLER, 0, do_destroy },
+	[FUSE_IOCTL] = { "IOCTL", ARG(fuse_ioctl_in), ZCF_OPF_ANY_USER, ZCF_DEF_ENOSYS, OP(ioctl),
+			 zcf_do_ioctl },
+	[FUSE_POLL] = { "POLL", ARG(fuse_poll_in), ZCF_OPF_ANY_USER | ZCF_OPF_STICKY_ENOSYS,
+			ZCF_DEF_ENOSYS, OP(poll), zcf_do_poll },
+	/* The retrieve's fixed part is write_in-sized; see zcf_do_notify_reply. */
+	[FUSE_NOTIFY_REPLY] = { "NOTIFY_REPLY", ARG(fuse_notify_retrieve_in), ZCF_OPF_ANY_USER |
+				ZCF_OPF_NO_REPLY | ZCF_OPF_ARG_IN_PAYLOAD,
+				ZCF_DEF_HANDLER, 0, zcf_do_notify_reply },
+	[FUSE_BATCH_FORGET] = { "BATCH_FORGET", ARG(fuse_batch_forget_in), ZCF_OPF_ANY_USER |
+				ZCF_OPF_NO_REPLY, ZCF_DEF_HANDLER, 0, do_batch_forget },
+	[FUSE_FALLOCATE] = { "FALLOCATE", ARG(fuse_fallocate_in), ZCF_OPF_ON_QUEUE |
+			     ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS, OP(fallocate), do_fallocate },
+	[FUSE_READDIRPLUS] = { "READDIRPLUS", ARG(fuse_read_in), ZCF_OPF_ANY_USER,
+			       ZCF_DEF_ENOSYS, OP(readdirplus), do_readdirplus },
+	[FUSE_RENAME2] = { "RENAME2", ARG(fuse_rename2_in), 0, ZCF_DEF_ENOSYS, OP(rename),
+			   do_rename2 },
+	[FUSE_LSEEK] = { "LSEEK", ARG(fuse_lseek_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
+			 OP(lseek), do_lseek },
+	[FUSE_COPY_FILE_RANGE] = { "COPY_FILE_RANGE", ARG(fuse_copy_file_range_in),
+				   ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS, OP(copy_file_range),
+				   do_copy_file_range },
+	/* DAX windows exist only for virtio-fs, never on /dev/fuse: ENOSYS. */
+	[FUSE_SETUPMAPPING] = { "SETUPMAPPING", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
+	[FUSE_REMOVEMAPPING] = { "REMOVEMAPPING", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
+	[FUSE_SYNCFS] = { "SYNCFS", ARG(fuse_syncfs_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
+			  OP(syncfs), zcf_do_syncfs },
+	[FUSE_TMPFILE] = { "TMPFILE", ARG(fuse_create_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
+			   OP(tmpfile), zcf_do_tmpfile },
+	[FUSE_STATX] = { "STATX", ARG(fuse_statx_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_HANDLER, 0,
+			 zcf_do_statx },
+	[FUSE_COPY_FILE_RANGE_64] = { "COPY_FILE_RANGE_64", ARG(fuse_copy_file_range_in),
+				      ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS, OP(copy_file_range),
+				      zcf_do_copy_file_range_64 },
+};
+
+const struct zcf_opcode *zcf_opcode(uint32_t opcode)
+{
+	if (opcode >= FUSE_OPCODE_MAX || !zcf_opcodes[opcode].name)
+		return NULL;
+	return &zcf_opcodes[opcode];
 }
 
 /*
  * -o allow_root mounts with allow_other, so the server itself turns away
  * everyone but root and the mounting user. Ops on an already open file or
- * ones that must always complete pass, as the open was checked.
+ * ones that must always complete pass (ZCF_OPF_ANY_USER), as the open was
+ * checked.
  */
-static bool allowed_for_allow_root(struct zcfuse_session *se, struct zcfuse_req *req)
+static bool allowed_for_allow_root(struct zcfuse_session *se, struct zcfuse_req *req,
+				   const struct zcf_opcode *d)
 {
-	switch (req->in.opcode) {
-	case FUSE_INIT: case FUSE_READ: case FUSE_WRITE: case FUSE_FSYNC: case FUSE_RELEASE:
-	case FUSE_READDIR: case FUSE_FSYNCDIR: case FUSE_RELEASEDIR: case FUSE_READDIRPLUS:
-	case FUSE_NOTIFY_REPLY: case FUSE_FORGET: case FUSE_BATCH_FORGET: case FUSE_INTERRUPT:
-	case FUSE_DESTROY:
+	if (d && d->flags & ZCF_OPF_ANY_USER)
 		return true;
-	}
 	return req->in.uid == 0 || req->in.uid == se->owner_uid;
+}
+
+/* The filesystem's op that a row names, or NULL. */
+static void (*row_op(const struct zcfuse_ops *ops, const struct zcf_opcode *d))(void)
+{
+	void (*fn)(void);
+
+	if (!d->op_off)
+		return NULL;
+	memcpy(&fn, (const char *)ops + d->op_off - 1, sizeof(fn));
+	return fn;
+}
+
+/* Answers what a row says when the filesystem lacks the op. */
+static void answer_default(struct zcfuse_req *req, const struct zcf_opcode *d)
+{
+	struct zcfuse_file_info fi;
+
+	switch (d->if_null) {
+	case ZCF_DEF_OK:
+		zcfuse_reply_err(req, 0);
+		break;
+	case ZCF_DEF_OPEN:
+		fi_from_fh(&fi, 0, ((const struct fuse_open_in *)req->arg)->flags);
+		zcfuse_reply_open(req, &fi);
+		break;
+	case ZCF_DEF_NONE:
+		zcfuse_reply_none(req);
+		break;
+	default:
+		zcfuse_reply_err(req, ENOSYS);
+	}
 }
 
 void zcf_dispatch(struct zcfuse_req *req)
@@ -388,136 +720,29 @@ void zcf_dispatch(struct zcfuse_req *req)
 	struct zcfuse_session *se = req->se;
 	const struct zcfuse_ops *ops = &se->ops;
 	unsigned op = req->in.opcode;
+	const struct zcf_opcode *d = zcf_opcode(op);
 
 	if (zcf_debug)
 		zcf_dbg("%s unique %llu nodeid %llu len %u pid %u",
 			zcf_opcode_name(op), (unsigned long long)req->in.unique,
 			(unsigned long long)req->in.nodeid, req->in.len, req->in.pid);
-	if (op != FUSE_READ && op != FUSE_WRITE && op < FUSE_OPCODE_MAX)
+	if (d && !(d->flags & ZCF_OPF_SIZED))
 		zcf_count(&zcf_stats_mine(se)->op[op], req->data_len);
 	if (!se->got_init && op != FUSE_INIT) {
 		zcf_warn("%s before INIT; answered EIO", zcf_opcode_name(op));
 		zcfuse_reply_err(req, EIO);
 		return;
 	}
-	if (se->cfg.allow_root && !allowed_for_allow_root(se, req)) {
+	if (se->cfg.allow_root && !allowed_for_allow_root(se, req, d)) {
 		zcfuse_reply_err(req, EACCES);
 		return;
 	}
-	if (zcf_op_arg_size(op, se->conn.setxattr_ext) < 0) {
+	if (!d || !d->handle || zcf_op_arg_size(op, se->conn.setxattr_ext) < 0 ||
+	    zcf_enosys_known(se, op)) {
 		zcfuse_reply_err(req, ENOSYS);
 		return;
 	}
-
-	switch (op) {
-	case FUSE_INIT:
-		zcf_warn("second INIT; answered EIO");
-		zcfuse_reply_err(req, EIO);
-		return;
-	case FUSE_DESTROY:
-		if (!se->got_destroy && ops->destroy) {
-			se->got_destroy = true;
-			ops->destroy(se->userdata);
-		}
-		zcfuse_reply_err(req, 0);
-		return;
-	case FUSE_FORGET:
-		return do_forget(req, ops);
-	case FUSE_BATCH_FORGET:
-		return do_batch_forget(req, ops);
-	case FUSE_INTERRUPT:
-		return do_interrupt(req);
-	case FUSE_NOTIFY_REPLY: /* data for a RETRIEVE we never send: nothing to answer */
-		return zcfuse_reply_none(req);
-	case FUSE_GETATTR: {
-		const struct fuse_getattr_in *a = req->arg;
-		struct zcfuse_file_info fi;
-
-		fi_from_fh(&fi, a->fh, 0);
-		if (!ops->getattr)
-			return (void)zcfuse_reply_err(req, ENOSYS);
-		return ops->getattr(req, req->in.nodeid,
-				    a->getattr_flags & FUSE_GETATTR_FH ? &fi : NULL);
-	}
-	case FUSE_SETATTR:
-		return do_setattr(req, ops);
-	case FUSE_READLINK:
-		return ops->readlink ? ops->readlink(req, req->in.nodeid)
-				     : (void)zcfuse_reply_err(req, ENOSYS);
-	case FUSE_OPEN:
-		return do_open_like(req, ops, false);
-	case FUSE_OPENDIR:
-		return do_open_like(req, ops, true);
-	case FUSE_READ:
-	case FUSE_READDIR:
-	case FUSE_READDIRPLUS:
-		return do_read_like(req, ops, op);
-	case FUSE_WRITE:
-		return do_write(req, ops);
-	case FUSE_STATFS:
-		return ops->statfs ? ops->statfs(req, req->in.nodeid)
-				   : (void)zcfuse_reply_err(req, ENOSYS);
-	case FUSE_RELEASE:
-		return do_release_like(req, ops, false);
-	case FUSE_RELEASEDIR:
-		return do_release_like(req, ops, true);
-	case FUSE_FSYNC:
-		return do_fsync_like(req, ops, false);
-	case FUSE_FSYNCDIR:
-		return do_fsync_like(req, ops, true);
-	case FUSE_FLUSH: {
-		const struct fuse_flush_in *a = req->arg;
-		struct zcfuse_file_info fi;
-
-		fi_from_fh(&fi, a->fh, 0);
-		fi.lock_owner = a->lock_owner;
-		if (!ops->flush)
-			return (void)zcfuse_reply_err(req, 0);
-		return ops->flush(req, req->in.nodeid, &fi);
-	}
-	case FUSE_LISTXATTR: {
-		const struct fuse_getxattr_in *a = req->arg;
-
-		return ops->listxattr ? ops->listxattr(req, req->in.nodeid, a->size)
-				      : (void)zcfuse_reply_err(req, ENOSYS);
-	}
-	case FUSE_ACCESS: {
-		const struct fuse_access_in *a = req->arg;
-
-		return ops->access ? ops->access(req, req->in.nodeid, (int)a->mask)
-				   : (void)zcfuse_reply_err(req, ENOSYS);
-	}
-	case FUSE_FALLOCATE: {
-		const struct fuse_fallocate_in *a = req->arg;
-		struct zcfuse_file_info fi;
-
-		fi_from_fh(&fi, a->fh, 0);
-		return ops->fallocate ? ops->fallocate(req, req->in.nodeid, (int)a->mode,
-						       (off_t)a->offset, (off_t)a->length, &fi)
-				      : (void)zcfuse_reply_err(req, ENOSYS);
-	}
-	case FUSE_LSEEK: {
-		const struct fuse_lseek_in *a = req->arg;
-		struct zcfuse_file_info fi;
-
-		fi_from_fh(&fi, a->fh, 0);
-		return ops->lseek ? ops->lseek(req, req->in.nodeid, (off_t)a->offset,
-					       (int)a->whence, &fi)
-				  : (void)zcfuse_reply_err(req, ENOSYS);
-	}
-	case FUSE_COPY_FILE_RANGE: {
-		const struct fuse_copy_file_range_in *a = req->arg;
-		struct zcfuse_file_info fi_in, fi_out;
-
-		fi_from_fh(&fi_in, a->fh_in, 0);
-		fi_from_fh(&fi_out, a->fh_out, 0);
-		return ops->copy_file_range
-			       ? ops->copy_file_range(req, req->in.nodeid, (off_t)a->off_in,
-						      &fi_in, a->nodeid_out, (off_t)a->off_out,
-						      &fi_out, a->len, (int)a->flags)
-			       : (void)zcfuse_reply_err(req, ENOSYS);
-	}
-	default:
-		return do_named(req, ops);
-	}
+	if (d->if_null != ZCF_DEF_HANDLER && !row_op(ops, d))
+		return answer_default(req, d);
+	d->handle(req, ops);
 }

@@ -174,6 +174,9 @@ enum fuse_notify_code {
 	FUSE_NOTIFY_STORE = 4,
 	FUSE_NOTIFY_RETRIEVE = 5,
 	FUSE_NOTIFY_DELETE = 6,
+	FUSE_NOTIFY_RESEND = 7,    /* 7.40 */
+	FUSE_NOTIFY_INC_EPOCH = 8, /* 7.44 */
+	FUSE_NOTIFY_PRUNE = 9,     /* 7.45 */
 };
 
 struct fuse_entry_out {
@@ -295,6 +298,53 @@ struct fuse_direntplus {
 
 struct fuse_notify_inval_inode_out { uint64_t ino; int64_t off, len; };
 struct fuse_notify_inval_entry_out { uint64_t parent; uint32_t namelen, flags; };
+
+/* Locks, ioctl, poll, bmap, statx, syncfs, notifications (issue 11). */
+#define FUSE_LK_FLOCK (1u << 0)
+#define FUSE_IOCTL_UNRESTRICTED_F (1u << 1)
+#define FUSE_IOCTL_RETRY_F (1u << 2)
+#define FUSE_IOCTL_DIR_F (1u << 4)
+#define FUSE_IOCTL_MAX_IOV_N 256
+#define FUSE_POLL_SCHEDULE_NOTIFY (1u << 0)
+#define FUSE_EXPIRE_ONLY (1u << 0)
+struct fuse_file_lock { uint64_t start, end; uint32_t type, pid; };
+struct fuse_lk_in { uint64_t fh, owner; struct fuse_file_lock lk; uint32_t lk_flags, padding; };
+struct fuse_lk_out { struct fuse_file_lock lk; };
+struct fuse_bmap_in { uint64_t block; uint32_t blocksize, padding; };
+struct fuse_bmap_out { uint64_t block; };
+struct fuse_ioctl_in { uint64_t fh; uint32_t flags, cmd; uint64_t arg; uint32_t in_size, out_size; };
+struct fuse_ioctl_iovec { uint64_t base, len; };
+struct fuse_ioctl_out { int32_t result; uint32_t flags, in_iovs, out_iovs; };
+struct fuse_poll_in { uint64_t fh, kh; uint32_t flags, events; };
+struct fuse_poll_out { uint32_t revents, padding; };
+struct fuse_notify_poll_wakeup_out { uint64_t kh; };
+struct fuse_sx_time { int64_t tv_sec; uint32_t tv_nsec; int32_t reserved; };
+struct fuse_statx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, spare0;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct fuse_sx_time atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t spare2[14];
+};
+struct fuse_statx_in { uint32_t getattr_flags, reserved; uint64_t fh; uint32_t sx_flags, sx_mask; };
+struct fuse_statx_out {
+	uint64_t attr_valid;
+	uint32_t attr_valid_nsec, flags;
+	uint64_t spare[2];
+	struct fuse_statx stat;
+};
+struct fuse_syncfs_in { uint64_t padding; };
+struct fuse_copy_file_range_out { uint64_t bytes_copied; };
+struct fuse_setupmapping_in { uint64_t fh, foffset, len, flags, moffset; };
+struct fuse_removemapping_in { uint32_t count; };
+struct fuse_notify_delete_out { uint64_t parent, child; uint32_t namelen, padding; };
+struct fuse_notify_store_out { uint64_t nodeid, offset; uint32_t size, padding; };
+struct fuse_notify_retrieve_out { uint64_t notify_unique, nodeid, offset; uint32_t size, padding; };
+struct fuse_notify_retrieve_in { uint64_t dummy1, offset; uint32_t size, dummy2; uint64_t dummy3, dummy4; };
+struct fuse_notify_prune_out { uint32_t count, padding; uint64_t spare; };
 
 struct fuse_backing_map { int32_t fd; uint32_t flags; uint64_t padding; };
 

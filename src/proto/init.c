@@ -8,25 +8,82 @@
 /* The oldest protocol whose reply layouts zcfuse writes (Linux 5.8). */
 #define ZCF_MIN_MINOR 31
 
+/* Each capability and the INIT flag that carries it. */
+static const struct {
+	unsigned cap;
+	uint64_t flag;
+} cap_flags[] = {
+	{ ZCFUSE_CAP_WRITEBACK_CACHE, FUSE_WRITEBACK_CACHE },
+	{ ZCFUSE_CAP_READDIRPLUS, FUSE_DO_READDIRPLUS },
+	{ ZCFUSE_CAP_READDIRPLUS_AUTO, FUSE_READDIRPLUS_AUTO },
+	{ ZCFUSE_CAP_PASSTHROUGH, FUSE_PASSTHROUGH },
+	{ ZCFUSE_CAP_ASYNC_DIO, FUSE_ASYNC_DIO },
+	{ ZCFUSE_CAP_PARALLEL_DIROPS, FUSE_PARALLEL_DIROPS },
+	{ ZCFUSE_CAP_POSIX_ACL, FUSE_POSIX_ACL },
+	{ ZCFUSE_CAP_DONT_MASK, FUSE_DONT_MASK },
+	{ ZCFUSE_CAP_POSIX_LOCKS, FUSE_POSIX_LOCKS },
+	{ ZCFUSE_CAP_FLOCK_LOCKS, FUSE_FLOCK_LOCKS },
+	{ ZCFUSE_CAP_AUTO_INVAL_DATA, FUSE_AUTO_INVAL_DATA },
+	{ ZCFUSE_CAP_EXPLICIT_INVAL_DATA, FUSE_EXPLICIT_INVAL_DATA },
+	{ ZCFUSE_CAP_CACHE_SYMLINKS, FUSE_CACHE_SYMLINKS },
+	{ ZCFUSE_CAP_NO_OPEN_SUPPORT, FUSE_NO_OPEN_SUPPORT },
+	{ ZCFUSE_CAP_NO_OPENDIR_SUPPORT, FUSE_NO_OPENDIR_SUPPORT },
+	{ ZCFUSE_CAP_DIRECT_IO_ALLOW_MMAP, FUSE_DIRECT_IO_ALLOW_MMAP },
+	{ ZCFUSE_CAP_SETXATTR_EXT, FUSE_SETXATTR_EXT },
+	{ ZCFUSE_CAP_HANDLE_KILLPRIV_V2, FUSE_HANDLE_KILLPRIV_V2 },
+	{ ZCFUSE_CAP_SUBMOUNTS, FUSE_SUBMOUNTS },
+	{ ZCFUSE_CAP_ALLOW_IDMAP, FUSE_ALLOW_IDMAP },
+	{ ZCFUSE_CAP_IOCTL_DIR, FUSE_HAS_IOCTL_DIR },
+	{ ZCFUSE_CAP_EXPIRE_ONLY, FUSE_HAS_EXPIRE_ONLY },
+	{ ZCFUSE_CAP_ATOMIC_O_TRUNC, FUSE_ATOMIC_O_TRUNC },
+	{ ZCFUSE_CAP_EXPORT_SUPPORT, FUSE_EXPORT_SUPPORT },
+	{ ZCFUSE_CAP_RESEND, FUSE_HAS_RESEND },
+	{ ZCFUSE_CAP_REQUEST_TIMEOUT, FUSE_REQUEST_TIMEOUT },
+	{ ZCFUSE_CAP_NO_EXPORT_SUPPORT, FUSE_NO_EXPORT_SUPPORT },
+};
+#define NR_CAPS (sizeof(cap_flags) / sizeof(cap_flags[0]))
+
 static unsigned caps_from_kernel(uint64_t kf)
 {
 	unsigned caps = 0;
+	size_t i;
 
-	if (kf & FUSE_WRITEBACK_CACHE)
-		caps |= ZCFUSE_CAP_WRITEBACK_CACHE;
-	if (kf & FUSE_DO_READDIRPLUS)
-		caps |= ZCFUSE_CAP_READDIRPLUS;
-	if (kf & FUSE_PASSTHROUGH)
-		caps |= ZCFUSE_CAP_PASSTHROUGH;
-	if (kf & FUSE_ASYNC_DIO)
-		caps |= ZCFUSE_CAP_ASYNC_DIO;
-	if (kf & FUSE_PARALLEL_DIROPS)
-		caps |= ZCFUSE_CAP_PARALLEL_DIROPS;
-	if (kf & FUSE_POSIX_ACL)
-		caps |= ZCFUSE_CAP_POSIX_ACL;
-	if (kf & FUSE_DONT_MASK)
-		caps |= ZCFUSE_CAP_DONT_MASK;
+	for (i = 0; i < NR_CAPS; i++)
+		if (kf & cap_flags[i].flag)
+			caps |= cap_flags[i].cap;
 	return caps;
+}
+
+static uint64_t flags_from_caps(unsigned want)
+{
+	uint64_t flags = 0;
+	size_t i;
+
+	for (i = 0; i < NR_CAPS; i++)
+		if (want & cap_flags[i].cap)
+			flags |= cap_flags[i].flag;
+	return flags;
+}
+
+/* What zcfuse asks for unless the filesystem or the command line says no. */
+static unsigned default_want(const struct zcfuse_session *se, unsigned capable)
+{
+	const struct zcfuse_ops *ops = &se->ops;
+	unsigned want = ZCFUSE_CAP_ASYNC_DIO | ZCFUSE_CAP_PARALLEL_DIROPS |
+			ZCFUSE_CAP_AUTO_INVAL_DATA | ZCFUSE_CAP_SETXATTR_EXT;
+
+	if (ops->readdirplus)
+		want |= ZCFUSE_CAP_READDIRPLUS | ZCFUSE_CAP_READDIRPLUS_AUTO;
+	if (se->cfg.passthrough)
+		want |= ZCFUSE_CAP_PASSTHROUGH;
+	/* Locks go to the filesystem only when it keeps them; else the kernel does. */
+	if (ops->getlk && ops->setlk)
+		want |= ZCFUSE_CAP_POSIX_LOCKS;
+	if (ops->flock)
+		want |= ZCFUSE_CAP_FLOCK_LOCKS;
+	if (ops->ioctl)
+		want |= ZCFUSE_CAP_IOCTL_DIR;
+	return want & capable;
 }
 
 int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t extra_flags)
@@ -57,18 +114,28 @@ int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t 
 	ci.proto_major = in.major;
 	ci.proto_minor = in.minor;
 	ci.capable = caps_from_kernel(kf);
-	ci.want = ci.capable & (ZCFUSE_CAP_ASYNC_DIO | ZCFUSE_CAP_PARALLEL_DIROPS);
-	if (se->ops.readdirplus)
-		ci.want |= ci.capable & ZCFUSE_CAP_READDIRPLUS;
-	if (se->cfg.passthrough)
-		ci.want |= ci.capable & ZCFUSE_CAP_PASSTHROUGH;
+	ci.capable_ext = kf;
+	ci.want = default_want(se, ci.capable);
 	ci.max_write = se->cfg.max_write;
 	ci.max_read = se->cfg.max_read;
 	ci.max_readahead = in.max_readahead;
 	ci.max_background = se->cfg.max_background;
 	ci.time_gran = 1;
+	ci.request_timeout = se->cfg.request_timeout;
 	if (se->ops.init)
 		se->ops.init(se->userdata, &ci);
+	ci.want = (ci.want | se->cfg.cap_on) & ~se->cfg.cap_off;
+	if (se->cfg.request_timeout)
+		ci.request_timeout = se->cfg.request_timeout;
+	if (ci.request_timeout)
+		ci.want |= ZCFUSE_CAP_REQUEST_TIMEOUT;
+	if (ci.want & ZCFUSE_CAP_EXPLICIT_INVAL_DATA) /* the two exclude each other */
+		ci.want &= ~ZCFUSE_CAP_AUTO_INVAL_DATA;
+	if (!(ci.want & ZCFUSE_CAP_READDIRPLUS))
+		ci.want &= ~ZCFUSE_CAP_READDIRPLUS_AUTO;
+	if (ci.request_timeout && !(ci.capable & ZCFUSE_CAP_REQUEST_TIMEOUT))
+		zcf_warn("request_timeout: kernel speaks 7.%u and has no request timeouts "
+			 "(7.43, Linux 6.14); requests wait forever", in.minor);
 	ci.want &= ci.capable;
 
 	/* Buffers were sized for cfg.max_write: the fs may only shrink it. */
@@ -77,27 +144,19 @@ int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t 
 		max_write = 4096;
 	max_write &= ~4095u;
 
-	flags = FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_AUTO_INVAL_DATA | FUSE_MAX_PAGES |
-		FUSE_INIT_EXT | FUSE_SETXATTR_EXT | extra_flags;
-	/* No HANDLE_KILLPRIV(_V2): the kernel keeps clearing setuid/setgid bits on
-	 * write, truncate and chown itself, so no filesystem can forget to. */
-	if (ci.want & ZCFUSE_CAP_ASYNC_DIO)
-		flags |= FUSE_ASYNC_DIO;
-	if (ci.want & ZCFUSE_CAP_PARALLEL_DIROPS)
-		flags |= FUSE_PARALLEL_DIROPS;
-	if (ci.want & ZCFUSE_CAP_READDIRPLUS)
-		flags |= FUSE_DO_READDIRPLUS | FUSE_READDIRPLUS_AUTO;
-	if (ci.want & ZCFUSE_CAP_WRITEBACK_CACHE)
-		flags |= FUSE_WRITEBACK_CACHE;
-	if (ci.want & ZCFUSE_CAP_POSIX_ACL)
-		flags |= FUSE_POSIX_ACL;
-	if (ci.want & ZCFUSE_CAP_DONT_MASK)
-		flags |= FUSE_DONT_MASK;
-	if (ci.want & ZCFUSE_CAP_PASSTHROUGH) {
-		flags |= FUSE_PASSTHROUGH;
+	/*
+	 * HANDLE_KILLPRIV_V2 only when the filesystem asks: otherwise the
+	 * kernel keeps clearing setuid/setgid bits on write, truncate and
+	 * chown itself, so no filesystem can forget to.
+	 */
+	flags = FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES | FUSE_INIT_EXT |
+		flags_from_caps(ci.want) | extra_flags;
+	if (ci.want & ZCFUSE_CAP_PASSTHROUGH)
 		out.max_stack_depth = 1;
-	}
 	flags &= kf; /* never claim what was not offered */
+	if (flags & FUSE_REQUEST_TIMEOUT)
+		out.request_timeout = (uint16_t)(ci.request_timeout > 65535 ? 65535
+									  : ci.request_timeout);
 
 	se->conn.flags = flags;
 	se->conn.max_write = max_write;
@@ -115,7 +174,9 @@ int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t 
 	 * async direct I/O; size it to what the queues can hold.
 	 */
 	out.max_background = (uint16_t)(ci.max_background ? ci.max_background : 256);
-	out.congestion_threshold = (uint16_t)(out.max_background * 3 / 4);
+	out.congestion_threshold = (uint16_t)(ci.congestion_threshold &&
+					      ci.congestion_threshold <= out.max_background
+					      ? ci.congestion_threshold : out.max_background * 3 / 4);
 	out.max_write = max_write;
 	out.time_gran = ci.time_gran ? ci.time_gran : 1;
 	out.max_pages = (uint16_t)se->conn.max_pages;

@@ -14,9 +14,15 @@ int zcf_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iov
 {
 	if (error)
 		atomic_fetch_add_explicit(&zcf_stats_mine(req->se)->errors, 1, memory_order_relaxed);
+	if (error == -ENOSYS && zcf_opcode_flags(req->in.opcode) & ZCF_OPF_STICKY_ENOSYS &&
+	    req->in.opcode < 64)
+		atomic_fetch_or_explicit(&req->se->enosys, 1ull << req->in.opcode,
+					 memory_order_relaxed);
 	if (zcf_debug)
 		zcf_dbg("   unique %llu: %s%s", (unsigned long long)req->in.unique,
 			error ? "error " : "ok", error ? strerror(-error) : "");
+	if (req->intr)
+		zcf_intr_detach(req);
 	return req->tp->send(req, error, iov, iovcnt);
 }
 
@@ -38,31 +44,6 @@ ZCFUSE_API struct zcfuse_session *zcfuse_req_session(struct zcfuse_req *req)
 ZCFUSE_API unsigned zcfuse_req_opcode(struct zcfuse_req *req)
 {
 	return req->in.opcode;
-}
-
-/* INTERRUPT may arrive on another thread than its request: remember it. */
-void zcf_note_interrupt(struct zcfuse_session *se, uint64_t unique)
-{
-	pthread_mutex_lock(&se->lock);
-	se->interrupted[se->nr_interrupted++ % ZCF_INTERRUPT_SLOTS] = unique;
-	pthread_mutex_unlock(&se->lock);
-}
-
-ZCFUSE_API int zcfuse_req_interrupted(struct zcfuse_req *req)
-{
-	struct zcfuse_session *se = req->se;
-	unsigned i;
-	int hit = 0;
-
-	if (req->flags & ZCF_REQ_INTERRUPTED)
-		return 1;
-	pthread_mutex_lock(&se->lock);
-	for (i = 0; i < ZCF_INTERRUPT_SLOTS && !hit; i++)
-		hit = se->interrupted[i] == req->in.unique;
-	pthread_mutex_unlock(&se->lock);
-	if (hit)
-		req->flags |= ZCF_REQ_INTERRUPTED;
-	return hit;
 }
 
 ZCFUSE_API void *zcfuse_req_payload(struct zcfuse_req *req, size_t *size)
@@ -88,6 +69,8 @@ ZCFUSE_API void zcfuse_reply_none(struct zcfuse_req *req)
 {
 	if (req->flags & ZCF_REQ_NOREPLY) /* inside a batch: the batch ends it */
 		return;
+	if (req->intr)
+		zcf_intr_detach(req);
 	req->tp->drop(req);
 }
 
@@ -153,6 +136,8 @@ static void open_to_fuse(struct zcfuse_req *req, struct fuse_open_out *o,
 		o->open_flags |= FOPEN_NOFLUSH;
 	if (fi->parallel_direct_writes)
 		o->open_flags |= FOPEN_PARALLEL_DIRECT_WRITES;
+	if (fi->stream)
+		o->open_flags |= FOPEN_STREAM;
 	/*
 	 * Zero copy only means something on a zero-copy queue, and never with
 	 * passthrough: the kernel serves those files itself and refuses the
@@ -196,6 +181,8 @@ ZCFUSE_API int zcfuse_reply_attr(struct zcfuse_req *req, const struct stat *attr
 	struct fuse_attr_out o;
 	struct iovec iov = { &o, sizeof(o) };
 
+	if (req->in.opcode == FUSE_STATX) /* getattr standing in for a missing statx op */
+		return zcf_reply_statx_from_stat(req, attr, attr_timeout);
 	memset(&o, 0, sizeof(o));
 	timeout_split(attr_timeout, &o.attr_valid, &o.attr_valid_nsec);
 	attr_to_fuse(&o.attr, attr);
@@ -221,7 +208,11 @@ ZCFUSE_API int zcfuse_reply_open(struct zcfuse_req *req, const struct zcfuse_fil
 ZCFUSE_API int zcfuse_reply_write(struct zcfuse_req *req, size_t count)
 {
 	struct fuse_write_out o = { .size = (uint32_t)count };
+	struct fuse_copy_file_range_out o64 = { .bytes_copied = count };
 	struct iovec iov = { &o, sizeof(o) };
+
+	if (req->in.opcode == FUSE_COPY_FILE_RANGE_64)
+		iov = (struct iovec){ &o64, sizeof(o64) };
 
 	return zcf_send(req, 0, &iov, 1);
 }

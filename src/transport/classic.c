@@ -25,6 +25,8 @@
 #define HEADROOM 4096 /* the page in front of the payload */
 #define HDR_BYTES (sizeof(struct fuse_in_header) + sizeof(struct fuse_write_in))
 
+#define WAKE_SIGNAL (SIGRTMIN + 1)
+
 struct classic_req {
 	struct zcfuse_req req;
 	char *mem;      /* HEADROOM + payload */
@@ -162,8 +164,8 @@ static int frame(struct zcf_classic *c, struct classic_req *r, int fd, size_t n)
 	if (!err)
 		return 0;
 	atomic_fetch_add_explicit(&zcf_stats_mine(c->se)->malformed, 1, memory_order_relaxed);
-	if (n >= sizeof(struct fuse_in_header) && req->in.opcode != FUSE_FORGET &&
-	    req->in.opcode != FUSE_BATCH_FORGET && req->in.opcode != FUSE_INTERRUPT) {
+	if (n >= sizeof(struct fuse_in_header) &&
+	    !(zcf_opcode_flags(req->in.opcode) & ZCF_OPF_NO_REPLY)) {
 		zcf_warn("malformed %s request (%zu bytes): %s; answered EIO",
 			 zcf_opcode_name(req->in.opcode), n, strerror(-err));
 		zcfuse_reply_err(req, EIO);
@@ -244,12 +246,29 @@ static void *reader_main(void *p)
 	return NULL;
 }
 
+void zcf_classic_interrupt(struct zcfuse_session *se, uint64_t unique)
+{
+	struct zcf_classic *c = se->classic;
+	struct classic_req *r;
+
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	for (r = c->all; r; r = r->all_next) {
+		unsigned long t = atomic_load(&r->req.io_thread);
+
+		/* A signal without SA_RESTART ends its blocked pread with EINTR. */
+		if (t && r->req.in.unique == unique)
+			pthread_kill((pthread_t)t, WAKE_SIGNAL);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void on_wake_signal(int sig)
 {
 	(void)sig; /* only here to make a blocked read(2) return EINTR */
 }
 
-#define WAKE_SIGNAL (SIGRTMIN + 1)
 
 int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads)
 {

@@ -40,6 +40,7 @@ enum ud_tag {
 	UD_IO = 2,    /* backing I/O for the entry's request */
 	UD_WAKE = 3,  /* the queue's eventfd: remote answers or stop */
 	UD_SETUP = 4, /* ADD_QUEUE / ADD_BUFPOOL */
+	UD_CANCEL = 5, /* ASYNC_CANCEL of an interrupted request's backing I/O */
 };
 #define UD_TAG_MASK 7ull
 
@@ -56,6 +57,8 @@ struct uring_ent {
 	void *own_payload;     /* uring: this entry's buffer */
 	struct iovec reg_iov[2];
 	struct uring_ent *remote_next;
+	bool io_inflight;      /* backing I/O on the ring (queue thread only) */
+	struct uring_ent *spare_next; /* a spare entry: the queue's list of them */
 } __attribute__((aligned(8)));
 
 struct uring_queue {
@@ -75,6 +78,10 @@ struct uring_queue {
 	uint64_t efd_val;
 	pthread_mutex_t remote_lock;
 	struct uring_ent *remote;
+	uint64_t cancels[8];   /* uniques whose I/O to cancel (under remote_lock) */
+	unsigned nr_cancels;
+	struct uring_ent *spares; /* entries added for requests that may wait long */
+	unsigned nr_spares;
 	unsigned live_ents;
 	unsigned inflight_io;
 	unsigned batch;        /* completions in the batch being handled */
@@ -285,6 +292,7 @@ static int uring_submit_io(struct zcfuse_req *req, const struct zcf_io *io)
 	}
 	sqe->user_data = ud(e, UD_IO);
 	q->inflight_io++;
+	e->io_inflight = true;
 	return 0;
 }
 
@@ -316,7 +324,7 @@ static int frame_ring(struct uring_queue *q, struct uring_ent *e)
 			req->payload_buf_index = POOL_BUF_INDEX;
 	} else {
 		req->payload = e->own_payload;
-		if (q->payload_registered)
+		if (q->payload_registered && e->idx < u->depth) /* spares have none */
 			req->payload_buf_index = (int)e->idx;
 	}
 	if (eio->flags & FUSE_URING_ENT_ZERO_COPY) {
@@ -341,6 +349,14 @@ static int frame_ring(struct uring_queue *q, struct uring_ent *e)
 	req->arg_len = fixed > 0 ? (size_t)fixed : 0;
 	if (req->in.len < sizeof(req->in) + req->arg_len)
 		return -EPROTO;
+	/* NOTIFY_REPLY: the kernel's arg 0 is empty, the argument heads the payload. */
+	if (zcf_opcode_flags(req->in.opcode) & ZCF_OPF_ARG_IN_PAYLOAD && req->data) {
+		if (req->data_len < req->arg_len)
+			return -EPROTO;
+		req->arg = req->data;
+		req->data = (const char *)req->data + req->arg_len;
+		req->data_len -= req->arg_len;
+	}
 	return 0;
 }
 
@@ -352,8 +368,7 @@ static int frame_ring(struct uring_queue *q, struct uring_ent *e)
  */
 static bool runs_on_queue(uint32_t opcode)
 {
-	return opcode == FUSE_READ || opcode == FUSE_WRITE || opcode == FUSE_FSYNC ||
-	       opcode == FUSE_FALLOCATE;
+	return zcf_opcode_flags(opcode) & ZCF_OPF_ON_QUEUE;
 }
 
 static void meta_push(struct zcf_uring *u, struct zcfuse_req *req)
@@ -388,6 +403,8 @@ static void *meta_main(void *arg)
 	}
 }
 
+static void lend_entry(struct uring_queue *q);
+
 static void on_request(struct uring_queue *q, struct uring_ent *e)
 {
 	struct zcfuse_session *se = q->u->se;
@@ -407,6 +424,8 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 		zcf_count(&zcf_stats_mine(se)->path[ZCF_PATH_POOL], e->req.data_len);
 	if (q->inflight_io || q->batch > 1)
 		e->req.flags |= ZCF_REQ_QUEUE_BUSY;
+	if (zcf_opcode_flags(e->req.in.opcode) & ZCF_OPF_MAY_WAIT)
+		lend_entry(q);
 	if (q->u->meta.nthreads && !runs_on_queue(e->req.in.opcode))
 		meta_push(q->u, &e->req);
 	else
@@ -418,6 +437,7 @@ static void on_io_done(struct uring_queue *q, struct uring_ent *e, int res)
 	struct zcfuse_req *req = &e->req;
 
 	q->inflight_io--;
+	e->io_inflight = false;
 	if (res >= 0 && req->io_path < ZCF_PATH_MAX)
 		zcf_count(&zcf_stats_mine(q->u->se)->path[req->io_path], (uint64_t)res);
 	zcf_io_complete(req, res);
@@ -433,18 +453,150 @@ static void arm_wake(struct uring_queue *q)
 	sqe->user_data = ud(NULL, UD_WAKE);
 }
 
+/*
+ * INTERRUPT arrived (on /dev/fuse) for a request whose backing I/O may be on
+ * one of our rings: each queue thread cancels its own (the ring is single
+ * issuer). The I/O then ends with -ECANCELED and the request with EINTR.
+ */
+static void uring_cancel_io(struct zcfuse_session *se, uint64_t unique)
+{
+	struct zcf_uring *u = se->uring;
+	uint64_t one = 1;
+	unsigned i;
+
+	if (!u)
+		return;
+	for (i = 0; i < u->nq; i++) {
+		struct uring_queue *q = &u->qs[i];
+
+		if (q->efd < 0)
+			continue;
+		pthread_mutex_lock(&q->remote_lock);
+		q->cancels[q->nr_cancels++ % 8] = unique;
+		pthread_mutex_unlock(&q->remote_lock);
+		if (write(q->efd, &one, sizeof(one)) < 0)
+			continue;
+	}
+}
+
+static void cancel_now(struct uring_queue *q, uint64_t unique)
+{
+	struct io_uring_sqe *sqe;
+	unsigned i;
+
+	for (i = 0; i < q->u->depth; i++) {
+		struct uring_ent *e = &q->ents[i];
+
+		if (!e->io_inflight || e->req.in.unique != unique)
+			continue;
+		sqe = get_sqe(q);
+		if (!sqe)
+			return;
+		io_uring_prep_cancel64(sqe, ud(e, UD_IO), 0);
+		sqe->user_data = ud(NULL, UD_CANCEL);
+	}
+}
+
+/*
+ * A request that may wait for a long time without an answer (a SETLKW)
+ * keeps its ring entry, and the kernel sends every request of this CPU to
+ * this queue: 16 waiters would take every entry and stall the CPU's other
+ * requests, even the unlock that would free them. So each such request
+ * lends its entry out: a spare entry is registered in its place, and the
+ * queue's serving capacity stays at its depth. Spares stay registered (they
+ * serve any request later) up to ZCF_SPARES_MAX per queue; they carry no
+ * fixed buffer (backing I/O into them uses plain reads). Not for zero copy,
+ * where each entry needs a slot of the buffer table fixed at setup.
+ */
+#define ZCF_SPARES_MAX 1024
+
+static void lend_entry(struct uring_queue *q)
+{
+	struct zcf_uring *u = q->u;
+	struct fuse_uring_cmd_req cr = { .qid = (uint16_t)q->qid };
+	struct io_uring_sqe *sqe;
+	struct uring_ent *e;
+
+	if (u->kind == ZCF_TRANSPORT_ZEROCOPY || q->nr_spares >= ZCF_SPARES_MAX)
+		return;
+	e = aligned_alloc(64, (sizeof(*e) + 63) & ~(size_t)63);
+	if (!e)
+		return;
+	memset(e, 0, sizeof(*e));
+	e->q = q;
+	e->idx = u->depth + q->nr_spares; /* past the fixed-buffer table: never fixed */
+	e->hdr = calloc(1, sizeof(*e->hdr));
+	if (!is_pool(u))
+		e->own_payload = malloc(u->payload_size); /* touched only by what arrives */
+	sqe = e->hdr && (is_pool(u) || e->own_payload) ? get_sqe(q) : NULL;
+	if (!sqe) {
+		free(e->hdr);
+		free(e->own_payload);
+		free(e);
+		return;
+	}
+	e->reg_iov[0].iov_base = e->hdr;
+	e->reg_iov[0].iov_len = sizeof(*e->hdr);
+	e->reg_iov[1].iov_base = e->own_payload;
+	e->reg_iov[1].iov_len = e->own_payload ? u->payload_size : 0;
+	prep_cmd(q, sqe, FUSE_IO_URING_CMD_REGISTER, &cr);
+	sqe->addr = (uint64_t)(uintptr_t)e->reg_iov;
+	sqe->len = 2;
+	sqe->user_data = ud(e, UD_CMD);
+	e->live = true;
+	q->live_ents++;
+	e->spare_next = q->spares;
+	q->spares = e;
+	q->nr_spares++;
+}
+
+static void spares_free(struct uring_queue *q)
+{
+	struct uring_ent *e;
+
+	while ((e = q->spares)) {
+		q->spares = e->spare_next;
+		free(e->hdr);
+		free(e->own_payload);
+		free(e);
+	}
+}
+
 static void drain_remote(struct uring_queue *q)
 {
 	struct uring_ent *e, *next;
+	uint64_t cancels[8];
+	unsigned i, n;
 
 	pthread_mutex_lock(&q->remote_lock);
 	e = q->remote;
 	q->remote = NULL;
+	n = q->nr_cancels < 8 ? q->nr_cancels : 8;
+	for (i = 0; i < n; i++)
+		cancels[i] = q->cancels[i];
+	q->nr_cancels = 0;
 	pthread_mutex_unlock(&q->remote_lock);
+	for (i = 0; i < n; i++)
+		cancel_now(q, cancels[i]);
 	for (; e; e = next) {
 		next = e->remote_next;
 		commit_now(e);
 	}
+}
+
+/*
+ * The queue is ending (unmount, abort, stop) with backing I/O still in
+ * flight: I/O that may never complete (a pipe nobody writes, a hung
+ * backing fs) must not keep the queue thread alive. Cancel all of it.
+ */
+static void cancel_all_io(struct uring_queue *q)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!q->inflight_io || !(sqe = get_sqe(q)))
+		return;
+	io_uring_prep_cancel(sqe, NULL, IORING_ASYNC_CANCEL_ANY);
+	sqe->user_data = ud(NULL, UD_CANCEL);
 }
 
 static void on_cmd_error(struct uring_queue *q, struct uring_ent *e, int res)
@@ -455,8 +607,10 @@ static void on_cmd_error(struct uring_queue *q, struct uring_ent *e, int res)
 	}
 	if (res != -ENOTCONN && res != -ECONNABORTED && res != -ECANCELED && res != -ENODEV)
 		zcf_warn("queue %u entry %u: %s", q->qid, e->idx, strerror(-res));
-	if (!q->live_ents)
+	if (!q->live_ents) {
+		cancel_all_io(q);
 		zcf_session_ended(q->u->se, "ring entries ended");
+	}
 }
 
 static void queue_loop(struct uring_queue *q)
@@ -497,6 +651,8 @@ static void queue_loop(struct uring_queue *q)
 				drain_remote(q);
 				if (!atomic_load(&u->stopping))
 					arm_wake(q);
+				else
+					cancel_all_io(q);
 				break;
 			}
 		}
@@ -873,6 +1029,7 @@ int zcf_uring_prepare(struct zcfuse_session *se, enum zcf_transport_kind kind, c
 	if (!err) {
 		sigset_t old;
 
+		se->cancel_io = uring_cancel_io;
 		zcf_block_stop_signals(&old); /* queue threads leave them to main */
 		for (i = 0; i < u->nq && !err; i++) {
 			err = -pthread_create(&u->qs[i].thread, NULL, queue_main, &u->qs[i]);
@@ -946,6 +1103,7 @@ void zcf_uring_stop(struct zcfuse_session *se)
 	uint64_t one = 1;
 	unsigned i;
 
+	se->cancel_io = NULL; /* no INTERRUPT reaches the queues from now on */
 	if (!u)
 		return;
 	atomic_store(&u->stopping, true);
@@ -985,6 +1143,7 @@ void zcf_uring_stop(struct zcfuse_session *se)
 		if (q->payload_mem)
 			munmap(q->payload_mem, q->payload_mem_size);
 		free(q->ents);
+		spares_free(q);
 		if (q->efd >= 0)
 			close(q->efd);
 		pthread_mutex_destroy(&q->remote_lock);

@@ -326,7 +326,11 @@ static void test_malformed(void)
 
 static void test_unknown_and_defaults(void)
 {
-	static const uint32_t unknown[] = { 7, 19, FUSE_IOCTL, FUSE_GETLK, FUSE_STATX, 9999 };
+	/* Not served at all, or served but the fs has no op (STATX: nor getattr). */
+	static const uint32_t unknown[] = { 7, 19, FUSE_SETUPMAPPING, FUSE_REMOVEMAPPING,
+					    FUSE_IOCTL, FUSE_GETLK, FUSE_SETLK, FUSE_SETLKW,
+					    FUSE_STATX, FUSE_POLL, FUSE_BMAP, FUSE_SYNCFS,
+					    FUSE_TMPFILE, FUSE_COPY_FILE_RANGE_64, 9999 };
 	struct fuse_open_in op = { .flags = 0 };
 	struct fuse_release_in rl = { .fh = 1 };
 	struct fuse_getattr_in ga = { 0 };
@@ -338,7 +342,7 @@ static void test_unknown_and_defaults(void)
 		ENDED_ONCE("unknown opcode");
 	}
 	/* NOTIFY_REPLY answers a retrieve zcfuse never sends: it must still end. */
-	T_EQ(send_req(FUSE_NOTIFY_REPLY, NULL, 0, "x", 1), 0, "frame NOTIFY_REPLY");
+	T_EQ(send_req(FUSE_NOTIFY_REPLY, big, 40, "x", 1), 0, "frame NOTIFY_REPLY");
 	T_CHECK(ans.sends == 0, "NOTIFY_REPLY must not be answered (got %d sends)", ans.sends);
 	ENDED_ONCE("NOTIFY_REPLY");
 

@@ -58,13 +58,23 @@ static const struct {
 	{ FUSE_RENAME2, 16 },
 	{ FUSE_LSEEK, 24 },
 	{ FUSE_COPY_FILE_RANGE, 56 },
+	{ FUSE_GETLK, 48 },
+	{ FUSE_SETLK, 48 },
+	{ FUSE_SETLKW, 48 },
+	{ FUSE_BMAP, 16 },
+	{ FUSE_IOCTL, 32 },
+	{ FUSE_POLL, 24 },
+	{ FUSE_NOTIFY_REPLY, 40 },
+	{ FUSE_SYNCFS, 8 },
+	{ FUSE_TMPFILE, 16 },
+	{ FUSE_STATX, 24 },
+	{ FUSE_COPY_FILE_RANGE_64, 56 },
 };
 
 /* Opcodes zcfuse does not serve, and numbers that are no opcode at all. */
 static const uint32_t unserved[] = {
-	0, 7, 19, FUSE_GETLK, FUSE_SETLK, FUSE_SETLKW, FUSE_BMAP, FUSE_IOCTL, FUSE_POLL,
-	FUSE_SETUPMAPPING, FUSE_REMOVEMAPPING, FUSE_SYNCFS, FUSE_TMPFILE, FUSE_STATX,
-	FUSE_COPY_FILE_RANGE_64, FUSE_OPCODE_MAX, 100, 4096, 0xffffffffu,
+	0, 7, 19, FUSE_SETUPMAPPING, FUSE_REMOVEMAPPING, FUSE_OPCODE_MAX, 100, 4096,
+	0xffffffffu,
 };
 
 static alignas(64) unsigned char buf[1 << 16];

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Notifications the server sends the kernel on its own (poll wake-ups,
+ * cache stores, retrieves, deletes, expiry, resend, epoch, prune). They
+ * always travel on /dev/fuse, whatever the transport (the kernel takes
+ * none on a ring). Each checks that the negotiated protocol has it and
+ * returns -ENOSYS otherwise.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/internal.h"
+#include "proto/handlers.h"
+
+struct zcfuse_pollhandle {
+	struct zcfuse_session *se;
+	uint64_t kh;
+};
+
+static int send_notify(struct zcfuse_session *se, int code, struct iovec *iov, int iovcnt)
+{
+	if (!se || se->fd < 0 || !se->got_init)
+		return -ENOTCONN;
+	/* unique 0 and the code where a reply has its error */
+	return zcf_dev_send(se->fd, 0, code, iov, iovcnt);
+}
+
+/* The negotiated minor is at least @minor (and, if @flag, the kernel offered it). */
+static bool have(struct zcfuse_session *se, uint32_t minor, uint64_t flag)
+{
+	if (se->conn.proto_minor < minor)
+		return false;
+	return !flag || (se->conn.kernel_flags & flag);
+}
+
+struct zcfuse_pollhandle *zcf_pollhandle_new(struct zcfuse_session *se, uint64_t kh)
+{
+	struct zcfuse_pollhandle *ph = malloc(sizeof(*ph));
+
+	if (ph) {
+		ph->se = se;
+		ph->kh = kh;
+	}
+	return ph;
+}
+
+ZCFUSE_API int zcfuse_notify_poll(struct zcfuse_pollhandle *ph)
+{
+	struct fuse_notify_poll_wakeup_out o;
+	struct iovec iov = { &o, sizeof(o) };
+
+	if (!ph)
+		return -EINVAL;
+	o.kh = ph->kh;
+	return send_notify(ph->se, FUSE_NOTIFY_POLL, &iov, 1);
+}
+
+ZCFUSE_API void zcfuse_pollhandle_destroy(struct zcfuse_pollhandle *ph)
+{
+	free(ph);
+}
+
+ZCFUSE_API int zcfuse_notify_delete(struct zcfuse_session *se, zcfuse_ino_t parent,
+				    zcfuse_ino_t child, const char *name, size_t namelen)
+{
+	struct fuse_notify_delete_out o = { .parent = parent, .child = child,
+					    .namelen = (uint32_t)namelen };
+	struct iovec iov[2] = { { &o, sizeof(o) }, { (void *)name, namelen + 1 } };
+
+	if (!name)
+		return -EINVAL;
+	return send_notify(se, FUSE_NOTIFY_DELETE, iov, 2);
+}
+
+ZCFUSE_API int zcfuse_notify_expire_entry(struct zcfuse_session *se, zcfuse_ino_t parent,
+					  const char *name, size_t namelen)
+{
+	struct fuse_notify_inval_entry_out o = { .parent = parent, .namelen = (uint32_t)namelen,
+						 .flags = FUSE_EXPIRE_ONLY };
+	struct iovec iov[2] = { { &o, sizeof(o) }, { (void *)name, namelen + 1 } };
+
+	if (!name)
+		return -EINVAL;
+	if (!have(se, 38, FUSE_HAS_EXPIRE_ONLY))
+		return -ENOSYS;
+	return send_notify(se, FUSE_NOTIFY_INVAL_ENTRY, iov, 2);
+}
+
+ZCFUSE_API int zcfuse_notify_store(struct zcfuse_session *se, zcfuse_ino_t ino, off_t offset,
+				   const void *buf, size_t size)
+{
+	struct fuse_notify_store_out o = { .nodeid = ino, .offset = (uint64_t)offset,
+					   .size = (uint32_t)size };
+	struct iovec iov[2] = { { &o, sizeof(o) }, { (void *)buf, size } };
+
+	if (offset < 0 || size > UINT32_MAX || (size && !buf))
+		return -EINVAL;
+	return send_notify(se, FUSE_NOTIFY_STORE, iov, size ? 2 : 1);
+}
+
+/* A retrieve the kernel has not answered yet: its cookie, by notify_unique. */
+struct pending_retrieve {
+	uint64_t unique;
+	void *cookie;
+	struct pending_retrieve *next;
+};
+
+ZCFUSE_API int zcfuse_notify_retrieve(struct zcfuse_session *se, zcfuse_ino_t ino, size_t size,
+				      off_t offset, void *cookie)
+{
+	struct fuse_notify_retrieve_out o = { .nodeid = ino, .offset = (uint64_t)offset,
+					      .size = (uint32_t)size };
+	struct iovec iov = { &o, sizeof(o) };
+	struct pending_retrieve *p;
+	int err;
+
+	if (offset < 0 || size > UINT32_MAX)
+		return -EINVAL;
+	p = malloc(sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	pthread_mutex_lock(&se->lock);
+	/* High bit set: never one of the kernel's own uniques for a request. */
+	p->unique = o.notify_unique = (1ull << 63) | ++se->retrieve_seq;
+	p->cookie = cookie;
+	p->next = se->retrieves;
+	se->retrieves = p;
+	pthread_mutex_unlock(&se->lock);
+	err = send_notify(se, FUSE_NOTIFY_RETRIEVE, &iov, 1);
+	if (err) {
+		pthread_mutex_lock(&se->lock);
+		for (struct pending_retrieve **pp = &se->retrieves; *pp; pp = &(*pp)->next)
+			if (*pp == p) {
+				*pp = p->next;
+				break;
+			}
+		pthread_mutex_unlock(&se->lock);
+		free(p);
+	}
+	return err;
+}
+
+/* Takes the cookie of retrieve @unique off the list; false if none is pending. */
+static bool take_retrieve(struct zcfuse_session *se, uint64_t unique, void **cookie)
+{
+	struct pending_retrieve **pp, *p = NULL;
+
+	pthread_mutex_lock(&se->lock);
+	for (pp = &se->retrieves; *pp; pp = &(*pp)->next)
+		if ((*pp)->unique == unique) {
+			p = *pp;
+			*pp = p->next;
+			break;
+		}
+	pthread_mutex_unlock(&se->lock);
+	if (!p)
+		return false;
+	*cookie = p->cookie;
+	free(p);
+	return true;
+}
+
+void zcf_retrieves_free(struct zcfuse_session *se)
+{
+	struct pending_retrieve *p, *next;
+
+	for (p = se->retrieves; p; p = next) {
+		next = p->next;
+		free(p);
+	}
+	se->retrieves = NULL;
+}
+
+void zcf_do_notify_reply(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	const struct fuse_notify_retrieve_in *a = req->arg;
+	void *cookie;
+	size_t size;
+
+	if (!take_retrieve(req->se, req->in.unique, &cookie))
+		return zcfuse_reply_none(req); /* not ours (or already ended) */
+	size = a->size < req->data_len ? a->size : req->data_len;
+	if (ops->retrieve_reply && !(req->flags & ZCF_REQ_ZERO_COPY))
+		ops->retrieve_reply(req, cookie, req->in.nodeid, (off_t)a->offset, req->data,
+				    size);
+	else
+		zcfuse_reply_none(req);
+}
+
+ZCFUSE_API int zcfuse_notify_resend(struct zcfuse_session *se)
+{
+	if (!have(se, 40, FUSE_HAS_RESEND))
+		return -ENOSYS;
+	return send_notify(se, FUSE_NOTIFY_RESEND, NULL, 0);
+}
+
+ZCFUSE_API int zcfuse_notify_inc_epoch(struct zcfuse_session *se)
+{
+	if (!have(se, 44, 0))
+		return -ENOSYS;
+	return send_notify(se, FUSE_NOTIFY_INC_EPOCH, NULL, 0);
+}
+
+ZCFUSE_API int zcfuse_notify_prune(struct zcfuse_session *se, const zcfuse_ino_t *nodeids,
+				   uint32_t count)
+{
+	struct fuse_notify_prune_out o = { .count = count };
+	struct iovec iov[2] = { { &o, sizeof(o) }, { (void *)nodeids, count * sizeof(*nodeids) } };
+
+	if (count && !nodeids)
+		return -EINVAL;
+	if (!have(se, 45, 0))
+		return -ENOSYS;
+	return send_notify(se, FUSE_NOTIFY_PRUNE, iov, count ? 2 : 1);
+}
