@@ -13,6 +13,9 @@
  *   memfs-space seek DIR TMPFS   the same layouts in DIR and in a tmpfs
  *                                folder: SEEK_DATA and SEEK_HOLE must give
  *                                the same answers from every offset tried
+ *   memfs-space random DIR TMPFS random writes, truncations, punched holes
+ *                                and copy_file_range on both: the same
+ *                                results and the same bytes
  * Exit status 0 pass, 1 fail (each failure says why).
  */
 #include <errno.h>
@@ -259,14 +262,27 @@ static void seek(const char *dir, const char *ref)
 	for (i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++) {
 		const struct layout *l = &layouts[i];
 		int a = make_layout(dir, l), b = make_layout(ref, l), tried = 0, bad = 0;
-		off_t off, step = l->size > (1 << 20) ? 997 : 257;
+		off_t offs[400 + 64], off, step = (l->size / 400) | 1; /* odd: all over the pages */
+		size_t no = 0, j, k;
 
 		if (a < 0 || b < 0) {
 			CHECK(0, "%s: cannot make the layout", l->name);
 			continue;
 		}
-		for (off = 0; off <= l->size + 4096; off += step) {
+		/* Offsets all over the file, and at each edge of a write or hole, +-1. */
+		for (off = 0; off <= l->size + 4096 && no < 400; off += step)
+			offs[no++] = off;
+		for (j = 0; j < 6; j++) {
+			off_t e = j < 4 ? l->w[j].off + (off_t)l->w[j].len
+					: j == 4 ? l->punch_off : l->punch_off + l->punch_len;
+
+			for (k = 0; k < 4 && e; k++)
+				offs[no++] = (k < 3 ? e : (e & ~4095)) + (off_t)(k % 3) - 1;
+		}
+		for (j = 0; j < no; j++) {
 			int whence;
+
+			off = offs[j] < 0 ? 0 : offs[j];
 
 			for (whence = SEEK_DATA; whence <= SEEK_HOLE; whence++) {
 				off_t ra, rb;
@@ -296,6 +312,140 @@ static void seek(const char *dir, const char *ref)
 	}
 }
 
+
+/* ---- random: the same random writes, truncations, punched holes and
+ * copy_file_range calls on DIR and on a tmpfs folder; the results and the
+ * bytes must agree. ---- */
+
+static uint64_t rnd_state = 88172645463325252ull;
+
+static uint64_t rnd(uint64_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return n ? rnd_state % n : 0;
+}
+
+static int open_pair(const char *dir, const char *name)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
+}
+
+/* -errno or the result, so both sides compare as numbers. */
+static long long res(long long r)
+{
+	return r < 0 ? -errno : r;
+}
+
+static void compare_files(int a, int b, const char *what, int round)
+{
+	static char ba[1 << 17], bb[1 << 17];
+	struct stat sa, sb;
+	off_t pos = 0;
+
+	if (fstat(a, &sa) || fstat(b, &sb) || sa.st_size != sb.st_size) {
+		CHECK(0, "round %d: %s: size %lld, tmpfs %lld", round, what, (long long)sa.st_size,
+		      (long long)sb.st_size);
+		return;
+	}
+	/* Every data extent tmpfs has, and the holes between, byte for byte. */
+	while (pos < sb.st_size) {
+		off_t d = lseek(b, pos, SEEK_DATA), h, o;
+
+		if (d < 0)
+			d = sb.st_size;
+		for (o = pos; o < d; o += sizeof(ba)) { /* a hole in tmpfs: zeros in DIR */
+			size_t n = d - o < (off_t)sizeof(ba) ? (size_t)(d - o) : sizeof(ba);
+			static const char zero[1 << 17];
+
+			if (o > pos && d - o > (off_t)sizeof(ba)) /* a big hole: its two ends */
+				o = d - (off_t)sizeof(ba), n = sizeof(ba);
+			if (pread(a, ba, n, o) != (ssize_t)n || memcmp(ba, zero, n)) {
+				CHECK(0, "round %d: %s: bytes at %lld..%lld are not zeros", round, what,
+				      (long long)o, (long long)(o + (off_t)n));
+				return;
+			}
+		}
+		if (d >= sb.st_size)
+			break;
+		h = lseek(b, d, SEEK_HOLE);
+		for (o = d; o < h; o += sizeof(ba)) {
+			size_t n = h - o < (off_t)sizeof(ba) ? (size_t)(h - o) : sizeof(ba);
+
+			if (pread(a, ba, n, o) != (ssize_t)n || pread(b, bb, n, o) != (ssize_t)n ||
+			    memcmp(ba, bb, n)) {
+				CHECK(0, "round %d: %s: bytes at %lld..%lld differ", round, what,
+				      (long long)o, (long long)(o + (off_t)n));
+				return;
+			}
+		}
+		pos = h;
+	}
+}
+
+static void random_ops(const char *dir, const char *ref)
+{
+	static char buf[70000];
+	static const size_t lens[] = { 1, 7, 4095, 4096, 4097, 10000, 70000 };
+	static const off_t lims[] = { 1 << 16, 1 << 20, 1 << 24, 3ll << 30 };
+	int round, op;
+
+	for (round = 0; round < 24; round++) {
+		int a = open_pair(dir, "r1"), b = open_pair(ref, "r1");
+		int a2 = open_pair(dir, "r2"), b2 = open_pair(ref, "r2");
+		off_t lim = lims[rnd(4)];
+
+		if (a < 0 || b < 0 || a2 < 0 || b2 < 0) {
+			CHECK(0, "cannot create the random files: %s", strerror(errno));
+			return;
+		}
+		for (op = 0; op < 60; op++) {
+			uint64_t k = rnd(100);
+			off_t off = (off_t)rnd((uint64_t)lim), off2 = (off_t)rnd((uint64_t)lim);
+			size_t len = lens[rnd(7)], i;
+			long long ra, rb;
+			const char *what;
+
+			if (k < 50) {
+				for (i = 0; i < len; i++)
+					buf[i] = (char)rnd(256);
+				what = "pwrite";
+				ra = res(pwrite(a, buf, len, off));
+				rb = res(pwrite(b, buf, len, off));
+			} else if (k < 65) {
+				what = "ftruncate";
+				ra = res(ftruncate(a, off));
+				rb = res(ftruncate(b, off));
+			} else if (k < 85) {
+				what = "punch hole";
+				ra = res(fallocate(a, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+						   (off_t)len * 3));
+				rb = res(fallocate(b, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, off,
+						   (off_t)len * 3));
+			} else {
+				loff_t ia = off, oa = off2, ib = off, ob = off2;
+
+				what = "copy_file_range";
+				ra = res(copy_file_range(a, &ia, a2, &oa, len * 5, 0));
+				rb = res(copy_file_range(b, &ib, b2, &ob, len * 5, 0));
+			}
+			CHECK(ra == rb, "round %d op %d: %s at %lld: %lld, tmpfs %lld", round, op, what,
+			      (long long)off, ra, rb);
+		}
+		compare_files(a, b, "r1", round);
+		compare_files(a2, b2, "r2", round);
+		close(a);
+		close(b);
+		close(a2);
+		close(b2);
+	}
+	printf("memfs-space: 24 rounds of 60 random operations compared with tmpfs\n");
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc == 4 && !strcmp(argv[1], "fill"))
@@ -304,8 +454,10 @@ int main(int argc, char *argv[])
 		sparse(argv[2]);
 	else if (argc == 4 && !strcmp(argv[1], "seek"))
 		seek(argv[2], argv[3]);
+	else if (argc == 4 && !strcmp(argv[1], "random"))
+		random_ops(argv[2], argv[3]);
 	else {
-		fprintf(stderr, "usage: memfs-space fill DIR LIMIT | sparse DIR | seek DIR TMPFS\n");
+		fprintf(stderr, "usage: memfs-space fill DIR LIMIT | sparse DIR | seek|random DIR TMPFS\n");
 		return 2;
 	}
 	return failures ? 1 : 0;

@@ -3,7 +3,8 @@
 # limit, empty files and 64 KiB xattrs run into ENOSPC near the limit, and
 # statfs shows the space used and freed; under a 1 GiB limit one byte at
 # 2 GiB works, reads back as zeros then the byte, and costs one page;
-# SEEK_DATA/SEEK_HOLE give what tmpfs gives for the same layouts.
+# SEEK_DATA/SEEK_HOLE give what tmpfs gives for the same layouts, and
+# random writes, truncations, punched holes and copies leave the same bytes.
 . "$(dirname "$0")/../lib/common.sh"
 
 t_need_root
@@ -16,8 +17,9 @@ srv_stop_ok small
 srv_start big memfs -o memfs_max_size=1G
 "$prog" sparse "${SRV_MNT[big]}" || t_fail "sparse files (see above)"
 mkdir -p "$T/tmpfs"
-mount -t tmpfs -o size=64M tmpfs "$T/tmpfs" || t_skip "cannot mount a tmpfs to compare with"
+mount -t tmpfs -o size=1G tmpfs "$T/tmpfs" || t_skip "cannot mount a tmpfs to compare with"
 t_on_exit "umount '$T/tmpfs'"
 "$prog" seek "${SRV_MNT[big]}" "$T/tmpfs" || t_fail "SEEK_DATA/SEEK_HOLE differ from tmpfs (see above)"
+"$prog" random "${SRV_MNT[big]}" "$T/tmpfs" || t_fail "random operations differ from tmpfs (see above)"
 srv_stop_ok big
 t_log "PASS"
