@@ -20,11 +20,15 @@
 
 #include "core/internal.h"
 
-/* Sent on /dev/fuse only: on a ring they would be answered or dispatched wrongly. */
+/*
+ * Sent on /dev/fuse only (INIT comes before any ring; forgets and
+ * interrupts have their own queues): on a ring they would be answered or
+ * dispatched wrongly. NOTIFY_REPLY may come either way.
+ */
 static bool never_on_ring(uint32_t opcode)
 {
 	return opcode == FUSE_INIT || opcode == FUSE_FORGET || opcode == FUSE_BATCH_FORGET ||
-	       opcode == FUSE_INTERRUPT || opcode == FUSE_NOTIFY_REPLY;
+	       opcode == FUSE_INTERRUPT;
 }
 
 static int check(const struct zcf_ring_frame *f, const struct fuse_in_header *in,

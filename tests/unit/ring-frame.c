@@ -204,6 +204,11 @@ static void test_good(void)
 		T_EQ(req.data_len, 8, "%s: MKDIR data without the extension", kn);
 		T_CHECK(!strcmp(seen.name, "dir"), "%s: MKDIR name '%s'", kn, seen.name);
 
+		/* The answer to a RETRIEVE (the kernel sends it on the ring too): no reply. */
+		lay(k, FUSE_NOTIFY_REPLY, NULL, 0, "data", 4, 0, 0);
+		T_EQ(run(k), 0, "%s: NOTIFY_REPLY", kn);
+		T_EQ(seen.sends, 0, "%s: NOTIFY_REPLY is not answered with a reply", kn);
+
 		/* Not served: framed, answered ENOSYS (so the kernel stops asking). */
 		lay(k, FUSE_BMAP, "12345678", 8, NULL, 0, 0, 0);
 		T_EQ(run(k), 0, "%s: BMAP", kn);
@@ -252,7 +257,7 @@ static void test_malformed(void)
 	struct fuse_read_in rd = { .fh = 1, .size = 4096 };
 	struct fuse_write_in wr = { .fh = 1, .size = 4096 };
 	static const uint32_t never_on_ring[] = {
-		FUSE_INIT, FUSE_FORGET, FUSE_BATCH_FORGET, FUSE_INTERRUPT, FUSE_NOTIFY_REPLY,
+		FUSE_INIT, FUSE_FORGET, FUSE_BATCH_FORGET, FUSE_INTERRUPT,
 	};
 	enum kind k;
 	size_t i;
