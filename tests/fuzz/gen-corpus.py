@@ -3,7 +3,8 @@
 """Writes the seed corpora of the fuzz harnesses (tests/fuzz/corpus/NAME/).
 
 One well-formed input per opcode and entry kind, a few sequences, and the
-inputs of crashes found so far (kept under their own names). Run from the
+inputs of the crashes the issue names. Inputs the fuzzers found are copied
+in by hand (crash-found-*) and are not written here: keep them. Run from the
 repository: tests/fuzz/gen-corpus.py. The layouts are the kernel's
 (include/uapi/linux/fuse.h, as in src/proto/fuse_abi.h).
 """
