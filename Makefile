@@ -42,10 +42,12 @@ TOOLS := $(patsubst tools/%.c,$(O)/tools/%,$(wildcard tools/*.c))
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(O)/tests/unit/%,$(wildcard tests/unit/*.c))
 MOUNT_PROGS := $(patsubst tests/mount/%.c,$(O)/tests/mount/%,$(wildcard tests/mount/*.c))
 BENCH_PROGS := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
+FUZZERS := classic ring opts
+FUZZ_REPLAYERS := $(FUZZERS:%=$(O)/tests/fuzz/%)
 SONAME := libzcfuse.so.$(SOVERSION)
 
 all: $(O)/libzcfuse.so $(O)/libzcfuse.a $(O)/zcfuse.pc $(EXAMPLES) $(TOOLS) $(UNIT_TESTS) $(MOUNT_PROGS) \
-	$(BENCH_PROGS)
+	$(BENCH_PROGS) $(FUZZ_REPLAYERS)
 
 $(O)/obj/%.o: %.c $(wildcard include/zcfuse/*.h src/*/*.h) Makefile
 	@mkdir -p $(dir $@)
@@ -98,6 +100,38 @@ $(O)/tests/mount/%: tests/mount/%.c $(wildcard tests/mount/*.h)
 	@echo "  CCLD    $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -pthread
 
+# ---- Fuzzing: tests/fuzz/NAME.c, each built twice. With the normal compiler
+# and replay.c (part of all): tests/tools/fuzz-replay.sh replays the corpora
+# in make check. With clang and libFuzzer into build-fuzz/: `make fuzz` runs
+# each for FUZZ_SECONDS, new inputs in build-fuzz/corpus/NAME, crashes in
+# build-fuzz/crashes/ (copy each into tests/fuzz/corpus/NAME once fixed).
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
+	-D_FILE_OFFSET_BITS=64 -pthread -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_DEPS := tests/fuzz/fakefs.c tests/fuzz/harness.h
+
+$(O)/tests/fuzz/%: tests/fuzz/%.c tests/fuzz/replay.c $(FUZZ_DEPS) $(O)/libzcfuse.a
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< tests/fuzz/fakefs.c tests/fuzz/replay.c \
+		$(O)/libzcfuse.a $(LDFLAGS) $(LDLIBS)
+
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_DEPS) $(LIB_SRCS) $(wildcard include/zcfuse/*.h src/*/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) -o $@ $< tests/fuzz/fakefs.c $(LIB_SRCS) -luring
+
+fuzz: $(FUZZERS:%=build-fuzz/%)
+	@for f in $(FUZZERS); do \
+		mkdir -p build-fuzz/corpus/$$f build-fuzz/crashes; \
+		echo "  FUZZ    $$f for $(FUZZ_SECONDS) s"; \
+		build-fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=9000 -close_fd_mask=2 \
+			-print_final_stats=1 -artifact_prefix=build-fuzz/crashes/$$f- \
+			build-fuzz/corpus/$$f tests/fuzz/corpus/$$f || exit 1; \
+	done
+
 # Installs what building and testing need (Debian package names), once.
 deps:
 	@scripts/install-deps
@@ -149,7 +183,7 @@ install: all
 	install -m 644 $(O)/zcfuse.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all deps check demo bench bench-full vm-check vm-cost vm-memory vm-cost-check vm-probe install clean
+.PHONY: all deps check demo bench bench-full vm-check vm-cost vm-memory vm-cost-check vm-probe install clean fuzz
 .DELETE_ON_ERROR:

@@ -7,17 +7,21 @@
  * POSIX record locks and flock() kept in memfs itself (a waiting F_SETLKW
  * holds no thread: memfs answers it when granted, or EINTR on a signal),
  * O_TMPFILE, statx with a birth time, poll (an empty file is not readable
- * until something is written), and two ioctls (MEMFS_IOC_STORED: the bytes
- * memfs holds for a file, _IOR('M', 1, uint64_t); MEMFS_IOC_REVERSE: its
+ * until something is written), and two ioctls (MEMFS_IOC_STORED: the size
+ * memfs records for a file, _IOR('M', 1, uint64_t); MEMFS_IOC_REVERSE: its
  * 16-byte argument reversed, _IOWR('M', 2, char[16])).
  *
  * Mount:    build/examples/memfs -f /tmp/m [-o memfs_max_size=1G]
  * Unmount:  fusermount3 -u /tmp/m
  *
- * Space: file data counts against memfs_max_size (default: half of the
- * machine's RAM, as tmpfs does); a write beyond it fails with ENOSPC.
- * Files are stored as one buffer each, holding the bytes up to the last one
- * written; truncating up, or reading past that point, costs no memory.
+ * Space: everything memfs keeps counts against memfs_max_size (default:
+ * half of the machine's RAM, as tmpfs does): file pages and the tables that
+ * find them, a fixed charge per inode, names, symlink targets and extended
+ * attributes. What would go past it fails with ENOSPC, and statfs reports
+ * the same count. Files are sparse, like tmpfs's: data lives in 4 KiB pages
+ * allocated on first write (or by fallocate), holes read as zeros, lseek's
+ * SEEK_DATA and SEEK_HOLE find them, truncation and FALLOC_FL_PUNCH_HOLE
+ * free pages.
  *
  * Permissions: memfs checks none itself except in access(2), which looks
  * at the owner/group/other bits (primary group only; root passes). Mount
@@ -38,6 +42,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -62,7 +67,8 @@
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
-#define MEMFS_BLOCK 4096       /* st_blksize, statfs block and accounting unit */
+#define MEMFS_BLOCK 4096       /* st_blksize, statfs block, and the size of a file page */
+#define MEMFS_FANOUT 512       /* slots per page-table node (one 4 KiB node) */
 #define MEMFS_NAME_MAX 255
 #define MEMFS_TIMEOUT 1.0      /* entry and attribute cache time, seconds */
 #define MEMFS_FIRST_COOKIE 3   /* readdir offsets 1 and 2 are "." and ".." */
@@ -102,12 +108,14 @@ struct node {
 	unsigned nopen;                /* open files and directories */
 	struct xattr *xattrs;
 
-	/* Regular files: bytes [0, len) are stored, [len, st_size) read as zero. */
-	char *data;
-	size_t alloc;                  /* size of data's buffer */
-	size_t len;
-	size_t prealloc;               /* reserved by fallocate(KEEP_SIZE) */
-	size_t accounted;              /* bytes counted in memfs.used */
+	/*
+	 * Regular files: MEMFS_BLOCK-sized pages in a radix tree of @height
+	 * levels (page index i: 9 bits per level); a missing page reads as
+	 * zeros. Bytes of a page at or past st_size are always zero.
+	 */
+	void *pages;
+	unsigned height;
+	uint64_t npages, ntables;      /* pages and tree nodes, all counted in memfs.used */
 
 	char *target;                  /* symlinks */
 
@@ -130,7 +138,7 @@ static struct memfs {
 	struct dentry **names;         /* by (directory, name) */
 	size_t name_buckets, nnames;
 	zcfuse_ino_t next_ino;
-	uint64_t max_size, used;
+	uint64_t max_size, used;       /* used: bytes charged (see "Space" above) */
 	struct node *root;
 	char *slow_name;               /* -o memfs_slow_file=NAME */
 	int slow_pipe[2];              /* nobody ever writes: reads from it wait */
@@ -164,6 +172,30 @@ static void stamp(struct node *n, int which)
 static size_t round_up(size_t v, size_t to)
 {
 	return (v + to - 1) / to * to;
+}
+
+/* ---- Space: what each object is charged against memfs_max_size ---- */
+
+/* An inode and its share of the inode table; a name with its hash and
+ * directory slots; an xattr's record, besides the bytes each holds. */
+#define INODE_COST (sizeof(struct node) + 64)
+#define NAME_COST(len) (sizeof(struct dentry) + (len) + 1 + 2 * sizeof(struct dir_slot) + 16)
+#define XATTR_COST(name, size) (sizeof(struct xattr) + strlen(name) + 1 + (size) + 32)
+#define TARGET_COST(link) (strlen(link) + 1)
+
+static bool room_for(uint64_t bytes)
+{
+	return memfs.used <= memfs.max_size && bytes <= memfs.max_size - memfs.used;
+}
+
+static void charge(uint64_t bytes)
+{
+	memfs.used += bytes;
+}
+
+static void uncharge(uint64_t bytes)
+{
+	memfs.used = bytes < memfs.used ? memfs.used - bytes : 0;
 }
 
 /* ---- Hash tables: inodes by number, names by (directory, name) ---- */
@@ -260,6 +292,7 @@ static struct node *node_new(mode_t mode, uid_t uid, gid_t gid)
 	}
 	stamp(n, T_ATIME | T_MTIME | T_CTIME);
 	n->btime = n->st.st_mtim;
+	charge(INODE_COST); /* callers that may fail check room_for() first */
 
 	b = n->st.st_ino & (memfs.inode_buckets - 1);
 	n->hash_next = memfs.inodes[b];
@@ -269,18 +302,23 @@ static struct node *node_new(mode_t mode, uid_t uid, gid_t gid)
 	return n;
 }
 
+static void pages_free(struct node *n, uint64_t first);
+
 static void node_free(struct node *n)
 {
 	struct xattr *x, *next;
 
-	memfs.used -= n->accounted;
+	uncharge(INODE_COST);
 	for (x = n->xattrs; x; x = next) {
 		next = x->next;
+		uncharge(XATTR_COST(x->name, x->size));
 		free(x->name);
 		free(x->value);
 		free(x);
 	}
-	free(n->data);
+	pages_free(n, 0);
+	if (n->target)
+		uncharge(TARGET_COST(n->target));
 	free(n->target);
 	free(n->slots);
 	zcfuse_pollhandle_destroy(n->ph);
@@ -292,7 +330,12 @@ static void node_maybe_free(struct node *n)
 {
 	struct node **pp;
 
-	if (!n || n == memfs.root || n->st.st_nlink || n->nlookup || n->nopen)
+	if (!n || n == memfs.root || n->st.st_nlink || n->nopen)
+		return;
+	/* Unreachable now (no name, not open): its space is free at once, as in
+	 * tmpfs, even while the kernel still caches the inode. */
+	pages_free(n, 0);
+	if (n->nlookup)
 		return;
 	pp = &memfs.inodes[n->st.st_ino & (memfs.inode_buckets - 1)];
 	while (*pp != n)
@@ -356,6 +399,7 @@ static int dir_add(struct node *dir, const char *name, struct node *child)
 	memcpy(de->name, name, nlen + 1);
 	dir->slots[dir->nslots++] = (struct dir_slot){ de->cookie, de };
 	dir->nlive++;
+	charge(NAME_COST(nlen)); /* callers that may fail check room_for() first */
 
 	b = name_hash(dir, name) & (memfs.name_buckets - 1);
 	de->hash_next = memfs.names[b];
@@ -375,6 +419,7 @@ static void dir_remove(struct dentry *de)
 		pp = &(*pp)->hash_next;
 	*pp = de->hash_next;
 	memfs.nnames--;
+	uncharge(NAME_COST(strlen(de->name)));
 	dir->slots[dir_seek(dir, de->cookie)].de = NULL;
 	dir->nlive--;
 	free(de);
@@ -421,129 +466,297 @@ static int dir_for_name(zcfuse_ino_t ino, const char *name, struct node **dirp)
 	return 0;
 }
 
-/* ---- File data ---- */
+/* ---- File data: sparse pages in a radix tree ---- */
+
+#define TABLE_SHIFT 9 /* log2(MEMFS_FANOUT) */
+#define PAGE_SHIFT_ 12 /* log2(MEMFS_BLOCK) */
+
+struct table {
+	void *slot[MEMFS_FANOUT];      /* level 1: pages; above: tables */
+};
+_Static_assert(sizeof(struct table) == MEMFS_BLOCK, "a table is one block");
+
+/* Number of pages a tree of @height levels can index. */
+static uint64_t tree_span(unsigned height)
+{
+	return height * TABLE_SHIFT >= 64 ? UINT64_MAX : 1ull << (height * TABLE_SHIFT);
+}
+
+static unsigned slot_of(uint64_t idx, unsigned level)
+{
+	return (unsigned)(idx >> ((level - 1) * TABLE_SHIFT)) & (MEMFS_FANOUT - 1);
+}
+
+/* The page holding page index @idx, or NULL (a hole). */
+static char *page_get(const struct node *n, uint64_t idx)
+{
+	void *p = n->pages;
+	unsigned level;
+
+	if (idx >= tree_span(n->height))
+		return NULL;
+	for (level = n->height; p && level > 0; level--)
+		p = ((struct table *)p)->slot[slot_of(idx, level)];
+	return p;
+}
+
+/* Space a new page at @idx needs, tables included (an upper bound). */
+static uint64_t page_cost(const struct node *n, uint64_t idx)
+{
+	unsigned h = n->height ? n->height : 1;
+
+	while (idx >= tree_span(h))
+		h++;
+	return MEMFS_BLOCK * (uint64_t)(1 + h);
+}
+
+static void *table_new(struct node *n)
+{
+	struct table *t = calloc(1, sizeof(*t));
+
+	if (t) {
+		n->ntables++;
+		charge(sizeof(*t));
+	}
+	return t;
+}
+
+/* The page at @idx, made (zeroed) if missing. NULL: ENOSPC or no memory. */
+static char *page_make(struct node *n, uint64_t idx)
+{
+	void **slotp;
+	unsigned level;
+	char *page;
+
+	if ((page = page_get(n, idx)))
+		return page;
+	if (!room_for(page_cost(n, idx)))
+		return NULL;
+	if (!n->height) {
+		if (!(n->pages = table_new(n)))
+			return NULL;
+		n->height = 1;
+	}
+	while (idx >= tree_span(n->height)) { /* grow at the top */
+		struct table *t = table_new(n);
+
+		if (!t)
+			return NULL;
+		t->slot[0] = n->pages;
+		n->pages = t;
+		n->height++;
+	}
+	slotp = &n->pages;
+	for (level = n->height; level > 0; level--) {
+		struct table *t = *slotp;
+
+		slotp = &t->slot[slot_of(idx, level)];
+		if (level > 1 && !*slotp && !(*slotp = table_new(n)))
+			return NULL;
+	}
+	page = calloc(1, MEMFS_BLOCK);
+	if (!page)
+		return NULL;
+	*slotp = page;
+	n->npages++;
+	charge(MEMFS_BLOCK);
+	n->st.st_blocks = (blkcnt_t)(n->npages * (MEMFS_BLOCK / 512));
+	return page;
+}
+
+/* Frees the pages of @t (a subtree of @level levels starting at page @base) from page @first. */
+static bool table_free_from(struct node *n, struct table *t, unsigned level, uint64_t base,
+			    uint64_t first)
+{
+	uint64_t per = level > 1 ? tree_span(level - 1) : 1;
+	bool empty = true;
+	unsigned i;
+
+	for (i = 0; i < MEMFS_FANOUT; i++) {
+		uint64_t lo = base + i * per;
+
+		if (!t->slot[i])
+			continue;
+		if (lo + per - 1 < first) { /* wholly before the cut: kept */
+			empty = false;
+			continue;
+		}
+		if (level == 1) {
+			free(t->slot[i]);
+			n->npages--;
+			uncharge(MEMFS_BLOCK);
+			t->slot[i] = NULL;
+		} else if (table_free_from(n, t->slot[i], level - 1, lo, first)) {
+			t->slot[i] = NULL;
+		} else {
+			empty = false;
+		}
+	}
+	if (empty) {
+		free(t);
+		n->ntables--;
+		uncharge(sizeof(*t));
+	}
+	return empty;
+}
+
+/* Frees every page from page index @first on (0: all, and the tree). */
+static void pages_free(struct node *n, uint64_t first)
+{
+	if (n->pages && table_free_from(n, n->pages, n->height, 0, first)) {
+		n->pages = NULL;
+		n->height = 0;
+	}
+	n->st.st_blocks = (blkcnt_t)(n->npages * (MEMFS_BLOCK / 512));
+}
+
+/* Frees one page (a punched hole). */
+static void page_drop(struct node *n, uint64_t idx)
+{
+	void **slotp = &n->pages;
+	unsigned level;
+
+	if (idx >= tree_span(n->height))
+		return;
+	for (level = n->height; level > 0 && *slotp; level--)
+		slotp = &((struct table *)*slotp)->slot[slot_of(idx, level)];
+	if (level == 0 && *slotp) {
+		free(*slotp);
+		*slotp = NULL;
+		n->npages--;
+		uncharge(MEMFS_BLOCK);
+		n->st.st_blocks = (blkcnt_t)(n->npages * (MEMFS_BLOCK / 512));
+	}
+	/* Empty tables stay until truncation; they are counted meanwhile. */
+}
 
 /*
- * Makes room for bytes up to @end (written data or a preallocation):
- * checks the space limit, then grows the buffer (by a quarter at least, so
- * that appending is not quadratic). 0 or ENOSPC.
+ * The first page index >= @idx (and below @end) that is present
+ * (@want_data) or missing; @end if none. Skips empty subtrees whole.
  */
-static int file_reserve(struct node *n, size_t end)
+static uint64_t page_find(const struct node *n, uint64_t idx, uint64_t end, bool want_data)
 {
-	size_t need = round_up(end, MEMFS_BLOCK);
-	size_t have = n->len > n->prealloc ? n->len : n->prealloc;
+	while (idx < end) {
+		const void *p = n->pages;
+		unsigned level = n->height;
+		uint64_t span;
 
-	if (need > round_up(have, MEMFS_BLOCK) &&
-	    memfs.used - n->accounted + need > memfs.max_size)
-		return ENOSPC;
-	if (end > n->alloc) {
-		size_t want = n->alloc + n->alloc / 4;
-		char *p = NULL;
-
-		if (want > need)
-			p = realloc(n->data, round_up(want, MEMFS_BLOCK));
-		else
-			want = need;
-		if (!p)
-			p = realloc(n->data, want = need);
-		if (!p)
-			return ENOSPC;
-		n->data = p;
-		n->alloc = round_up(want, MEMFS_BLOCK);
+		if (!p || idx >= tree_span(n->height)) /* past the tree: all hole */
+			return want_data ? end : idx;
+		while (level > 0 && (p = ((const struct table *)p)->slot[slot_of(idx, level)]))
+			level--;
+		if (p) { /* a page */
+			if (want_data)
+				return idx;
+			idx++;
+			continue;
+		}
+		if (!want_data)
+			return idx;
+		span = tree_span(level - 1); /* the missing slot's pages */
+		if ((idx | (span - 1)) >= end - 1)
+			return end;
+		idx = (idx | (span - 1)) + 1;
 	}
-	return 0;
+	return end;
 }
 
-/* Recounts the space @n uses after len or prealloc changed. */
-static void file_account(struct node *n)
+/* Writes @size bytes at @off. Returns the count written (short when space
+ * ran out part way) or -errno. */
+static ssize_t file_write(struct node *n, const void *buf, size_t size, off_t off)
 {
-	size_t have = n->len > n->prealloc ? n->len : n->prealloc;
-	size_t acc = round_up(have, MEMFS_BLOCK);
-
-	memfs.used = memfs.used - n->accounted + acc;
-	n->accounted = acc;
-	n->st.st_blocks = acc / 512;
-}
-
-/* Sets the stored length to @end (>= len), zeroing what was never written. */
-static void file_extend(struct node *n, size_t end)
-{
-	if (end > n->len) {
-		memset(n->data + n->len, 0, end - n->len);
-		n->len = end;
-	}
-}
-
-static int file_write(struct node *n, const void *buf, size_t size, off_t off)
-{
-	size_t end;
-	int err;
+	const char *src = buf;
+	size_t done = 0;
 
 	if (off < 0)
-		return EINVAL;
+		return -EINVAL;
 	if (size == 0)
 		return 0;
 	if ((uint64_t)off > (uint64_t)SSIZE_MAX - size)
-		return EFBIG;
-	end = off + size;
-	err = file_reserve(n, end);
-	if (err)
-		return err;
-	file_extend(n, off);
-	memcpy(n->data + off, buf, size);
-	if (end > n->len)
-		n->len = end;
-	if ((off_t)end > n->st.st_size)
-		n->st.st_size = end;
-	file_account(n);
+		return -EFBIG;
+	while (done < size) {
+		uint64_t pos = (uint64_t)off + done;
+		size_t in = pos & (MEMFS_BLOCK - 1);
+		size_t chunk = MEMFS_BLOCK - in < size - done ? MEMFS_BLOCK - in : size - done;
+		char *page = page_make(n, pos >> PAGE_SHIFT_);
+
+		if (!page)
+			break;
+		memcpy(page + in, src + done, chunk);
+		done += chunk;
+	}
+	if (!done)
+		return -ENOSPC;
+	if ((off_t)(off + done) > n->st.st_size)
+		n->st.st_size = off + done;
 	stamp(n, T_MTIME | T_CTIME);
-	return 0;
+	return (ssize_t)done;
 }
 
-/* Copies up to @size bytes at @off into @dst; returns the count. */
+/* Copies up to @size bytes at @off into @dst (holes as zeros); returns the count. */
 static size_t file_read(const struct node *n, char *dst, size_t size, off_t off)
 {
-	size_t stored = 0;
+	size_t done = 0;
 
 	if (off < 0 || off >= n->st.st_size)
 		return 0;
 	if (size > (uint64_t)(n->st.st_size - off))
 		size = n->st.st_size - off;
-	if ((size_t)off < n->len) {
-		stored = n->len - off < size ? n->len - off : size;
-		memcpy(dst, n->data + off, stored);
+	while (done < size) {
+		uint64_t pos = (uint64_t)off + done;
+		size_t in = pos & (MEMFS_BLOCK - 1);
+		size_t chunk = MEMFS_BLOCK - in < size - done ? MEMFS_BLOCK - in : size - done;
+		const char *page = page_get(n, pos >> PAGE_SHIFT_);
+
+		if (page)
+			memcpy(dst + done, page + in, chunk);
+		else
+			memset(dst + done, 0, chunk);
+		done += chunk;
 	}
-	memset(dst + stored, 0, size - stored);
 	return size;
+}
+
+/* Zeroes [from, to) inside one page, if that page exists. */
+static void page_zero(struct node *n, uint64_t from, uint64_t to)
+{
+	char *page = page_get(n, from >> PAGE_SHIFT_);
+
+	if (page && to > from)
+		memset(page + (from & (MEMFS_BLOCK - 1)), 0, to - from);
 }
 
 static void file_truncate(struct node *n, off_t size)
 {
 	if (size < n->st.st_size) {
-		size_t keep;
+		uint64_t keep = round_up((uint64_t)size, MEMFS_BLOCK) >> PAGE_SHIFT_;
 
-		if ((size_t)size < n->len)
-			n->len = size;
-		/* Like a disk filesystem: truncation frees blocks past the end. */
-		if ((size_t)size < n->prealloc)
-			n->prealloc = size;
-		keep = round_up(n->len > n->prealloc ? n->len : n->prealloc, MEMFS_BLOCK);
-		if (keep == 0) {
-			free(n->data);
-			n->data = NULL;
-			n->alloc = 0;
-		} else if (keep < n->alloc / 2) {
-			char *p = realloc(n->data, keep);
-
-			if (p) {
-				n->data = p;
-				n->alloc = keep;
-			}
-		}
-		file_account(n);
+		/* Bytes past the end must read as zero if the file grows again. */
+		if (size & (MEMFS_BLOCK - 1))
+			page_zero(n, (uint64_t)size, round_up((uint64_t)size, MEMFS_BLOCK));
+		/* Like a disk filesystem: truncation frees blocks past the end
+		 * (fallocate(KEEP_SIZE) ones too). */
+		pages_free(n, keep);
 	}
 	n->st.st_size = size;
 	stamp(n, T_MTIME | T_CTIME);
+}
+
+/* Punches a hole: [off, end) reads as zeros and its whole pages are freed. */
+static void file_punch(struct node *n, uint64_t off, uint64_t end)
+{
+	uint64_t first = round_up(off, MEMFS_BLOCK), last = end & ~(uint64_t)(MEMFS_BLOCK - 1);
+	uint64_t idx;
+
+	if (first > end || last < off) { /* inside one page */
+		page_zero(n, off, end);
+		return;
+	}
+	page_zero(n, off, first);
+	page_zero(n, last, end);
+	for (idx = page_find(n, first >> PAGE_SHIFT_, last >> PAGE_SHIFT_, true);
+	     idx < last >> PAGE_SHIFT_; idx = page_find(n, idx + 1, last >> PAGE_SHIFT_, true))
+		page_drop(n, idx);
 }
 
 /* ---- Replies ---- */
@@ -761,6 +974,8 @@ static int make_node(struct zcfuse_req *req, zcfuse_ino_t parent, const char *na
 		return EEXIST;
 	if (!S_ISLNK(mode))
 		mode = (mode & S_IFMT) | (mode & 07777 & ~ctx->umask);
+	if (!room_for(INODE_COST + NAME_COST(strlen(name)) + (link ? TARGET_COST(link) : 0)))
+		return ENOSPC;
 	n = node_new(mode, ctx->uid, ctx->gid);
 	if (!n)
 		return ENOMEM;
@@ -774,6 +989,8 @@ static int make_node(struct zcfuse_req *req, zcfuse_ino_t parent, const char *na
 	if (link) {
 		n->target = strdup(link);
 		n->st.st_size = strlen(link);
+		if (n->target)
+			charge(TARGET_COST(link));
 	}
 	err = (link && !n->target) ? ENOMEM : dir_add(dir, name, n);
 	if (err) {
@@ -883,6 +1100,8 @@ static void memfs_link(struct zcfuse_req *req, zcfuse_ino_t ino, zcfuse_ino_t ne
 		err = ENOENT;
 	else if (!err && (is_dot_or_dotdot(newname) || dir_find(dir, newname)))
 		err = EEXIST;
+	else if (!err && !room_for(NAME_COST(strlen(newname))))
+		err = ENOSPC;
 	if (!err)
 		err = dir_add(dir, newname, n);
 	if (err) {
@@ -1154,7 +1373,8 @@ static void memfs_write(struct zcfuse_req *req, zcfuse_ino_t ino, const void *bu
 			off_t off, struct zcfuse_file_info *fi)
 {
 	struct node *n;
-	int err;
+	ssize_t done = 0;
+	int err = 0;
 
 	/* Writes arrive with their real offset, O_APPEND included: the kernel resolves it. */
 	lock();
@@ -1165,15 +1385,15 @@ static void memfs_write(struct zcfuse_req *req, zcfuse_ino_t ino, const void *bu
 		err = S_ISDIR(n->st.st_mode) ? EISDIR : EINVAL;
 	else if (!buf)
 		err = EIO; /* zero-copy data; memfs never asks for it */
-	else
-		err = file_write(n, buf, size, off);
+	else if ((done = file_write(n, buf, size, off)) < 0)
+		err = (int)-done;
 	if (!err)
 		poll_wake_locked(n);
 	unlock();
 	if (err)
 		zcfuse_reply_err(req, err);
 	else
-		zcfuse_reply_write(req, size);
+		zcfuse_reply_write(req, (size_t)done); /* short when space ran out */
 }
 
 static void memfs_flush(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
@@ -1337,8 +1557,9 @@ static void memfs_statfs(struct zcfuse_req *req, zcfuse_ino_t ino)
 	st.f_blocks = memfs.max_size / MEMFS_BLOCK;
 	st.f_bfree = memfs.used < memfs.max_size ? (memfs.max_size - memfs.used) / MEMFS_BLOCK : 0;
 	st.f_bavail = st.f_bfree;
-	/* No inode limit; say one more fits per free block. */
-	st.f_ffree = st.f_favail = st.f_bfree;
+	/* No inode limit but space: as many more as their charge allows. */
+	st.f_ffree = st.f_favail = memfs.used < memfs.max_size
+					   ? (memfs.max_size - memfs.used) / INODE_COST : 0;
 	st.f_files = st.f_ffree + memfs.ninodes;
 	unlock();
 	zcfuse_reply_statfs(req, &st);
@@ -1379,6 +1600,11 @@ static void memfs_setxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char 
 		reply_err_unlock(req, ENODATA);
 		return;
 	}
+	if (XATTR_COST(name, size) > (x ? XATTR_COST(name, x->size) : 0) &&
+	    !room_for(XATTR_COST(name, size) - (x ? XATTR_COST(name, x->size) : 0))) {
+		reply_err_unlock(req, ENOSPC);
+		return;
+	}
 	copy = malloc(size ? size : 1);
 	if (!copy) {
 		reply_err_unlock(req, ENOMEM);
@@ -1395,10 +1621,13 @@ static void memfs_setxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char 
 		}
 		x->next = n->xattrs;
 		n->xattrs = x;
+	} else {
+		uncharge(XATTR_COST(x->name, x->size));
 	}
 	free(x->value);
 	x->value = copy;
 	x->size = size;
+	charge(XATTR_COST(x->name, x->size));
 	stamp(n, T_CTIME);
 	reply_err_unlock(req, 0);
 }
@@ -1503,6 +1732,7 @@ static void memfs_removexattr(struct zcfuse_req *req, zcfuse_ino_t ino, const ch
 		return;
 	}
 	*link = x->next;
+	uncharge(XATTR_COST(x->name, x->size));
 	free(x->name);
 	free(x->value);
 	free(x);
@@ -1543,12 +1773,13 @@ static void memfs_access(struct zcfuse_req *req, zcfuse_ino_t ino, int mask)
 static void memfs_fallocate(struct zcfuse_req *req, zcfuse_ino_t ino, int mode, off_t offset,
 			    off_t length, struct zcfuse_file_info *fi)
 {
+	bool punch = mode & FALLOC_FL_PUNCH_HOLE;
+	uint64_t end, idx, first, last, missing, have = 0;
 	struct node *n;
-	size_t end;
-	int err;
 
-	if (mode & ~FALLOC_FL_KEEP_SIZE) {
-		zcfuse_reply_err(req, EOPNOTSUPP); /* punching and zeroing ranges: not here */
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE) ||
+	    (punch && !(mode & FALLOC_FL_KEEP_SIZE))) {
+		zcfuse_reply_err(req, EOPNOTSUPP); /* zeroing, collapsing ranges: not here */
 		return;
 	}
 	if (offset < 0 || length <= 0) {
@@ -1570,23 +1801,36 @@ static void memfs_fallocate(struct zcfuse_req *req, zcfuse_ino_t ino, int mode, 
 		reply_err_unlock(req, S_ISDIR(n->st.st_mode) ? EISDIR : ENODEV);
 		return;
 	}
-	err = file_reserve(n, end);
-	if (err) {
-		reply_err_unlock(req, err);
+	if (punch) {
+		file_punch(n, offset, end < (uint64_t)n->st.st_size ? end : (uint64_t)n->st.st_size);
+		stamp(n, T_MTIME | T_CTIME);
+		reply_err_unlock(req, 0);
 		return;
 	}
-	if (mode & FALLOC_FL_KEEP_SIZE) {
-		if (end > n->prealloc)
-			n->prealloc = end;
-	} else {
-		/* The range becomes stored zeros (where nothing was written yet). */
-		file_extend(n, end);
-		if ((off_t)end > n->st.st_size) {
-			n->st.st_size = end;
-			stamp(n, T_MTIME | T_CTIME);
+	/* All or nothing: the missing pages (and their tables) must fit first. */
+	first = (uint64_t)offset >> PAGE_SHIFT_;
+	last = (end - 1) >> PAGE_SHIFT_;
+	missing = last - first + 1;
+	if (missing <= memfs.max_size / MEMFS_BLOCK + n->npages) {
+		for (idx = first; idx <= last; idx = page_find(n, idx + 1, last + 1, true))
+			if ((idx = page_find(n, idx, last + 1, true)) <= last)
+				have++;
+		missing -= have;
+	}
+	if (!room_for(missing * MEMFS_BLOCK + (missing / MEMFS_FANOUT + 2) * page_cost(n, last))) {
+		reply_err_unlock(req, ENOSPC);
+		return;
+	}
+	for (idx = (uint64_t)offset >> PAGE_SHIFT_; idx <= (end - 1) >> PAGE_SHIFT_; idx++) {
+		if (!page_make(n, idx)) {
+			reply_err_unlock(req, ENOSPC);
+			return;
 		}
 	}
-	file_account(n);
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && (off_t)end > n->st.st_size) {
+		n->st.st_size = end;
+		stamp(n, T_MTIME | T_CTIME);
+	}
 	reply_err_unlock(req, 0);
 }
 
@@ -1594,23 +1838,37 @@ static void memfs_lseek(struct zcfuse_req *req, zcfuse_ino_t ino, off_t off, int
 			struct zcfuse_file_info *fi)
 {
 	struct node *n;
-	off_t size;
+	uint64_t size, idx, end;
+	off_t res;
 
+	if (whence != SEEK_DATA && whence != SEEK_HOLE) {
+		zcfuse_reply_err(req, EINVAL);
+		return;
+	}
 	lock();
 	n = node_get(ino);
 	if (!n) {
 		reply_err_unlock(req, ESTALE);
 		return;
 	}
-	size = n->st.st_size;
+	size = (uint64_t)n->st.st_size;
+	if (off < 0 || (uint64_t)off >= size) {
+		reply_err_unlock(req, ENXIO);
+		return;
+	}
+	/* As tmpfs: a page present is data, a missing one a hole; EOF ends the last hole. */
+	end = round_up(size, MEMFS_BLOCK) >> PAGE_SHIFT_;
+	idx = page_find(n, (uint64_t)off >> PAGE_SHIFT_, end, whence == SEEK_DATA);
 	unlock();
-	/* The whole file counts as data, with the one hole at its end. */
-	if (whence != SEEK_DATA && whence != SEEK_HOLE)
-		zcfuse_reply_err(req, EINVAL);
-	else if (off < 0 || off >= size)
-		zcfuse_reply_err(req, ENXIO);
-	else
-		zcfuse_reply_lseek(req, whence == SEEK_DATA ? off : size);
+	if (idx >= end) {
+		if (whence == SEEK_DATA)
+			zcfuse_reply_err(req, ENXIO);
+		else
+			zcfuse_reply_lseek(req, (off_t)size);
+		return;
+	}
+	res = (off_t)(idx << PAGE_SHIFT_) > off ? (off_t)(idx << PAGE_SHIFT_) : off;
+	zcfuse_reply_lseek(req, res);
 }
 
 static void memfs_copy_file_range(struct zcfuse_req *req, zcfuse_ino_t ino_in, off_t off_in,
@@ -1619,7 +1877,8 @@ static void memfs_copy_file_range(struct zcfuse_req *req, zcfuse_ino_t ino_in, o
 				  int flags)
 {
 	struct node *in, *out;
-	size_t count = 0, stored = 0;
+	size_t count = 0, done = 0;
+	char bounce[MEMFS_BLOCK];
 	int err = 0;
 
 	if (flags) {
@@ -1656,26 +1915,43 @@ static void memfs_copy_file_range(struct zcfuse_req *req, zcfuse_ino_t ino_in, o
 		reply_err_unlock(req, EFBIG);
 		return;
 	}
-	err = file_reserve(out, off_out + count);
-	if (err) {
-		reply_err_unlock(req, err);
-		return;
+	/* Page by page (the ranges do not overlap); holes in the source stay holes. */
+	while (done < count) {
+		uint64_t pos = (uint64_t)off_in + done;
+		size_t chunk = MEMFS_BLOCK - (pos & (MEMFS_BLOCK - 1));
+		ssize_t w;
+
+		if (chunk > count - done)
+			chunk = count - done;
+		if (!page_get(in, pos >> PAGE_SHIFT_)) {
+			uint64_t to = (uint64_t)off_out + done;
+
+			/* A hole: nothing to store unless it covers data of @out. */
+			if (page_find(out, to >> PAGE_SHIFT_, ((to + chunk - 1) >> PAGE_SHIFT_) + 1,
+				      true) > (to + chunk - 1) >> PAGE_SHIFT_) {
+				done += chunk;
+				continue;
+			}
+		}
+		file_read(in, bounce, chunk, (off_t)pos);
+		w = file_write(out, bounce, chunk, off_out + (off_t)done);
+		if (w < 0) {
+			err = (int)-w;
+			break;
+		}
+		done += (size_t)w;
+		if ((size_t)w < chunk)
+			break;
 	}
-	/* Source pointers only after reserving: in may be out, and data may have moved. */
-	if ((size_t)off_in < in->len)
-		stored = in->len - off_in < count ? in->len - off_in : count;
-	file_extend(out, off_out);
-	if (stored)
-		memmove(out->data + off_out, in->data + off_in, stored);
-	memset(out->data + off_out + stored, 0, count - stored);
-	if (off_out + count > out->len)
-		out->len = off_out + count;
-	if (off_out + (off_t)count > out->st.st_size)
-		out->st.st_size = off_out + count;
-	file_account(out);
-	stamp(out, T_MTIME | T_CTIME);
+	if (done && off_out + (off_t)done > out->st.st_size)
+		out->st.st_size = off_out + done; /* a hole at the end of the range */
+	if (done)
+		stamp(out, T_MTIME | T_CTIME);
 	unlock();
-	zcfuse_reply_write(req, count);
+	if (!done && err)
+		zcfuse_reply_err(req, err);
+	else
+		zcfuse_reply_write(req, done);
 }
 
 /* ---- Locks: POSIX record locks and flock(), kept here, not in the kernel ---- */
@@ -1989,7 +2265,7 @@ static void slow_read(struct zcfuse_req *req, size_t size)
 /* The poll waiting on @n learns that it has data now. Called locked. */
 static void poll_wake_locked(struct node *n)
 {
-	if (n->ph && n->len) {
+	if (n->ph && n->st.st_size) {
 		zcfuse_notify_poll(n->ph);
 		zcfuse_pollhandle_destroy(n->ph);
 		n->ph = NULL;
@@ -2009,7 +2285,7 @@ static void memfs_poll(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_f
 		reply_err_unlock(req, ESTALE);
 		return;
 	}
-	if (n->len || !S_ISREG(n->st.st_mode))
+	if (n->st.st_size || !S_ISREG(n->st.st_mode))
 		revents |= POLLIN;
 	if (ph && !(revents & POLLIN)) { /* keep it: a write will wake the caller */
 		zcfuse_pollhandle_destroy(n->ph);
@@ -2052,7 +2328,7 @@ static void memfs_ioctl(struct zcfuse_req *req, zcfuse_ino_t ino, unsigned int c
 		reply_err_unlock(req, ESTALE);
 		return;
 	}
-	stored = n->len;
+	stored = (uint64_t)n->st.st_size;
 	unlock();
 	zcfuse_reply_ioctl(req, 0, &stored, sizeof(stored));
 }
@@ -2240,7 +2516,8 @@ int main(int argc, char *argv[])
 	struct zcfuse_session_opts opts = {
 		.sz = sizeof(opts),
 		.opt = memfs_opt,
-		.opt_help = "    -o memfs_max_size=BYTES  space for file data, suffixes k m g t\n"
+		.opt_help = "    -o memfs_max_size=BYTES  space for data, inodes, names and xattrs,\n"
+			    "                             suffixes k m g t\n"
 			    "                             (default: half of RAM)\n"
 			    "    -o memfs_slow_file=NAME  a file created as NAME waits in every read\n"
 			    "                             until interrupted (for tests)\n",

@@ -329,6 +329,28 @@ int zcf_dev_send(int fd, uint64_t unique, int error, const struct iovec *iov, in
  * Returns 0 or -EINVAL/-EPROTO; on error req->in is valid if len >= 40.
  */
 int zcf_frame_classic(struct zcfuse_req *req, const void *buf, size_t len);
+/*
+ * One FUSE-over-io_uring entry as the kernel handed it over: its header
+ * area, and where its payload may be (the entry's own buffer, or a slot of
+ * the queue's buffer pool that ring_ent_in_out.offset names).
+ */
+struct zcf_ring_frame {
+	const struct fuse_uring_req_header *hdr;
+	bool zero_copy;          /* a FUSE_URING_ZERO_COPY queue */
+	bool setxattr_ext;
+	char *own_payload;       /* not a pool: the entry's buffer */
+	char *pool;              /* a buffer pool queue: its memory and size; else NULL */
+	size_t pool_size;
+	size_t slot_size;        /* payload bytes per request (the kernel's max_payload_sz) */
+};
+/*
+ * Fills req->in/ctx/arg/data/payload from a ring entry, checking every
+ * field against the layout the kernel promises. Returns 0, or -EPROTO with
+ * *why saying which check failed; the request must then be answered with
+ * an error (req->in.unique is the commit id, so the answer reaches the
+ * request the kernel will look up) and nothing else.
+ */
+int zcf_frame_ring(struct zcfuse_req *req, const struct zcf_ring_frame *f, const char **why);
 /* The fixed argument size the opcode carries (0 for none), or -ENOSYS. */
 int zcf_op_arg_size(uint32_t opcode, bool setxattr_ext);
 /*

@@ -297,12 +297,20 @@ static int uring_submit_io(struct zcfuse_req *req, const struct zcf_io *io)
 }
 
 /* Fills the request view of an entry the kernel just handed a request. */
-static int frame_ring(struct uring_queue *q, struct uring_ent *e)
+static int frame_ring(struct uring_queue *q, struct uring_ent *e, const char **why)
 {
 	struct zcf_uring *u = q->u;
 	struct zcfuse_req *req = &e->req;
-	const struct fuse_uring_ent_in_out *eio = &e->hdr->ring_ent_in_out;
-	int fixed;
+	struct zcf_ring_frame f = {
+		.hdr = e->hdr,
+		.zero_copy = u->kind == ZCF_TRANSPORT_ZEROCOPY,
+		.setxattr_ext = u->se->conn.setxattr_ext,
+		.own_payload = e->own_payload,
+		.pool = is_pool(u) ? q->payload_mem : NULL,
+		.pool_size = is_pool(u) ? q->payload_mem_size : 0,
+		.slot_size = u->payload_size,
+	};
+	int err;
 
 	memset(req, 0, sizeof(*req));
 	req->se = u->se;
@@ -310,53 +318,20 @@ static int frame_ring(struct uring_queue *q, struct uring_ent *e)
 	req->tp_priv = q;
 	req->zc_buf_index = -1;
 	req->payload_buf_index = -1;
-	memcpy(&req->in, e->hdr->in_out, sizeof(req->in));
-	req->ctx.uid = req->in.uid;
-	req->ctx.gid = req->in.gid;
-	req->ctx.pid = req->in.pid;
-	req->arg = e->hdr->op_in;
-	req->payload_size = u->payload_size;
-	if (is_pool(u)) {
-		if ((size_t)eio->offset + u->payload_size > q->payload_mem_size)
-			return -EPROTO;
-		req->payload = q->payload_mem + eio->offset;
-		if (q->payload_registered)
-			req->payload_buf_index = POOL_BUF_INDEX;
-	} else {
-		req->payload = e->own_payload;
-		if (q->payload_registered && e->idx < u->depth) /* spares have none */
-			req->payload_buf_index = (int)e->idx;
-	}
-	if (eio->flags & FUSE_URING_ENT_ZERO_COPY) {
-		/*
-		 * The data is the client's pages in slot 1 + idx; the pool
-		 * buffer (if any) still carries small replies such as
-		 * write_out. zcfuse_req_payload() hides it from the fs.
-		 */
-		req->flags |= ZCF_REQ_ZERO_COPY;
+	err = zcf_frame_ring(req, &f, why);
+	if (err)
+		return err;
+	if (q->payload_registered && is_pool(u))
+		req->payload_buf_index = POOL_BUF_INDEX;
+	else if (q->payload_registered && e->idx < u->depth) /* spares have none */
+		req->payload_buf_index = (int)e->idx;
+	/*
+	 * Zero copy: the data is the client's pages in slot 1 + idx; the pool
+	 * buffer (if any) still carries small replies such as write_out.
+	 * zcfuse_req_payload() hides it from the fs.
+	 */
+	if (req->flags & ZCF_REQ_ZERO_COPY)
 		req->zc_buf_index = (int)(1 + e->idx);
-		req->data = NULL;
-		req->data_len = eio->payload_sz;
-	} else {
-		if (eio->payload_sz > u->payload_size)
-			return -EPROTO;
-		req->data = req->payload;
-		req->data_len = eio->payload_sz;
-	}
-	fixed = zcf_op_arg_size(req->in.opcode, u->se->conn.setxattr_ext);
-	if (fixed > FUSE_URING_OP_IN_OUT_SZ)
-		return -EPROTO;
-	req->arg_len = fixed > 0 ? (size_t)fixed : 0;
-	if (req->in.len < sizeof(req->in) + req->arg_len)
-		return -EPROTO;
-	/* NOTIFY_REPLY: the kernel's arg 0 is empty, the argument heads the payload. */
-	if (zcf_opcode_flags(req->in.opcode) & ZCF_OPF_ARG_IN_PAYLOAD && req->data) {
-		if (req->data_len < req->arg_len)
-			return -EPROTO;
-		req->arg = req->data;
-		req->data = (const char *)req->data + req->arg_len;
-		req->data_len -= req->arg_len;
-	}
 	return 0;
 }
 
@@ -408,13 +383,14 @@ static void lend_entry(struct uring_queue *q);
 static void on_request(struct uring_queue *q, struct uring_ent *e)
 {
 	struct zcfuse_session *se = q->u->se;
-	int err = frame_ring(q, e);
+	const char *why = NULL;
+	int err = frame_ring(q, e, &why);
 
 	atomic_fetch_add_explicit(&zcf_stats_mine(se)->via_ring, 1, memory_order_relaxed);
 	if (err) {
 		atomic_fetch_add_explicit(&zcf_stats_mine(se)->malformed, 1, memory_order_relaxed);
-		zcf_warn("malformed ring request on queue %u (opcode %u, len %u); answered EIO",
-			 q->qid, e->req.in.opcode, e->req.in.len);
+		zcf_warn("malformed ring request on queue %u (opcode %u, len %u): %s; answered EIO",
+			 q->qid, e->req.in.opcode, e->req.in.len, why ? why : "bad lengths");
 		e->req.flags &= ~ZCF_REQ_ZERO_COPY;
 		uring_send(&e->req, -EIO, NULL, 0);
 		return;
