@@ -17,7 +17,8 @@
 #                                the mount and expects them seen at once, so
 #                                no entry cache (as libfuse's passthrough_ll
 #                                runs with -o timeout=0)
-#   passthrough, direct I/O      -o cache=never
+#   passthrough, direct I/O      -o cache=never, and the smallest max_write
+#                                (4096) the library takes
 #   passthrough, kernel passthrough  -o passthrough (Linux 6.9+, root)
 #   passthrough, unprivileged    as for memfs, once passthrough creates with
 #                                the caller's credentials (issue 9 item 2);
@@ -244,8 +245,8 @@ srv_start pt passthrough "$T/src" -o timeout=0
 run_tester "passthrough" root "${SRV_MNT[pt]}" ":$T/src"
 srv_stop_ok pt
 
-srv_start pt-direct passthrough "$T/src" -o timeout=0,cache=never
-run_tester "passthrough, cache=never" root "${SRV_MNT[pt-direct]}" ":$T/src"
+srv_start pt-direct passthrough "$T/src" -o timeout=0,cache=never,max_write=4096
+run_tester "passthrough, cache=never, max_write=4096" root "${SRV_MNT[pt-direct]}" ":$T/src"
 srv_stop_ok pt-direct
 
 if [ "$kmaj" -gt 6 ] || { [ "$kmaj" = 6 ] && [ "${kmin:-0}" -ge 9 ]; }; then
