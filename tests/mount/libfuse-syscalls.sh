@@ -157,8 +157,10 @@ run_tester() {
 		t_on_exit "rm -f '$link'"
 		dir=$link
 	fi
+	t_run0=$EPOCHREALTIME
 	"${wrap[@]}" "$tester" "$dir" "$@" "${unlinked[@]}" >"$out" 2>&1
 	st=$?
+	t_run=$(awk -v a="$t_run0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
 	[ -n "$link" ] && rm -f "$link"
 	judge "$label" "$st" "$out"
 }
@@ -216,9 +218,9 @@ judge() {
 		for line in "${bad[@]}"; do
 			failures+=("$label: $line")
 		done
-		t_log "$label: FAILED, $n_ok cases OK, problems: ${#bad[@]}"
+		t_log "$label: FAILED, $n_ok cases OK, problems: ${#bad[@]}; tester $t_run s"
 	else
-		t_log "$label: $n_ok cases OK$([ "$n_na" = 0 ] || echo ", $n_na not checked (below)")"
+		t_log "$label: $n_ok cases OK$([ "$n_na" = 0 ] || echo ", $n_na not checked (below)"); tester $t_run s"
 	fi
 }
 
@@ -278,7 +280,7 @@ srv_stop_ok pt-user
 for name in "${!not_checked_at[@]}"; do
 	t_log "not checked: [$name] (${not_checked_at[$name]}): ${NOT_CHECKED[$name]}"
 done
-t_log "time: $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s for all runs"
+t_log "time: $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s for all runs, mounts included"
 if [ ${#failures[@]} -gt 0 ]; then
 	for line in "${failures[@]}"; do
 		echo "$T_NAME: $line"
