@@ -92,11 +92,13 @@ FAILED=()
 # checks see only new lines even if the ring buffer wrapped.
 DMESG_OK=0
 DMESG_WHY=""
-dmesg_last_ts() {
-	dmesg 2>/dev/null | awk -F'[][]' 'NF > 2 { t = $2 } END { gsub(/ /, "", t); print (t == "" ? 0 : t) }'
+# Both read the live log, or the copy in FILE.
+dmesg_read() { if [ -n "${1:-}" ]; then cat "$1"; else dmesg 2>/dev/null; fi; }
+dmesg_last_ts() { # [FILE]
+	dmesg_read "${1:-}" | awk -F'[][]' 'NF > 2 { t = $2 } END { gsub(/ /, "", t); print (t == "" ? 0 : t) }'
 }
-dmesg_since() {
-	dmesg 2>/dev/null | awk -F'[][]' -v t0="$1" 'NF > 2 { t = $2; gsub(/ /, "", t); if (t + 0 > t0 + 0) print }'
+dmesg_since() { # T0 [FILE]
+	dmesg_read "${2:-}" | awk -F'[][]' -v t0="$1" 'NF > 2 { t = $2; gsub(/ /, "", t); if (t + 0 > t0 + 0) print }'
 }
 if ! dmesg >/dev/null 2>&1; then
 	DMESG_WHY="dmesg is not readable here ($(dmesg 2>&1 >/dev/null | head -1))"
@@ -108,11 +110,17 @@ else
 	DMESG_LAST=$DMESG_T0
 fi
 
-# new_kernel_reports: lines since the previous call that look like problems.
+# new_kernel_reports FILE: lines since the previous call that look like
+# problems, into FILE. Not for $(...): DMESG_LAST must move on in this
+# shell, or one report would fail every later test too. One copy of the
+# log gives both the lines and the new mark, so no line falls between.
 new_kernel_reports() {
+	: >"$1"
 	[ "$DMESG_OK" = 1 ] || return 0
-	dmesg_since "$DMESG_LAST" | grep -E "$KERNEL_PATTERN"
-	DMESG_LAST=$(dmesg_last_ts)
+	dmesg 2>/dev/null >"$1.log"
+	dmesg_since "$DMESG_LAST" "$1.log" | grep -E "$KERNEL_PATTERN" >"$1"
+	DMESG_LAST=$(dmesg_last_ts "$1.log")
+	rm -f "$1.log"
 }
 
 # ---- FUSE io_uring switch ---------------------------------------------------
@@ -253,7 +261,9 @@ run_one() {
 			rc=1
 		fi
 	fi
-	reports=$(new_kernel_reports)
+	new_kernel_reports "$tmp.kernel"
+	reports=$(cat "$tmp.kernel")
+	rm -f "$tmp.kernel"
 	if [ -n "$reports" ]; then
 		{ echo "--- new kernel log reports:"; echo "$reports"; } >>"$out"
 		reason="${reason:+$reason; }kernel log: $(echo "$reports" | head -1 | cut -c1-120)"

@@ -70,8 +70,14 @@ static struct zcf_classic *classic_get(struct zcfuse_session *se)
 		return NULL;
 	c->se = se;
 	pthread_mutex_init(&c->lock, NULL);
-	/* Room for the largest WRITE, and for a READ reply of max_write. */
-	c->payload_size = (se->cfg.max_write + 4095) & ~(size_t)4095;
+	/*
+	 * Room for the largest WRITE, and for a READ reply of max_write; the
+	 * kernel refuses reads of less than FUSE_MIN_READ_BUFFER (EINVAL).
+	 */
+	c->payload_size = se->cfg.max_write;
+	if (c->payload_size < FUSE_MIN_READ_BUFFER)
+		c->payload_size = FUSE_MIN_READ_BUFFER;
+	c->payload_size = (c->payload_size + 4095) & ~(size_t)4095;
 	se->classic = c;
 	return c;
 }
