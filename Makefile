@@ -36,7 +36,7 @@ SANFLAGS :=
 endif
 O ?= $(BUILDDIR)
 # make check's sanitizer build: build-san/ beside build/, else O-san.
-SAN_O := $(if $(filter build,$(O)),build-san,$(O)-san)
+SAN_O := $(if $(filter build build-san,$(O)),build-san,$(O)-san)
 
 # Install layout (GNU names, upper case). DESTDIR is prepended to each at
 # install time only. LIBDIR is Debian's multiarch folder (lib/x86_64-linux-gnu)
@@ -194,12 +194,17 @@ vm-probe: deps
 # install put there. Section-3 pages get one .so link page per extra name in
 # their NAME line (scripts/man-links prints "LINK PAGE" pairs).
 INSTALL_TOOLS := $(TOOLS)
+INSTALL_HEADERS := $(wildcard include/zcfuse/*.h)
 MAN_PAGES := $(sort $(wildcard man/*.[1-8]))
 D := $(DESTDIR)
+# COMPAT: when compat/ is merged, install and uninstall also take its files
+# (libzcfuse-compat's $(COMPATDIR)/libfuse3.so.3, $(BINDIR)/zcfuse-run and
+# its man/zcfuse-run.1, which MAN_PAGES picks up by itself); debian/control
+# marks the matching package.
 
 install: all $(INSTALL_EXAMPLES)
 	install -d $(D)$(BINDIR) $(D)$(LIBDIR) $(D)$(PKGCONFIGDIR) $(D)$(INCLUDEDIR)/zcfuse
-	install -m 644 include/zcfuse/zcfuse.h $(D)$(INCLUDEDIR)/zcfuse/
+	install -m 644 $(INSTALL_HEADERS) $(D)$(INCLUDEDIR)/zcfuse/
 	install -m 644 $(O)/$(REALNAME) $(D)$(LIBDIR)/
 	ln -sfn $(REALNAME) $(D)$(LIBDIR)/$(SONAME)
 	ln -sfn $(SONAME) $(D)$(LIBDIR)/libzcfuse.so
@@ -212,11 +217,9 @@ install: all $(INSTALL_EXAMPLES)
 	$(Q)set -e; scripts/man-links $(MAN_PAGES) | while read -r link page; do \
 		s=$${page##*.}; echo ".so man$$s/$${page##*/}" > $(D)$(MANDIR)/man$$s/$$link; \
 	done
-	@# install-compat: the lead wires compat/ (libzcfuse-compat's
-	@# $(COMPATDIR)/libfuse3.so.3 and bin/zcfuse-run) in here after merging.
 
 uninstall:
-	rm -f $(D)$(INCLUDEDIR)/zcfuse/zcfuse.h
+	rm -f $(addprefix $(D)$(INCLUDEDIR)/zcfuse/,$(notdir $(INSTALL_HEADERS)))
 	rmdir $(D)$(INCLUDEDIR)/zcfuse 2>/dev/null || true
 	rm -f $(D)$(LIBDIR)/$(REALNAME) $(D)$(LIBDIR)/$(SONAME) $(D)$(LIBDIR)/libzcfuse.so \
 		$(D)$(LIBDIR)/libzcfuse.a $(D)$(PKGCONFIGDIR)/zcfuse.pc
@@ -224,7 +227,6 @@ uninstall:
 	rm -f $(foreach p,$(MAN_PAGES),$(D)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
 	$(Q)scripts/man-links $(MAN_PAGES) | while read -r link page; do \
 		rm -f $(D)$(MANDIR)/man$${page##*.}/$$link; done
-	@# uninstall-compat: the lead wires compat/'s files in here after merging.
 
 # ---- Debian packages ----------------------------------------------------------
 # make deb builds libzcfuse0, libzcfuse-dev and zcfuse-tools from a copy of
@@ -232,14 +234,15 @@ uninstall:
 # that copy, so nothing lands in the repository or its parent) and runs
 # lintian on them. make deb-deps installs what that needs; make deb-chroot
 # installs the packages into a debootstrap bookworm tree and runs
-# zcfuse-probe and a filesystem built against libzcfuse-dev in it.
+# zcfuse-probe and a filesystem built against libzcfuse-dev in it (root;
+# it uses the packages in $(O)/deb/ as they are: run make deb first).
 deb-deps:
 	@scripts/deb-build --deps-only
 
 deb:
 	scripts/deb-build --out $(O)/deb
 
-deb-chroot: deb
+deb-chroot:
 	scripts/deb-chroot --debs $(O)/deb
 
 clean:
