@@ -7,7 +7,7 @@
 #   bench/*.c        -> O/bench/NAME    (benchmark helpers)
 #   tests/unit/*.c   -> O/tests/unit/NAME   (linked with the static library,
 #   tests/mount/*.c  -> O/tests/mount/NAME   so tests may use internals)
-#   man/*.[137]      -> installed as they are, plus one .so link page per name
+#   man/*.[1-8]      -> installed as they are, plus one .so link page per name
 #                       in a section-3 page's NAME line (scripts/man-links)
 # O (or BUILDDIR) is the build folder: build/, or build-san/ with SAN=1, which
 # builds everything with AddressSanitizer + UBSan.
@@ -54,7 +54,7 @@ endif
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 MANDIR ?= $(PREFIX)/share/man
 # libzcfuse-compat's private folder (libfuse3.so.3 for zcfuse-run): compat/
-# installs there (see install-compat below).
+# installs there (see COMPAT below).
 COMPATDIR ?= $(LIBDIR)/zcfuse/compat
 
 CC ?= cc

@@ -61,6 +61,8 @@ case $deps in *"libzcfuse.so.${v%%.*} => $D$L/"*) ;; *) t_fail "hello does not l
 mnt=$T/hello.mnt
 mkdir -p "$mnt"
 LD_LIBRARY_PATH=$D$L "$T/fs/hello" -f -o transport=classic "$mnt" 2>"$T/hello.log" &
+# Registered like srv_start's servers, so common.sh's helpers and cleanup know it.
+# shellcheck disable=SC2034,SC2154
 SRV_PID[hello]=$! SRV_MNT[hello]=$mnt SRV_LOG[hello]=$T/hello.log SRV_KIND[hello]=hello
 srv_wait_mounted hello
 got=$(cat "$mnt/hello") || t_fail "cannot read $mnt/hello"
