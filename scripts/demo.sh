@@ -111,28 +111,73 @@ else
 	say "this kernel has no FUSE over io_uring ($URING_PARAM missing): the classic transport will be used"
 fi
 
-say "mounting: $SERVER -f -o transport=auto -o stats=$W/stats.json $SRC $MNT"
-"$SERVER" -f -o transport=auto -o stats="$W/stats.json" "$SRC" "$MNT" 2>"$W/server.log" &
-SERVER_PID=$!
-
-for ((i = 0; i < MOUNT_TIMEOUT * 10; i++)); do
-	mountpoint -q "$MNT" && break
-	if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-		wait "$SERVER_PID"
-		st=$?
-		SERVER_PID=
-		echo "$PROG: the server exited with status $st before mounting; its log:" >&2
-		sed 's/^/    /' "$W/server.log" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
-if ! mountpoint -q "$MNT"; then
+# start_server OPTS...: mount $SRC on $MNT with the passthrough example.
+start_server() {
+	say "mounting: $SERVER -f $* $SRC $MNT"
+	"$SERVER" -f "$@" "$SRC" "$MNT" 2>"$W/server.log" &
+	SERVER_PID=$!
+	for ((i = 0; i < MOUNT_TIMEOUT * 10; i++)); do
+		mountpoint -q "$MNT" && return 0
+		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			wait "$SERVER_PID"
+			st=$?
+			SERVER_PID=
+			echo "$PROG: the server exited with status $st before mounting; its log:" >&2
+			sed 's/^/    /' "$W/server.log" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
 	echo "$PROG: error: $MNT is not mounted after ${MOUNT_TIMEOUT}s; server log:" >&2
 	sed 's/^/    /' "$W/server.log" >&2
-	exit 1
-fi
+	return 1
+}
 
+# stop_server: unmount and wait for the server to exit by itself.
+stop_server() {
+	fusermount3 -u "$MNT" || die "fusermount3 -u $MNT failed"
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$SERVER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$SERVER_PID" 2>/dev/null; then
+		die "the server is still running 10s after the unmount"
+	fi
+	wait "$SERVER_PID"
+	st=$?
+	SERVER_PID=
+	[ $st = 0 ] || say "warning: the server exited with status $st"
+}
+
+# run_fio FILE TAG: the demo's fio job on FILE; prints its read IOPS.
+run_fio() {
+	local out=$W/fio-$2.json st iops fio_err
+	timeout $((FIO_RUNTIME + 60)) fio --name=demo --filename="$1" --rw=randread --bs=4k \
+		--direct=1 --ioengine=io_uring --iodepth=16 --runtime=$FIO_RUNTIME --time_based \
+		--output-format=json --output="$out" >"$W/fio-$2.out" 2>&1
+	st=$?
+	if [ $st != 0 ]; then
+		echo "$PROG: error: fio on $1 failed (status $st):" >&2
+		sed 's/^/    /' "$W/fio-$2.out" >&2
+		[ -s "$out" ] && sed 's/^/    /' "$out" | head -20 >&2
+		return 1
+	fi
+	iops=$(json "$out" jobs.0.read.iops) ||
+		iops=$(grep -m1 '"iops"' "$out" | sed 's/[^0-9.]//g')
+	[ -n "$iops" ] || { echo "$PROG: error: no IOPS in fio's output ($out)" >&2; return 1; }
+	fio_err=$(json "$out" jobs.0.error)
+	[ -z "$fio_err" ] || [ "$fio_err" = 0 ] || { echo "$PROG: error: fio reported error $fio_err" >&2; return 1; }
+	printf '%.0f\n' "$iops"
+}
+
+# The same job on the backing file, over zcfuse and over kernel passthrough,
+# in the same minute: the ratios, not the absolute figures, carry over to
+# another machine.
+say "fio: 4k random reads, O_DIRECT, io_uring, iodepth 16, ${FIO_RUNTIME}s each"
+say "fio on the backing file itself (tmpfs, no FUSE)"
+native=$(run_fio "$SRC/file" native) || exit 1
+
+start_server -o transport=auto -o stats="$W/stats.json" || exit 1
 # The server logs its transport once INIT is answered, just after the mount.
 line=
 for ((i = 0; i < 50; i++)); do
@@ -144,40 +189,10 @@ if [ -n "$line" ]; then
 else
 	say "warning: the server has not logged its transport line"
 fi
-
-say "fio: 4k random reads, O_DIRECT, io_uring, iodepth 16, ${FIO_RUNTIME}s"
-timeout $((FIO_RUNTIME + 60)) fio --name=demo --filename="$MNT/file" --rw=randread --bs=4k \
-	--direct=1 --ioengine=io_uring --iodepth=16 --runtime=$FIO_RUNTIME --time_based \
-	--output-format=json --output="$W/fio.json" >"$W/fio.out" 2>&1
-st=$?
-if [ $st != 0 ]; then
-	echo "$PROG: error: fio failed (status $st):" >&2
-	sed 's/^/    /' "$W/fio.out" >&2
-	[ -s "$W/fio.json" ] && sed 's/^/    /' "$W/fio.json" | head -20 >&2
-	exit 1
-fi
-iops=$(json "$W/fio.json" jobs.0.read.iops) ||
-	iops=$(grep -m1 '"iops"' "$W/fio.json" | sed 's/[^0-9.]//g')
-[ -n "$iops" ] || die "could not find the IOPS in fio's output ($W/fio.json)"
-fio_err=$(json "$W/fio.json" jobs.0.error)
-[ -z "$fio_err" ] || [ "$fio_err" = 0 ] || die "fio reported error $fio_err"
-echo
-printf '    IOPS: %.0f\n' "$iops"
-echo
-
+say "fio over zcfuse"
+iops=$(run_fio "$MNT/file" zcfuse) || exit 1
 say "unmounting"
-fusermount3 -u "$MNT" || die "fusermount3 -u $MNT failed"
-for ((i = 0; i < 100; i++)); do
-	kill -0 "$SERVER_PID" 2>/dev/null || break
-	sleep 0.1
-done
-if kill -0 "$SERVER_PID" 2>/dev/null; then
-	die "the server is still running 10s after the unmount"
-fi
-wait "$SERVER_PID"
-st=$?
-SERVER_PID=
-[ $st = 0 ] || say "warning: the server exited with status $st"
+stop_server
 
 [ -s "$W/stats.json" ] || die "the server wrote no statistics to $W/stats.json; its log:
 $(sed 's/^/    /' "$W/server.log")"
@@ -186,9 +201,33 @@ reason=$(json "$W/stats.json" transport_reason)
 via_dev=$(json "$W/stats.json" requests.via_dev)
 via_ring=$(json "$W/stats.json" requests.via_ring)
 reads=$(json "$W/stats.json" opcodes.READ.count)
-echo "summary:"
+
+# Kernel passthrough (Linux 6.9+): the kernel serves reads itself, the
+# ceiling for any FUSE server.
+kpt=
+if start_server -o passthrough -o transport=classic 2>/dev/null; then
+	if grep -qi 'passthrough.*\(not\|unavailable\|off\)' "$W/server.log"; then
+		say "kernel passthrough not available here; skipped"
+	else
+		say "fio over kernel passthrough"
+		kpt=$(run_fio "$MNT/file" passthrough) || kpt=
+	fi
+	stop_server
+else
+	say "kernel passthrough did not mount; skipped"
+fi
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
+echo
+echo "summary (4k randread, iodepth 16, O_DIRECT, ${FIO_RUNTIME}s, $(nproc) CPUs, Linux $(uname -r)):"
 echo "    transport: ${transport:-unknown}${reason:+ ($reason)}"
 echo "    requests: $((${via_dev:-0} + ${via_ring:-0})) (${via_dev:-0} via /dev/fuse, ${via_ring:-0} via io_uring)"
 echo "    READ requests: ${reads:-0}"
-echo "    IOPS (4k randread, iodepth 16): $(printf '%.0f' "$iops")"
+printf '    %-26s %10s IOPS\n' "backing file (no FUSE):" "$native"
+printf '    %-26s %10s IOPS  %s of the backing file\n' "zcfuse ${transport:-}:" "$iops" "$(ratio "$iops" "$native")"
+if [ -n "$kpt" ]; then
+	printf '    %-26s %10s IOPS  %s of the backing file; zcfuse is %s of it\n' \
+		"kernel passthrough:" "$kpt" "$(ratio "$kpt" "$native")" "$(ratio "$iops" "$kpt")"
+fi
+echo "    The absolute figures depend on the machine and its load; compare the ratios."
 exit 0

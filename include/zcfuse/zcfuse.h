@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <string.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
 
@@ -385,8 +386,21 @@ ZCFUSE_API int zcfuse_notify_inval_entry(struct zcfuse_session *se, zcfuse_ino_t
 /* ---- Sessions ---- */
 
 /**
- * @brief Options for zcfuse_session_new(); zero-initialize and set @c sz to
- * sizeof(struct zcfuse_session_opts) so the struct can grow.
+ * @brief Declare and zero a sized options struct and set its @c sz, e.g.
+ * `ZCFUSE_OPTS(zcfuse_session_opts, opts, .nr_args = 1);`. A library older
+ * than the caller's header refuses the call with -EINVAL when a field it
+ * does not know is non-zero, instead of silently ignoring it.
+ */
+#define ZCFUSE_OPTS(TYPE, NAME, ...)                                        \
+	struct TYPE NAME = ({                                               \
+		memset(&NAME, 0, sizeof(struct TYPE));                      \
+		(struct TYPE){ .sz = sizeof(struct TYPE), __VA_ARGS__ };    \
+	})
+
+/**
+ * @brief Options for zcfuse_session_new(); declare with ZCFUSE_OPTS(), or
+ * zero-initialize and set @c sz to sizeof(struct zcfuse_session_opts), so
+ * the struct can grow.
  */
 struct zcfuse_session_opts {
 	size_t sz; /**< sizeof(struct zcfuse_session_opts) */

@@ -323,6 +323,7 @@ void zcf_note_interrupt(struct zcfuse_session *se, uint64_t unique);
 int zcf_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iovcnt);
 
 /* ---- Utility ---- */
+int zcf_sized_copy(void *dst, size_t dst_sz, const void *src, size_t src_sz);
 unsigned zcf_ncpus_possible(void);
 /* Blocks SIGINT, SIGTERM, SIGHUP in the caller (saving the old mask), so
  * threads created now leave them to the main thread. */

@@ -29,8 +29,20 @@ ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_op
 	int err;
 
 	*out = NULL;
-	if (opts) /* copy what the caller's (possibly older, smaller) struct has */
-		memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	if (opts) {
+		err = zcf_sized_copy(&o, sizeof(o), opts, opts->sz);
+		if (err) {
+			if (opts->sz < sizeof(opts->sz))
+				zcfuse_log(ZCFUSE_LOG_ERR, "zcfuse_session_new: options struct "
+					   "size %zu is too small (set .sz, or use ZCFUSE_OPTS())",
+					   opts->sz);
+			else
+				zcfuse_log(ZCFUSE_LOG_ERR, "zcfuse_session_new: options struct of "
+					   "%zu bytes sets fields this library (%zu bytes) does "
+					   "not know", opts->sz, sizeof(o));
+			return err;
+		}
+	}
 	se = calloc(1, sizeof(*se));
 	if (!se)
 		return -ENOMEM;

@@ -31,6 +31,26 @@ ZCFUSE_API const char *zcfuse_version_string(void)
 }
 
 /*
+ * Copy a caller's sized struct (its first member is its size) into ours:
+ * an older caller's smaller struct leaves our newer fields zero; a newer
+ * caller's larger one is taken only if every byte we do not know is zero.
+ */
+int zcf_sized_copy(void *dst, size_t dst_sz, const void *src, size_t src_sz)
+{
+	const unsigned char *extra = (const unsigned char *)src + dst_sz;
+	size_t i;
+
+	if (src_sz < sizeof(size_t))
+		return -EINVAL;
+	for (i = 0; src_sz > dst_sz && i < src_sz - dst_sz; i++)
+		if (extra[i])
+			return -EINVAL;
+	memset(dst, 0, dst_sz);
+	memcpy(dst, src, src_sz < dst_sz ? src_sz : dst_sz);
+	return 0;
+}
+
+/*
  * The kernel makes one ring queue per *possible* CPU and switches to the
  * ring only when every one has an entry, so count possible, not online.
  */
