@@ -1,24 +1,61 @@
 # zcfuse build. Plain make: `make`, `make check`, `make demo`, `make bench`,
-# `make vm-check`. Sources are found by folder, so a new file needs no edit here:
-#   src/**/*.c       -> the library (build/libzcfuse.so, build/libzcfuse.a)
-#   examples/*.c     -> build/examples/NAME
-#   tools/*.c        -> build/tools/NAME
-#   bench/*.c        -> build/bench/NAME    (benchmark helpers)
-#   tests/unit/*.c   -> build/tests/unit/NAME   (linked with the static library,
-#   tests/mount/*.c  -> build/tests/mount/NAME   so tests may use internals)
-# SAN=1 builds everything with AddressSanitizer + UBSan into build-san/.
+# `make vm-check`, `make install`, `make deb`. Sources are found by folder, so
+# a new file needs no edit here:
+#   src/**/*.c       -> the library (O/libzcfuse.so, O/libzcfuse.a)
+#   examples/*.c     -> O/examples/NAME (and O/bin/zcfuse-NAME for install)
+#   tools/*.c        -> O/tools/NAME
+#   bench/*.c        -> O/bench/NAME    (benchmark helpers)
+#   tests/unit/*.c   -> O/tests/unit/NAME   (linked with the static library,
+#   tests/mount/*.c  -> O/tests/mount/NAME   so tests may use internals)
+#   man/*.[1-8]      -> installed as they are, plus one .so link page per name
+#                       in a section-3 page's NAME line (scripts/man-links)
+# O (or BUILDDIR) is the build folder: build/, or build-san/ with SAN=1, which
+# builds everything with AddressSanitizer + UBSan.
 
+# The one place the version lives. The SONAME follows the major number, the
+# library file carries the whole version, and the newest node of
+# src/libzcfuse.map must be ZCFUSE_<major>.<minor> (the link checks it);
+# zcfuse.h's ZCFUSE_VERSION_* are checked against it at compile time
+# (src/core/util.c), zcfuse.pc gets it, and tests/tools/version.sh holds
+# CHANGELOG.md and debian/changelog to it.
 VERSION := 0.1.0
-SOVERSION := 0
-PREFIX ?= /usr/local
+VERSION_MAJOR := $(word 1,$(subst ., ,$(VERSION)))
+VERSION_MINOR := $(word 2,$(subst ., ,$(VERSION)))
+VERSION_PATCH := $(word 3,$(subst ., ,$(VERSION)))
+SOVERSION := $(VERSION_MAJOR)
+SONAME := libzcfuse.so.$(SOVERSION)
+REALNAME := libzcfuse.so.$(VERSION)
+MAP_NODE := ZCFUSE_$(VERSION_MAJOR).$(VERSION_MINOR)
 
 ifeq ($(SAN),1)
-O ?= build-san
+BUILDDIR ?= build-san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 else
-O ?= build
+BUILDDIR ?= build
 SANFLAGS :=
 endif
+O ?= $(BUILDDIR)
+# make check's sanitizer build: build-san/ beside build/, else O-san.
+SAN_O := $(if $(filter build build-san,$(O)),build-san,$(O)-san)
+
+# Install layout (GNU names, upper case). DESTDIR is prepended to each at
+# install time only. LIBDIR is Debian's multiarch folder (lib/x86_64-linux-gnu)
+# when installing under /usr or /usr/local on Debian, where the linker and
+# pkg-config look; PREFIX/lib otherwise.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+INCLUDEDIR ?= $(PREFIX)/include
+ifeq ($(origin LIBDIR),undefined)
+ifneq ($(filter /usr /usr/local,$(PREFIX)),)
+MULTIARCH ?= $(shell test -e /etc/debian_version && $(CC) -print-multiarch 2>/dev/null)
+endif
+LIBDIR := $(PREFIX)/lib$(if $(MULTIARCH),/$(MULTIARCH))
+endif
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+MANDIR ?= $(PREFIX)/share/man
+# libzcfuse-compat's private folder (libfuse3.so.3 for zcfuse-run): compat/
+# installs there (see COMPAT below).
+COMPATDIR ?= $(LIBDIR)/zcfuse/compat
 
 CC ?= cc
 # V=1 shows the commands.
@@ -44,7 +81,7 @@ MOUNT_PROGS := $(patsubst tests/mount/%.c,$(O)/tests/mount/%,$(wildcard tests/mo
 BENCH_PROGS := $(patsubst bench/%.c,$(O)/bench/%,$(wildcard bench/*.c))
 FUZZERS := classic ring opts
 FUZZ_REPLAYERS := $(FUZZERS:%=$(O)/tests/fuzz/%)
-SONAME := libzcfuse.so.$(SOVERSION)
+INSTALL_EXAMPLES := $(patsubst examples/%.c,$(O)/bin/zcfuse-%,$(wildcard examples/*.c))
 
 all: $(O)/libzcfuse.so $(O)/libzcfuse.a $(O)/zcfuse.pc $(EXAMPLES) $(TOOLS) $(UNIT_TESTS) $(MOUNT_PROGS) \
 	$(BENCH_PROGS) $(FUZZ_REPLAYERS)
@@ -54,10 +91,20 @@ $(O)/obj/%.o: %.c $(wildcard include/zcfuse/*.h src/*/*.h) Makefile
 	@echo "  CC      $<"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
-$(O)/$(SONAME): $(LIB_OBJS) src/libzcfuse.map
+# The library checks zcfuse.h's version numbers against these (util.c).
+$(LIB_OBJS): CPPFLAGS += -DZCF_MAKE_VERSION_MAJOR=$(VERSION_MAJOR) \
+	-DZCF_MAKE_VERSION_MINOR=$(VERSION_MINOR) -DZCF_MAKE_VERSION_PATCH=$(VERSION_PATCH)
+
+$(O)/$(REALNAME): $(LIB_OBJS) src/libzcfuse.map
+	$(Q)node=$$(sed -n 's/^\(ZCFUSE_[0-9.]*\)[[:space:]]*{.*/\1/p' src/libzcfuse.map | sort -V | tail -1); \
+	[ "$$node" = $(MAP_NODE) ] || { echo "src/libzcfuse.map: newest version node is $$node," \
+		"but VERSION $(VERSION) needs $(MAP_NODE) (add it, listing the new symbols)" >&2; exit 1; }
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libzcfuse.map \
 		-Wl,--no-undefined -o $@ $(LIB_OBJS) $(LDLIBS)
+
+$(O)/$(SONAME): $(O)/$(REALNAME)
+	$(Q)ln -sf $(REALNAME) $@
 
 $(O)/libzcfuse.so: $(O)/$(SONAME)
 	$(Q)ln -sf $(SONAME) $@
@@ -65,14 +112,33 @@ $(O)/libzcfuse.so: $(O)/$(SONAME)
 $(O)/libzcfuse.a: $(LIB_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(O)/zcfuse.pc: zcfuse.pc.in Makefile
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+# Paths and the version baked into zcfuse.pc. The file is rewritten only
+# when a value changes, so the .pc is rebuilt exactly then (make install
+# PREFIX=... after a plain make gets the right paths).
+PC_VARS := $(VERSION) $(PREFIX) $(LIBDIR) $(INCLUDEDIR)
+$(O)/pc-vars: FORCE
+	@mkdir -p $(dir $@)
+	$(Q)echo '$(PC_VARS)' | cmp -s - $@ 2>/dev/null || echo '$(PC_VARS)' > $@
+
+# libdir and includedir are written relative to ${prefix} where they are
+# below it, as distributions' .pc files are.
+$(O)/zcfuse.pc: zcfuse.pc.in $(O)/pc-vars
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+		-e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' $< > $@
 
 # Examples link the shared library, found next to them at run time.
 $(O)/examples/%: examples/%.c $(O)/libzcfuse.so include/zcfuse/zcfuse.h
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -L$(O) -lzcfuse -Wl,-rpath,'$$ORIGIN/..' $(LDFLAGS) $(LDLIBS)
+
+# The installed examples: the same programs named zcfuse-NAME, without the
+# build tree's rpath (they find the installed library like any program).
+$(O)/bin/zcfuse-%: examples/%.c $(O)/libzcfuse.so include/zcfuse/zcfuse.h
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -L$(O) -lzcfuse $(LDFLAGS) $(LDLIBS)
 
 $(O)/tools/%: tools/%.c $(O)/libzcfuse.a
 	@mkdir -p $(dir $@)
@@ -141,8 +207,8 @@ deps:
 check: deps
 	$(MAKE) all
 	tests/run.sh --build $(O)
-	$(MAKE) SAN=1 all
-	tests/run.sh --build build-san --sanitizer
+	$(MAKE) SAN=1 O=$(SAN_O) all
+	tests/run.sh --build $(SAN_O) --sanitizer
 
 demo: deps all
 	scripts/demo.sh $(O)
@@ -174,16 +240,65 @@ vm-cost-check: deps all
 vm-probe: deps
 	vm/run-vm --install-deps --command vm/probe-guest.sh --timeout 600
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include/zcfuse
-	install -m 644 include/zcfuse/zcfuse.h $(DESTDIR)$(PREFIX)/include/zcfuse/
-	install -m 755 $(O)/$(SONAME) $(DESTDIR)$(PREFIX)/lib/
-	ln -sf $(SONAME) $(DESTDIR)$(PREFIX)/lib/libzcfuse.so
-	install -m 644 $(O)/libzcfuse.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 644 $(O)/zcfuse.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+# ---- install ----------------------------------------------------------------
+# Everything goes through these lists, so uninstall removes exactly what
+# install put there. Section-3 pages get one .so link page per extra name in
+# their NAME line (scripts/man-links prints "LINK PAGE" pairs).
+INSTALL_TOOLS := $(TOOLS)
+INSTALL_HEADERS := $(wildcard include/zcfuse/*.h)
+MAN_PAGES := $(sort $(wildcard man/*.[1-8]))
+D := $(DESTDIR)
+# COMPAT: when compat/ is merged, install and uninstall also take its files
+# (libzcfuse-compat's $(COMPATDIR)/libfuse3.so.3, $(BINDIR)/zcfuse-run and
+# its man/zcfuse-run.1, which MAN_PAGES picks up by itself); debian/control
+# marks the matching package.
+
+install: all $(INSTALL_EXAMPLES)
+	install -d $(D)$(BINDIR) $(D)$(LIBDIR) $(D)$(PKGCONFIGDIR) $(D)$(INCLUDEDIR)/zcfuse
+	install -m 644 $(INSTALL_HEADERS) $(D)$(INCLUDEDIR)/zcfuse/
+	install -m 644 $(O)/$(REALNAME) $(D)$(LIBDIR)/
+	ln -sfn $(REALNAME) $(D)$(LIBDIR)/$(SONAME)
+	ln -sfn $(SONAME) $(D)$(LIBDIR)/libzcfuse.so
+	install -m 644 $(O)/libzcfuse.a $(D)$(LIBDIR)/
+	install -m 644 $(O)/zcfuse.pc $(D)$(PKGCONFIGDIR)/
+	install -m 755 $(INSTALL_TOOLS) $(INSTALL_EXAMPLES) $(D)$(BINDIR)/
+	$(Q)set -e; for p in $(MAN_PAGES); do \
+		s=$${p##*.}; install -d $(D)$(MANDIR)/man$$s; install -m 644 $$p $(D)$(MANDIR)/man$$s/; \
+	done
+	$(Q)set -e; scripts/man-links $(MAN_PAGES) | while read -r link page; do \
+		s=$${page##*.}; echo ".so man$$s/$${page##*/}" > $(D)$(MANDIR)/man$$s/$$link; \
+	done
+
+uninstall:
+	rm -f $(addprefix $(D)$(INCLUDEDIR)/zcfuse/,$(notdir $(INSTALL_HEADERS)))
+	rmdir $(D)$(INCLUDEDIR)/zcfuse 2>/dev/null || true
+	rm -f $(D)$(LIBDIR)/$(REALNAME) $(D)$(LIBDIR)/$(SONAME) $(D)$(LIBDIR)/libzcfuse.so \
+		$(D)$(LIBDIR)/libzcfuse.a $(D)$(PKGCONFIGDIR)/zcfuse.pc
+	rm -f $(addprefix $(D)$(BINDIR)/,$(notdir $(INSTALL_TOOLS) $(INSTALL_EXAMPLES)))
+	rm -f $(foreach p,$(MAN_PAGES),$(D)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
+	$(Q)scripts/man-links $(MAN_PAGES) | while read -r link page; do \
+		rm -f $(D)$(MANDIR)/man$${page##*.}/$$link; done
+
+# ---- Debian packages ----------------------------------------------------------
+# make deb builds libzcfuse0, libzcfuse-dev and zcfuse-tools from a copy of
+# the working tree in $(O)/deb/ (dpkg-buildpackage writes the .debs beside
+# that copy, so nothing lands in the repository or its parent) and runs
+# lintian on them. make deb-deps installs what that needs; make deb-chroot
+# installs the packages into a debootstrap bookworm tree and runs
+# zcfuse-probe and a filesystem built against libzcfuse-dev in it (root;
+# it uses the packages in $(O)/deb/ as they are: run make deb first).
+deb-deps:
+	@scripts/deb-build --deps-only
+
+deb:
+	scripts/deb-build --out $(O)/deb
+
+deb-chroot:
+	scripts/deb-chroot --debs $(O)/deb
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz $(O) $(SAN_O)
 
-.PHONY: all deps check demo bench bench-full vm-check vm-cost vm-memory vm-cost-check vm-probe install clean fuzz
+.PHONY: all deps check demo bench bench-full vm-check vm-cost vm-memory vm-cost-check \
+	vm-probe install uninstall deb deb-deps deb-chroot clean fuzz FORCE
 .DELETE_ON_ERROR:

@@ -9,6 +9,14 @@
 
 #include "core/internal.h"
 
+/* The Makefile's VERSION is the one source; zcfuse.h must say the same. */
+#if defined(ZCF_MAKE_VERSION_MAJOR) &&                                                    \
+	(ZCF_MAKE_VERSION_MAJOR != ZCFUSE_VERSION_MAJOR ||                                 \
+	 ZCF_MAKE_VERSION_MINOR != ZCFUSE_VERSION_MINOR ||                                 \
+	 ZCF_MAKE_VERSION_PATCH != ZCFUSE_VERSION_PATCH)
+#error "include/zcfuse/zcfuse.h's ZCFUSE_VERSION_* differ from the Makefile's VERSION"
+#endif
+
 ZCFUSE_API unsigned zcfuse_version(void)
 {
 	return ZCFUSE_VERSION;
