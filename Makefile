@@ -98,7 +98,7 @@ $(O)/tests/mount/%: tests/mount/%.c $(wildcard tests/mount/*.h)
 COMPAT_SRCS := $(sort $(wildcard compat/*.c))
 COMPAT_OBJS := $(COMPAT_SRCS:%.c=$(O)/obj/%.o)
 COMPAT_HDRS := $(wildcard include/zcfuse/compat/*.h compat/*.h)
-COMPAT_CPPFLAGS := -Iinclude/zcfuse/compat -Iinclude -Isrc -I.
+COMPAT_CPPFLAGS := -Iinclude -Isrc
 
 $(O)/obj/compat/%.o: compat/%.c $(COMPAT_HDRS) $(wildcard include/zcfuse/*.h src/*/*.h) Makefile
 	@mkdir -p $(dir $@)
@@ -121,6 +121,13 @@ $(O)/compat/fuse3-zcfuse.pc: compat/fuse3-zcfuse.pc.in Makefile
 $(O)/compat/zcfuse-run: compat/zcfuse-run
 	@mkdir -p $(dir $@)
 	$(Q)install -m 755 $< $@
+
+# Unit tests of the compat library link it as a libfuse program does.
+$(O)/tests/unit/compat-%: tests/unit/compat-%.c $(O)/compat/libfuse3.so $(COMPAT_HDRS) tests/unit/test.h
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -L$(O)/compat -lfuse3 \
+		-Wl,-rpath,'$$ORIGIN/../../compat' $(LDFLAGS) -pthread
 
 compat: $(O)/compat/libfuse3.so $(O)/compat/fuse3-zcfuse.pc $(O)/compat/zcfuse-run
 all: compat

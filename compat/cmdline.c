@@ -14,7 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compat/internal.h"
+#include "internal.h"
 
 /* ---- Logging ---- */
 

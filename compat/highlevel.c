@@ -8,7 +8,7 @@
  */
 #include <errno.h>
 
-#include "compat/internal.h"
+#include "internal.h"
 
 /* Signatures do not matter here: no caller sees these definitions. */
 #define FAIL_WITH(name, feature, value)                 \

@@ -10,7 +10,7 @@
 #define ZCFUSE_COMPAT_INTERNAL_H
 
 #define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 14)
-#include "fuse_lowlevel.h"
+#include "zcfuse/compat/fuse_lowlevel.h"
 
 #include "core/internal.h"
 

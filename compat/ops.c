@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compat/internal.h"
+#include "internal.h"
 
 #define OP(zr) (&compat_se(zr)->op)
 
@@ -165,8 +165,8 @@ static void a_init(void *ud, struct zcfuse_conn_info *ci)
 	ci->time_gran = c->time_gran;
 	ignored = c->want & NOT_WIRED & ~ALWAYS_ON;
 	if (ignored)
-		fuse_log(FUSE_LOG_DEBUG, "zcfuse: capabilities 0x%x wanted, not wired in zcfuse "
-			 "yet; the kernel's default applies\n", ignored);
+		zcf_dbg("libfuse capabilities 0x%x wanted, not wired in zcfuse yet; the "
+			"kernel's default applies", ignored);
 }
 
 static void a_destroy(void *ud)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compat/internal.h"
+#include "internal.h"
 
 struct opt_walk {
 	void *data;

@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "compat/internal.h"
+#include "internal.h"
 
 int compat_pending(const char *feature)
 {

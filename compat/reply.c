@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compat/internal.h"
-#include "compat/wire.h"
+#include "internal.h"
+#include "wire.h"
 
 static void entry_in(struct zcfuse_entry_param *z, const struct fuse_entry_param *e)
 {

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "compat/internal.h"
+#include "internal.h"
 
 /* libfuse options zcfuse has no use for; taken quietly, as libfuse takes them. */
 static const char *const ignored_opts[] = {
