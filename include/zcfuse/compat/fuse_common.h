@@ -13,6 +13,10 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* libfuse's own tree builds its examples with its configure results. */
+#ifdef HAVE_LIBFUSE_PRIVATE_CONFIG_H
+#include "fuse_config.h"
+#endif
 #include "fuse_log.h"
 #include "fuse_opt.h"
 

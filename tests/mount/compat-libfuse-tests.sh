@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# libfuse's own examples and test suite on zcfuse, unmodified: hello_ll,
+# passthrough_ll, passthrough_hp (C++), notify_inval_inode,
+# notify_inval_entry, notify_store_retrieve and printcap from Debian's
+# fuse3 3.14 source are built against zcfuse's compat headers and
+# build/compat/libfuse3.so.3, then libfuse's test/test_examples.py (Debian's
+# python3-pytest) runs them with ZCFUSE_OPTIONS=transport=$ZCFUSE_TRANSPORT.
+# The source comes from bench/build-peers' cache (ZCFUSE_FUSE3_SRC to
+# override). Cases that cannot pass yet are deselected below, each with
+# its reason; the rest must pass.
+. "$(dirname "$0")/../lib/common.sh"
+
+t_need_root
+py=/usr/bin/python3
+[ -x $py ] || t_skip "Debian's python3 not installed (apt-get install python3)"
+$py -c "import pytest" 2>/dev/null || t_skip "python3-pytest not installed (apt-get install python3-pytest)"
+command -v g++ >/dev/null || t_skip "g++ not installed (apt-get install g++)"
+src=${ZCFUSE_FUSE3_SRC:-/root/.cache/zcfuse/peers/src/fuse3-3.14.0}
+[ -f "$src/test/test_examples.py" ] ||
+	t_skip "fuse3 3.14 source not at $src (bench/build-peers fetches it)"
+lib=$ZCFUSE_BUILD/compat/libfuse3.so.3
+[ -f "$lib" ] || t_fail "$lib not built (make compat)"
+inc=$ZCFUSE_REPO/include/zcfuse/compat
+
+# Built once into the build folder; again when the compat headers change.
+tree=$ZCFUSE_BUILD/compat/libfuse-3.14
+stamp=$tree/.built
+if [ ! -f "$stamp" ] || [ -n "$(find "$inc" "$0" -newer "$stamp" -print -quit)" ]; then
+	rm -rf "$tree"
+	mkdir -p "$tree/example" "$tree/test" "$tree/util"
+	cp "$src"/test/*.py "$src"/test/pytest.ini "$tree/test/"
+	ln -s "$(command -v fusermount3)" "$tree/util/fusermount3"
+	# What libfuse's configure finds on Linux with glibc.
+	printf '#define %s 1\n' HAVE_COPY_FILE_RANGE HAVE_FALLOCATE HAVE_FDATASYNC HAVE_FORK \
+		HAVE_FSTATAT HAVE_OPENAT HAVE_PIPE2 HAVE_POSIX_FALLOCATE HAVE_READLINKAT HAVE_SETXATTR \
+		HAVE_SPLICE HAVE_STRUCT_STAT_ST_ATIM HAVE_UTIMENSAT HAVE_VMSPLICE > "$tree/fuse_config.h"
+	echo '#define PACKAGE_VERSION "3.14.0"' >> "$tree/fuse_config.h"
+	cflags="-O2 -g -D_FILE_OFFSET_BITS=64 -DHAVE_LIBFUSE_PRIVATE_CONFIG_H -I$tree -I$inc -I$src/example"
+	ldflags="-L$ZCFUSE_BUILD/compat -lfuse3 -Wl,-rpath,$ZCFUSE_BUILD/compat -pthread"
+	for e in hello_ll passthrough_ll notify_inval_inode notify_inval_entry notify_store_retrieve printcap; do
+		gcc $cflags -o "$tree/example/$e" "$src/example/$e.c" $ldflags > "$tree/cc.log" 2>&1 ||
+			{ cat "$tree/cc.log"; t_fail "$e does not build against zcfuse's compat headers"; }
+	done
+	g++ -std=c++17 $cflags -o "$tree/example/passthrough_hp" "$src/example/passthrough_hp.cc" \
+		$ldflags > "$tree/cc.log" 2>&1 || { cat "$tree/cc.log"; t_fail "passthrough_hp does not build"; }
+	for p in test_syscalls readdir_inode; do
+		gcc -O2 -D_FILE_OFFSET_BITS=64 -I"$tree" -o "$tree/test/$p" "$src/test/$p.c" \
+			> "$tree/cc.log" 2>&1 || { cat "$tree/cc.log"; t_fail "$p does not build"; }
+	done
+	touch "$stamp"
+fi
+# Every binary must use our library.
+ldd "$tree/example/hello_ll" | grep -q "$ZCFUSE_BUILD/compat/libfuse3.so.3" ||
+	t_fail "hello_ll is not linked with zcfuse's libfuse3.so.3"
+
+# Deselected, with the reason:
+#  - the high-level examples (hello, passthrough, passthrough_fh, passthrough_plus,
+#    ioctl, poll, null) and cuse: fuse.h and CUSE are not implemented yet;
+#  - invoke_mount_fuse*: mount.fuse3 hands the program a /dev/fd/N mountpoint,
+#    which fuse_session_mount() does not take yet;
+#  - passthrough_ll with -d (ids "True-passthrough_ll-..."): zcfuse's -d trace says "error" where libfuse's says
+#    "unique: N, error:", which the suite's output checker flags.
+sel="(hello_ll or passthrough_ll or passthrough_hp or notify) and not mount_fuse and not True-passthrough_ll"
+sel="$sel and not test_hello[hello-"
+#  - notify_inval_entry[True-expire_entries]: the example asserts that a second
+#    expire of a name never looked up succeeds; Linux answers ENOENT, and
+#    Debian's libfuse 3.14 fails this case on this kernel the same way.
+sel="$sel and not True-expire_entries"
+export ZCFUSE_OPTIONS="transport=$ZCFUSE_TRANSPORT"
+log=$tree/pytest-$ZCFUSE_TRANSPORT.log
+( cd "$tree/test" && timeout 600 $py -m pytest -q -p no:cacheprovider -k "$sel" test_examples.py ) \
+	> "$log" 2>&1
+rc=$?
+tail -n 30 "$log"
+grep -Eq '[0-9]+ passed' "$log" || t_fail "pytest ran no test (status $rc)"
+[ $rc = 0 ] || t_fail "libfuse's test_examples.py failed over $ZCFUSE_TRANSPORT (status $rc)"
+t_log "PASS: $(grep -Eo '[0-9]+ passed.*' "$log" | tail -1) over $ZCFUSE_TRANSPORT"
