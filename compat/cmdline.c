@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -28,6 +29,24 @@ static fuse_log_func_t log_func = log_stderr;
 ZCF_COMPAT_API void fuse_set_log_func(fuse_log_func_t func)
 {
 	log_func = func ? func : log_stderr;
+}
+
+static void log_syslog(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	vsyslog((int)level, fmt, ap);
+}
+
+ZCF_COMPAT_API void fuse_log_enable_syslog(const char *ident, int option, int facility)
+{
+	openlog(ident, option, facility);
+	log_func = log_syslog;
+}
+
+ZCF_COMPAT_API void fuse_log_close_syslog(void)
+{
+	closelog();
+	if (log_func == log_syslog)
+		log_func = log_stderr;
 }
 
 ZCF_COMPAT_API void fuse_log(enum fuse_log_level level, const char *fmt, ...)
@@ -231,6 +250,11 @@ ZCF_COMPAT_API int fuse_set_signal_handlers(struct fuse_session *se)
 		return -1;
 	}
 	return 0;
+}
+
+ZCF_COMPAT_API int fuse_set_fail_signal_handlers(struct fuse_session *se)
+{
+	return 0; /* the default action (a core dump) says more than a handler would */
 }
 
 static void reset_one(int sig, void (*handler)(int))

@@ -9,7 +9,8 @@
 #ifndef ZCFUSE_COMPAT_INTERNAL_H
 #define ZCFUSE_COMPAT_INTERNAL_H
 
-#define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 14)
+/* The newest API level: the ops table then has every member any program has. */
+#define FUSE_USE_VERSION 318
 #include "zcfuse/compat/fuse_lowlevel.h"
 
 #include "core/internal.h"
@@ -50,6 +51,9 @@ static inline struct fuse_session *compat_se(struct zcfuse_req *zr)
 void compat_fill_ops(const struct fuse_lowlevel_ops *op, struct zcfuse_ops *zops);
 /* The program's fuse_file_info as zcfuse's, for replies. */
 void compat_fi_out(const struct fuse_file_info *fi, struct zcfuse_file_info *zfi);
+/* The same, with the 3.17+ backing_id where the session negotiated passthrough. */
+void compat_fi_out_se(const struct fuse_session *se, const struct fuse_file_info *fi,
+		      struct zcfuse_file_info *zfi);
 
 /* ---- pending.c: features zcfuse does not offer yet, one place each ---- */
 int compat_pending(const char *feature);

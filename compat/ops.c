@@ -38,6 +38,7 @@ static void fi_in(struct fuse_file_info *fi, const struct zcfuse_file_info *z)
 {
 	memset(fi, 0, sizeof(*fi));
 	fi->flags = z->flags;
+	fi->backing_id = 0;
 	fi->fh = z->fh;
 	fi->lock_owner = z->lock_owner;
 	fi->writepage = z->writepage;
@@ -55,6 +56,15 @@ void compat_fi_out(const struct fuse_file_info *fi, struct zcfuse_file_info *z)
 	z->cache_readdir = fi->cache_readdir;
 	z->noflush = fi->noflush;
 	z->parallel_direct_writes = fi->parallel_direct_writes;
+}
+
+/* backing_id sits in 3.14's padding: read it only from programs that asked. */
+void compat_fi_out_se(const struct fuse_session *se, const struct fuse_file_info *fi,
+		      struct zcfuse_file_info *z)
+{
+	compat_fi_out(fi, z);
+	if (se->conn.want & FUSE_CAP_PASSTHROUGH)
+		z->backing_id = fi->backing_id;
 }
 
 /* ---- INIT: conn->want and capable in libfuse's terms ---- */

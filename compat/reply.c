@@ -49,7 +49,7 @@ ZCF_COMPAT_API int fuse_reply_create(fuse_req_t req, const struct fuse_entry_par
 	struct zcfuse_file_info zfi;
 
 	entry_in(&z, e);
-	compat_fi_out(fi, &zfi);
+	compat_fi_out_se(compat_se(ZREQ(req)), fi, &zfi);
 	return zcfuse_reply_create(ZREQ(req), &z, &zfi);
 }
 
@@ -67,7 +67,7 @@ ZCF_COMPAT_API int fuse_reply_open(fuse_req_t req, const struct fuse_file_info *
 {
 	struct zcfuse_file_info zfi;
 
-	compat_fi_out(fi, &zfi);
+	compat_fi_out_se(compat_se(ZREQ(req)), fi, &zfi);
 	return zcfuse_reply_open(ZREQ(req), &zfi);
 }
 
@@ -490,7 +490,7 @@ ZCF_COMPAT_API int fuse_lowlevel_notify_inval_entry(struct fuse_session *se, fus
 	return zcfuse_notify_inval_entry(se->zs, parent, name, namelen);
 }
 
-ZCF_COMPAT_API int fuse_lowlevel_notify_expire_entry(struct fuse_session *se,
+ZCF_COMPAT_API int (fuse_lowlevel_notify_expire_entry)(struct fuse_session *se,
 						     fuse_ino_t parent, const char *name,
 						     size_t namelen, enum fuse_expire_flags flags)
 {
@@ -548,6 +548,16 @@ ZCF_COMPAT_API int fuse_lowlevel_notify_retrieve(struct fuse_session *se, fuse_i
 	return compat_pending("notify_retrieve");
 }
 
+ZCF_COMPAT_API int fuse_reply_statx(fuse_req_t req, int flags, struct statx *stx, double timeout)
+{
+	return zcfuse_reply_err(ZREQ(req), -compat_pending("statx"));
+}
+
+ZCF_COMPAT_API int fuse_lowlevel_notify_increment_epoch(struct fuse_session *se)
+{
+	return compat_pending("notify_increment_epoch");
+}
+
 ZCF_COMPAT_API int fuse_lowlevel_notify_poll(struct fuse_pollhandle *ph)
 {
 	return compat_pending("notify_poll");
@@ -556,4 +566,41 @@ ZCF_COMPAT_API int fuse_lowlevel_notify_poll(struct fuse_pollhandle *ph)
 ZCF_COMPAT_API void fuse_pollhandle_destroy(struct fuse_pollhandle *ph)
 {
 	free(ph);
+}
+
+/* ---- libfuse 3.17/3.18 additions ---- */
+
+ZCF_COMPAT_API int fuse_passthrough_open(fuse_req_t req, int fd)
+{
+	int id = zcfuse_passthrough_open(ZREQ(req), fd);
+
+	return id < 0 ? 0 : id; /* libfuse answers 0 for "no backing id" */
+}
+
+ZCF_COMPAT_API int fuse_passthrough_close(fuse_req_t req, int backing_id)
+{
+	return zcfuse_passthrough_close(zcfuse_req_session(ZREQ(req)), backing_id);
+}
+
+ZCF_COMPAT_API bool fuse_req_is_uring(fuse_req_t req)
+{
+	const char *t = zcfuse_session_transport(zcfuse_req_session(ZREQ(req)));
+
+	return t && strcmp(t, "classic");
+}
+
+ZCF_COMPAT_API int fuse_req_get_payload(fuse_req_t req, char **payload, size_t *payload_sz,
+					void **mr)
+{
+	size_t size;
+	void *p = zcfuse_req_payload(ZREQ(req), &size);
+
+	if (!p || !fuse_req_is_uring(req))
+		return -ENOTSUP;
+	*payload = p;
+	if (payload_sz)
+		*payload_sz = size;
+	if (mr)
+		*mr = NULL;
+	return 0;
 }

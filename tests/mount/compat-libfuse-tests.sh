@@ -5,6 +5,8 @@
 # fuse3 3.14 source are built against zcfuse's compat headers and
 # build/compat/libfuse3.so.3, then libfuse's test/test_examples.py (Debian's
 # python3-pytest) runs them with ZCFUSE_OPTIONS=transport=$ZCFUSE_TRANSPORT.
+# The same examples from the 3.18 source are built too and run under 3.14's
+# suite (hello_ll, passthrough_ll, passthrough_hp).
 # The source comes from bench/build-peers' cache (ZCFUSE_FUSE3_SRC to
 # override). Cases that cannot pass yet are deselected below, each with
 # its reason; the rest must pass.
@@ -22,35 +24,42 @@ lib=$ZCFUSE_BUILD/compat/libfuse3.so.3
 [ -f "$lib" ] || t_fail "$lib not built (make compat)"
 inc=$ZCFUSE_REPO/include/zcfuse/compat
 
-# Built once into the build folder; again when the compat headers change.
-tree=$ZCFUSE_BUILD/compat/libfuse-3.14
-stamp=$tree/.built
-if [ ! -f "$stamp" ] || [ -n "$(find "$inc" "$0" -newer "$stamp" -print -quit)" ]; then
+# build_tree DIR SRC: libfuse's examples from SRC, and the 3.14 test suite,
+# into DIR; once, and again when the compat headers or this script change.
+build_tree() {
+	local tree=$1 src=$2 stamp=$1/.built e p cflags ldflags
+	if [ -f "$stamp" ] && [ -z "$(find "$inc" "$0" -newer "$stamp" -print -quit)" ]; then
+		return 0
+	fi
 	rm -rf "$tree"
 	mkdir -p "$tree/example" "$tree/test" "$tree/util"
-	cp "$src"/test/*.py "$src"/test/pytest.ini "$tree/test/"
+	cp "$src14"/test/*.py "$src14"/test/pytest.ini "$tree/test/"
 	ln -s "$(command -v fusermount3)" "$tree/util/fusermount3"
 	# What libfuse's configure finds on Linux with glibc.
 	printf '#define %s 1\n' HAVE_COPY_FILE_RANGE HAVE_FALLOCATE HAVE_FDATASYNC HAVE_FORK \
 		HAVE_FSTATAT HAVE_OPENAT HAVE_PIPE2 HAVE_POSIX_FALLOCATE HAVE_READLINKAT HAVE_SETXATTR \
-		HAVE_SPLICE HAVE_STRUCT_STAT_ST_ATIM HAVE_UTIMENSAT HAVE_VMSPLICE > "$tree/fuse_config.h"
+		HAVE_SPLICE HAVE_STRUCT_STAT_ST_ATIM HAVE_UTIMENSAT HAVE_VMSPLICE HAVE_SYS_XATTR_H \
+		HAVE_LINUX_LIMITS_H HAVE_STATX > "$tree/fuse_config.h"
 	echo '#define PACKAGE_VERSION "3.14.0"' >> "$tree/fuse_config.h"
 	cflags="-O2 -g -D_FILE_OFFSET_BITS=64 -DHAVE_LIBFUSE_PRIVATE_CONFIG_H -I$tree -I$inc -I$src/example"
 	ldflags="-L$ZCFUSE_BUILD/compat -lfuse3 -Wl,-rpath,$ZCFUSE_BUILD/compat -pthread"
 	for e in hello_ll passthrough_ll notify_inval_inode notify_inval_entry notify_store_retrieve printcap; do
 		gcc $cflags -o "$tree/example/$e" "$src/example/$e.c" $ldflags > "$tree/cc.log" 2>&1 ||
-			{ cat "$tree/cc.log"; t_fail "$e does not build against zcfuse's compat headers"; }
+			{ cat "$tree/cc.log"; t_fail "$src: $e does not build against zcfuse's compat headers"; }
 	done
 	g++ -std=c++17 $cflags -o "$tree/example/passthrough_hp" "$src/example/passthrough_hp.cc" \
-		$ldflags > "$tree/cc.log" 2>&1 || { cat "$tree/cc.log"; t_fail "passthrough_hp does not build"; }
+		$ldflags > "$tree/cc.log" 2>&1 || { cat "$tree/cc.log"; t_fail "$src: passthrough_hp does not build"; }
 	for p in test_syscalls readdir_inode; do
-		gcc -O2 -D_FILE_OFFSET_BITS=64 -I"$tree" -o "$tree/test/$p" "$src/test/$p.c" \
+		gcc -O2 -D_FILE_OFFSET_BITS=64 -I"$tree" -o "$tree/test/$p" "$src14/test/$p.c" \
 			> "$tree/cc.log" 2>&1 || { cat "$tree/cc.log"; t_fail "$p does not build"; }
 	done
 	touch "$stamp"
-fi
+}
+src14=$src
+tree=$ZCFUSE_BUILD/compat/libfuse-3.14
+build_tree "$tree" "$src14"
 # Every binary must use our library.
-ldd "$tree/example/hello_ll" | grep -q "$ZCFUSE_BUILD/compat/libfuse3.so.3" ||
+ldd "$tree/example/hello_ll" | grep "$ZCFUSE_BUILD/compat/libfuse3.so.3" > /dev/null ||
 	t_fail "hello_ll is not linked with zcfuse's libfuse3.so.3"
 
 # Deselected, with the reason:
@@ -74,4 +83,22 @@ rc=$?
 tail -n 30 "$log"
 grep -Eq '[0-9]+ passed' "$log" || t_fail "pytest ran no test (status $rc)"
 [ $rc = 0 ] || t_fail "libfuse's test_examples.py failed over $ZCFUSE_TRANSPORT (status $rc)"
+# libfuse 3.18's examples (source compatibility): built the same way, run
+# under 3.14's suite, whose command lines they still take.
+src18=${ZCFUSE_FUSE3_318_SRC:-/root/.cache/zcfuse/peers/src/fuse3-3.18.3}
+if [ -d "$src18/example" ]; then
+	tree18=$ZCFUSE_BUILD/compat/libfuse-3.18
+	build_tree "$tree18" "$src18"
+	log18=$tree18/pytest-$ZCFUSE_TRANSPORT.log
+	( cd "$tree18/test" && timeout 600 $py -m pytest -q -p no:cacheprovider \
+		-k "(hello_ll or passthrough_ll or passthrough_hp) and not mount_fuse and not True-passthrough_ll and not test_hello[hello-" \
+		test_examples.py ) > "$log18" 2>&1
+	rc=$?
+	tail -n 5 "$log18"
+	grep -Eq '[0-9]+ passed' "$log18" || t_fail "pytest ran no 3.18 example (status $rc)"
+	[ $rc = 0 ] || t_fail "libfuse 3.18's examples failed over $ZCFUSE_TRANSPORT (status $rc)"
+	t_log "3.18 examples: $(grep -Eo '[0-9]+ passed' "$log18" | tail -1) over $ZCFUSE_TRANSPORT"
+else
+	t_log "fuse3 3.18 source not at $src18: its examples not built"
+fi
 t_log "PASS: $(grep -Eo '[0-9]+ passed.*' "$log" | tail -1) over $ZCFUSE_TRANSPORT"

@@ -9,6 +9,7 @@
 #ifndef FUSE_COMMON_H_
 #define FUSE_COMMON_H_
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -61,6 +62,10 @@ struct fuse_file_info {
 	uint64_t fh;                          /* the filesystem's handle */
 	uint64_t lock_owner;                  /* in: lock owner, where sent */
 	uint32_t poll_events;                 /* in (poll): requested events */
+	/* 3.17+, in 3.14's tail padding: out, kernel passthrough backing id
+	 * from fuse_passthrough_open(); honoured only once the program asked
+	 * for FUSE_CAP_PASSTHROUGH. */
+	int32_t backing_id;
 };
 
 /* Old (API < 3.12) loop configuration; from 3.12 on an opaque object. */
@@ -192,6 +197,8 @@ ssize_t fuse_buf_copy(struct fuse_bufvec *dst, struct fuse_bufvec *src,
 
 /* SIGINT, SIGTERM, SIGHUP end the session's loop; SIGPIPE is ignored. */
 int fuse_set_signal_handlers(struct fuse_session *se);
+/* 3.17+: handlers for fatal signals (here: none are needed, returns 0). */
+int fuse_set_fail_signal_handlers(struct fuse_session *se);
 void fuse_remove_signal_handlers(struct fuse_session *se);
 
 struct fuse_loop_config *fuse_loop_cfg_create(void);

@@ -25,6 +25,9 @@ typedef void (*fuse_log_func_t)(enum fuse_log_level level, const char *fmt, va_l
 
 /* Route the library's messages to func (NULL: back to stderr). */
 void fuse_set_log_func(fuse_log_func_t func);
+/* 3.17+: send the library's messages to syslog(3), and stop doing so. */
+void fuse_log_enable_syslog(const char *ident, int option, int facility);
+void fuse_log_close_syslog(void);
 void fuse_log(enum fuse_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -162,6 +162,13 @@ struct fuse_lowlevel_ops {
 				struct fuse_file_info *fi_out, size_t len, int flags);
 	void (*lseek)(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		      struct fuse_file_info *fi);
+	/* Members libfuse 3.17 and 3.18 added (after every 3.14 member, so
+	 * 3.14 programs' smaller op_size still fits); zcfuse does not call
+	 * them yet. */
+	void (*tmpfile)(fuse_req_t req, fuse_ino_t parent, mode_t mode,
+			struct fuse_file_info *fi);
+	void (*statx)(fuse_req_t req, fuse_ino_t ino, int flags, int mask,
+		      struct fuse_file_info *fi);
 };
 
 /* ---- Replies: each answers (and ends) the request; 0 or -errno ---- */
@@ -196,6 +203,9 @@ int fuse_reply_ioctl(fuse_req_t req, int result, const void *buf, size_t size);
 int fuse_reply_ioctl_iov(fuse_req_t req, int result, const struct iovec *iov, int count);
 int fuse_reply_poll(fuse_req_t req, unsigned revents);
 int fuse_reply_lseek(fuse_req_t req, off_t off);
+struct statx;
+/* 3.18+: the answer to statx (zcfuse does not send STATX requests yet). */
+int fuse_reply_statx(fuse_req_t req, int flags, struct statx *statx, double attr_timeout);
 
 /* ---- Notifications ---- */
 int fuse_lowlevel_notify_poll(struct fuse_pollhandle *ph);
@@ -203,11 +213,22 @@ int fuse_lowlevel_notify_inval_inode(struct fuse_session *se, fuse_ino_t ino, of
 				     off_t len);
 int fuse_lowlevel_notify_inval_entry(struct fuse_session *se, fuse_ino_t parent,
 				     const char *name, size_t namelen);
+/*
+ * libfuse 3.14 takes a flags argument, 3.17 and later do not (always expire
+ * only): both spellings work here, told apart by their argument count.
+ */
 int fuse_lowlevel_notify_expire_entry(struct fuse_session *se, fuse_ino_t parent,
 				      const char *name, size_t namelen,
 				      enum fuse_expire_flags flags);
+#define ZCFUSE_COMPAT_PICK6_(a, b, c, d, e, f, ...) f
+#define ZCFUSE_COMPAT_EXPIRE4_(se, p, n, l) (fuse_lowlevel_notify_expire_entry)(se, p, n, l, FUSE_LL_EXPIRE_ONLY)
+#define ZCFUSE_COMPAT_EXPIRE5_(se, p, n, l, f) (fuse_lowlevel_notify_expire_entry)(se, p, n, l, f)
+#define fuse_lowlevel_notify_expire_entry(...) \
+	ZCFUSE_COMPAT_PICK6_(__VA_ARGS__, ZCFUSE_COMPAT_EXPIRE5_, ZCFUSE_COMPAT_EXPIRE4_, , , )(__VA_ARGS__)
 int fuse_lowlevel_notify_delete(struct fuse_session *se, fuse_ino_t parent, fuse_ino_t child,
 				const char *name, size_t namelen);
+/* 3.18+: bump the kernel's epoch (not in zcfuse yet: -ENOSYS). */
+int fuse_lowlevel_notify_increment_epoch(struct fuse_session *se);
 int fuse_lowlevel_notify_store(struct fuse_session *se, fuse_ino_t ino, off_t offset,
 			       struct fuse_bufvec *bufv, enum fuse_buf_copy_flags flags);
 int fuse_lowlevel_notify_retrieve(struct fuse_session *se, fuse_ino_t ino, size_t size,
@@ -220,6 +241,13 @@ int fuse_req_getgroups(fuse_req_t req, int size, gid_t list[]);
 typedef void (*fuse_interrupt_func_t)(fuse_req_t req, void *data);
 void fuse_req_interrupt_func(fuse_req_t req, fuse_interrupt_func_t func, void *data);
 int fuse_req_interrupted(fuse_req_t req);
+
+/* libfuse 3.17+: kernel passthrough of an open file (see fuse_file_info.backing_id). */
+int fuse_passthrough_open(fuse_req_t req, int fd);
+int fuse_passthrough_close(fuse_req_t req, int backing_id);
+/* libfuse 3.18+: is the request on an io_uring queue; its payload area. */
+bool fuse_req_is_uring(fuse_req_t req);
+int fuse_req_get_payload(fuse_req_t req, char **payload, size_t *payload_sz, void **mr);
 
 /* ---- Help and command line ---- */
 void fuse_lowlevel_version(void);
