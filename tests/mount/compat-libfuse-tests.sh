@@ -83,6 +83,36 @@ rc=$?
 tail -n 30 "$log"
 grep -Eq '[0-9]+ passed' "$log" || t_fail "pytest ran no test (status $rc)"
 [ $rc = 0 ] || t_fail "libfuse's test_examples.py failed over $ZCFUSE_TRANSPORT (status $rc)"
+# The RFC's data path for unmodified code: passthrough_hp answers READ with
+# fuse_reply_data() on a FUSE_BUF_IS_FD buffer; zcfuse must read that
+# descriptor straight into the request's payload (READ_FIXED on a ring,
+# pread on classic), never copying through a reply buffer.
+dp=$(mktemp -d "${TMPDIR:-/tmp}/compat-dp.XXXXXX") || t_fail mktemp
+t_on_exit "mountpoint -q '$dp/mnt' && fusermount3 -u '$dp/mnt'; rm -rf '$dp'"
+mkdir -p "$dp/src" "$dp/mnt"
+head -c $((4 << 20)) /dev/urandom > "$dp/src/data"
+ZCFUSE_OPTIONS="transport=$ZCFUSE_TRANSPORT,stats=$dp/stats.json" \
+	"$tree/example/passthrough_hp" --foreground --nocache "$dp/src" "$dp/mnt" > "$dp/log" 2>&1 &
+hp=$!
+t_wait_until 10 t_is_mounted "$dp/mnt" || { cat "$dp/log"; t_fail "passthrough_hp did not mount"; }
+dd if="$dp/mnt/data" of="$dp/copy" bs=128k iflag=direct status=none || t_fail "O_DIRECT read failed"
+cmp -s "$dp/src/data" "$dp/copy" || t_fail "passthrough_hp returned other data"
+fusermount3 -u "$dp/mnt"
+wait $hp || { cat "$dp/log"; t_fail "passthrough_hp exited with an error"; }
+$py - "$dp/stats.json" "$ZCFUSE_TRANSPORT" <<'PY' || t_fail "the descriptor read did not take zcfuse's data path (stats above)"
+import json, sys
+d = json.load(open(sys.argv[1]))["data_path"]
+n = lambda k: d[k]["bytes"]
+print("data_path:", {k: v["bytes"] for k, v in d.items() if v["bytes"]})
+assert n("reply_copy") == 0, "READ data was copied into a reply buffer"
+direct = n("read_fixed") + n("read_fixed_inline") + n("zero_copy_read")
+if sys.argv[2] == "classic":
+    assert n("read_sync") >= 4 << 20, "no pread into the payload"
+else:
+    assert direct >= 4 << 20, "no READ_FIXED into the registered payload"
+PY
+t_log "fuse_reply_data(FUSE_BUF_IS_FD): read into the payload over $ZCFUSE_TRANSPORT, no copy"
+
 # libfuse 3.18's examples (source compatibility): built the same way, run
 # under 3.14's suite, whose command lines they still take.
 src18=${ZCFUSE_FUSE3_318_SRC:-/root/.cache/zcfuse/peers/src/fuse3-3.18.3}
