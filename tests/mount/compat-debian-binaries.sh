@@ -20,12 +20,20 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/compat-bin.XXXXXX") || t_fail mktemp
 t_on_exit "rm -rf '$work'"
 t_on_exit "for m in '$work'/*/m*; do mountpoint -q \"\$m\" && umount -l \"\$m\"; done 2>/dev/null; true"
 
+# A sanitizer build's library is loaded into Debian's programs with its
+# runtime preloaded; leaks are the programs' own business there.
+preload=()
+if [ "${ZCFUSE_SANITIZER:-0}" = 1 ]; then
+	preload=(env "LD_PRELOAD=$(gcc -print-file-name=libasan.so)"
+		 "ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0")
+fi
+
 # start NAME MOUNTPOINT PROGRAM ARGS...: runs it in the foreground through zcfuse-run.
 start() {
 	local name=$1 mnt=$2
 	shift 2
-	"$run" --transport="$ZCFUSE_TRANSPORT" --options="stats=$work/$name.json" "$@" \
-		> "$work/$name.log" 2>&1 &
+	"$run" --transport="$ZCFUSE_TRANSPORT" --options="stats=$work/$name.json" \
+		"${preload[@]}" "$@" > "$work/$name.log" 2>&1 &
 	eval "pid_$name=$!"
 	t_wait_until 10 t_is_mounted "$mnt" || { cat "$work/$name.log"; t_fail "$name did not mount"; }
 }
@@ -36,6 +44,8 @@ stop() {
 	fusermount3 -u "$mnt" || t_fail "cannot unmount $name"
 	t_wait_until 10 eval "! t_pid_alive $pid" || t_fail "$name did not exit"
 	wait "$pid" || { cat "$work/$name.log"; t_fail "$name exited with an error"; }
+	! grep -Eq 'ERROR: AddressSanitizer|runtime error:' "$work/$name.log" ||
+		{ cat "$work/$name.log"; t_fail "$name: sanitizer report"; }
 	grep -q "transport: $ZCFUSE_TRANSPORT" "$work/$name.log" ||
 		{ cat "$work/$name.log"; t_fail "$name: no '$ZCFUSE_TRANSPORT' transport line"; }
 	grep -q "\"transport\": \"$ZCFUSE_TRANSPORT\"" "$work/$name.json" ||
