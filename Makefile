@@ -198,6 +198,47 @@ fuzz: $(FUZZERS:%=build-fuzz/%)
 			build-fuzz/corpus/$$f tests/fuzz/corpus/$$f || exit 1; \
 	done
 
+# ---- libfuse 3 compatibility (compat/): build/compat/libfuse3.so.3 ----
+# zcfuse linked in whole, libfuse's low-level API on top, libfuse's symbol
+# versions (compat/libfuse3.map); headers in include/zcfuse/compat/.
+COMPAT_SRCS := $(sort $(wildcard compat/*.c))
+COMPAT_OBJS := $(COMPAT_SRCS:%.c=$(O)/obj/%.o)
+COMPAT_HDRS := $(wildcard include/zcfuse/compat/*.h compat/*.h)
+COMPAT_CPPFLAGS := -Iinclude -Isrc
+
+$(O)/obj/compat/%.o: compat/%.c $(COMPAT_HDRS) $(wildcard include/zcfuse/*.h src/*/*.h) Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(COMPAT_CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(O)/compat/libfuse3.so.3: $(COMPAT_OBJS) $(LIB_OBJS) compat/libfuse3.map
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libfuse3.so.3 -Wl,--version-script=compat/libfuse3.map \
+		-Wl,--no-undefined -o $@ $(COMPAT_OBJS) $(LIB_OBJS) $(LDLIBS)
+
+$(O)/compat/libfuse3.so: $(O)/compat/libfuse3.so.3
+	$(Q)ln -sf libfuse3.so.3 $@
+
+$(O)/compat/fuse3-zcfuse.pc: compat/fuse3-zcfuse.pc.in Makefile
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|3.14.0|' $< > $@
+
+$(O)/compat/zcfuse-run: compat/zcfuse-run
+	@mkdir -p $(dir $@)
+	$(Q)install -m 755 $< $@
+
+# Unit tests of the compat library link it as a libfuse program does.
+$(O)/tests/unit/compat-%: tests/unit/compat-%.c $(O)/compat/libfuse3.so $(COMPAT_HDRS) tests/unit/test.h
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -L$(O)/compat -lfuse3 \
+		-Wl,-rpath,'$$ORIGIN/../../compat' $(LDFLAGS) -pthread
+
+compat: $(O)/compat/libfuse3.so $(O)/compat/fuse3-zcfuse.pc $(O)/compat/zcfuse-run
+all: compat
+.PHONY: compat
+
 # Installs what building and testing need (Debian package names), once.
 deps:
 	@scripts/install-deps

@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fuse_session_*: a libfuse session is a zcfuse session. The program's
+ * options (minus libfuse's own) and $ZCFUSE_OPTIONS go through zcfuse's
+ * command-line parser, so transport=, queue_depth=, stats= ... work for
+ * unmodified programs; mounting, INIT, the transport and the worker
+ * threads are zcfuse's.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* libfuse options zcfuse has no use for; taken quietly, as libfuse takes them. */
+static const char *const ignored_opts[] = {
+	"blkdev", "blksize=", "context=", "fscontext=", "defcontext=", "rootcontext=",
+	"no_remote_lock", "no_remote_flock", "no_remote_posix_lock", "splice_write",
+	"no_splice_write", "splice_move", "no_splice_move", "splice_read", "no_splice_read",
+	"sync_read", "async_read", "atomic_o_trunc", "big_writes", "intr", "intr_signal=",
+	"kernel_cache", "auto_cache", "noauto_cache", "user=", "large_read",
+	"max_readahead=", "congestion_threshold=", "clone_fd", "max_idle_threads=",
+	"max_threads=", "rw", "nodev", "nosuid", NULL,
+};
+
+static int zc_opt(void *userdata, const char *key, const char *value)
+{
+	const char *const *p;
+	size_t n;
+
+	for (p = ignored_opts; *p; p++) {
+		n = strlen(*p);
+		if ((*p)[n - 1] == '=' ? (value && !strncmp(key, *p, n - 1) && !key[n - 1])
+				       : (!value && !strcmp(key, *p)))
+			return 0;
+	}
+	if (!strncmp(key, "x-", 2)) /* userspace mount options (fstab) */
+		return 0;
+	return -ENOENT;
+}
+
+struct new_ctx {
+	char *olist;  /* options for zcfuse's parser, escaped */
+	bool debug;
+	bool bad;
+};
+
+static int new_proc(void *data, const char *arg, int key, struct fuse_args *out)
+{
+	struct new_ctx *c = data;
+
+	if (key == FUSE_OPT_KEY_NONOPT)
+		return 1;
+	if (!strcmp(arg, "-d") || !strcmp(arg, "--debug") || !strcmp(arg, "debug")) {
+		c->debug = true;
+		return 0;
+	}
+	if (arg[0] == '-')
+		return 1; /* a flag nobody knows: reported below */
+	return fuse_opt_add_opt(&c->olist, arg) ? -1 : 0;
+}
+
+static char *env_opts(void)
+{
+	const char *e = getenv("ZCFUSE_OPTIONS");
+
+	return e && *e ? strdup(e) : NULL;
+}
+
+ZCF_COMPAT_API struct fuse_session *fuse_session_new(struct fuse_args *args,
+						     const struct fuse_lowlevel_ops *op,
+						     size_t op_size, void *userdata)
+{
+	static const struct fuse_opt none[] = { FUSE_OPT_END };
+	struct new_ctx c = { 0 };
+	struct fuse_session *se;
+	struct zcfuse_ops zops;
+	struct zcfuse_session_opts zo = { .sz = sizeof(zo), .opt = zc_opt };
+	char *argv[12], *env = env_opts();
+	int argc = 0, err;
+
+	if (op_size > sizeof(struct fuse_lowlevel_ops)) {
+		fuse_log(FUSE_LOG_ERR, "fuse: warning: library too old, some operations may "
+			 "not work\n");
+		op_size = sizeof(struct fuse_lowlevel_ops);
+	}
+	if (args && fuse_opt_parse(args, &c, none, new_proc) == -1)
+		goto fail_early;
+	if (args && args->argc > 1 && args->argv[1][0] == '-') {
+		int i;
+
+		fuse_log(FUSE_LOG_ERR, "fuse: unknown option(s): `");
+		for (i = 1; i < args->argc; i++)
+			fuse_log(FUSE_LOG_ERR, "%s%s", i > 1 ? " " : "", args->argv[i]);
+		fuse_log(FUSE_LOG_ERR, "'\n");
+		goto fail_early;
+	}
+	se = calloc(1, sizeof(*se));
+	if (!se)
+		goto fail_early;
+	memcpy(&se->op, op, op_size);
+	se->userdata = userdata;
+	se->debug = c.debug;
+	pthread_mutex_init(&se->serial_lock, NULL);
+	compat_fill_ops(&se->op, &zops);
+
+	argv[argc++] = (char *)(args && args->argc ? args->argv[0] : "fuse");
+	argv[argc++] = "-f"; /* the program daemonizes itself (fuse_daemonize) */
+	if (c.debug)
+		argv[argc++] = "-d";
+	if (c.olist) {
+		argv[argc++] = "-o";
+		argv[argc++] = c.olist;
+	}
+	if (env) { /* last: the environment has the final word */
+		argv[argc++] = "-o";
+		argv[argc++] = env;
+	}
+	argv[argc++] = "/"; /* the mountpoint comes with fuse_session_mount() */
+	argv[argc] = NULL;
+	err = zcfuse_session_new(argc, argv, &zops, sizeof(zops), &zo, se, &se->zs);
+	free(c.olist);
+	free(env);
+	if (err) {
+		pthread_mutex_destroy(&se->serial_lock);
+		free(se);
+		return NULL;
+	}
+	return se;
+fail_early:
+	free(c.olist);
+	free(env);
+	return NULL;
+}
+
+ZCF_COMPAT_API int fuse_session_custom_io(struct fuse_session *se,
+					  const struct fuse_custom_io *io, int fd)
+{
+	return compat_pending("custom_io");
+}
+
+ZCF_COMPAT_API int fuse_session_mount(struct fuse_session *se, const char *mountpoint)
+{
+	char *abs = realpath(mountpoint, NULL);
+	int err;
+
+	if (!abs) {
+		fuse_log(FUSE_LOG_ERR, "fuse: bad mount point `%s': %s\n", mountpoint,
+			 strerror(errno));
+		return -1;
+	}
+	free(se->zs->cfg.mountpoint);
+	se->zs->cfg.mountpoint = abs;
+	err = zcfuse_session_mount(se->zs);
+	return err ? -1 : 0;
+}
+
+/* Runs the zcfuse session: INIT, transport, workers; returns at exit. */
+static int run(struct fuse_session *se, bool serial, unsigned max_threads)
+{
+	int err;
+
+	se->serial = serial;
+	if (serial)
+		se->zs->cfg.threads = 1;
+	else if (max_threads)
+		se->zs->cfg.threads = max_threads;
+	err = zcfuse_session_run(se->zs);
+	return err;
+}
+
+ZCF_COMPAT_API int fuse_session_loop(struct fuse_session *se)
+{
+	return run(se, true, 1);
+}
+
+ZCF_COMPAT_API int fuse_session_loop_mt_31(struct fuse_session *se, int clone_fd)
+{
+	return run(se, false, 0);
+}
+
+ZCF_COMPAT_API int fuse_session_loop_mt_32(struct fuse_session *se,
+					   struct fuse_loop_config_v1 *config)
+{
+	return run(se, false, 0);
+}
+
+/*
+ * max_threads sizes the classic reader pool (zcfuse's threads=, unless the
+ * zcfuse options named one); on a ring the workers are the queues, one per
+ * CPU. clone_fd: zcfuse's readers always clone the descriptor.
+ */
+ZCF_COMPAT_API int fuse_session_loop_mt_312(struct fuse_session *se,
+					    struct fuse_loop_config *config)
+{
+	unsigned n = config && config->max_threads_set ? config->max_threads : 0;
+
+	if (n > 1024)
+		n = 1024;
+	return run(se, false, n);
+}
+__asm__(".symver fuse_session_loop_mt_31,fuse_session_loop_mt@FUSE_3.0");
+__asm__(".symver fuse_session_loop_mt_32,fuse_session_loop_mt@FUSE_3.2");
+__asm__(".symver fuse_session_loop_mt_312,fuse_session_loop_mt@@FUSE_3.12");
+
+ZCF_COMPAT_API void fuse_session_exit(struct fuse_session *se)
+{
+	zcfuse_session_exit(se->zs);
+}
+
+ZCF_COMPAT_API void fuse_session_reset(struct fuse_session *se)
+{
+	uint64_t v;
+
+	/* zcfuse_session_exit() wrote the eventfd once: take that back. */
+	if (se->zs->exiting && read(se->zs->exit_efd, &v, sizeof(v)) != sizeof(v))
+		zcf_dbg("fuse_session_reset: exit eventfd was empty");
+	se->zs->exiting = 0;
+}
+
+ZCF_COMPAT_API int fuse_session_exited(struct fuse_session *se)
+{
+	return se->zs->exiting ? 1 : 0;
+}
+
+ZCF_COMPAT_API void fuse_session_unmount(struct fuse_session *se)
+{
+	zcfuse_session_unmount(se->zs);
+}
+
+ZCF_COMPAT_API void fuse_session_destroy(struct fuse_session *se)
+{
+	struct zcfuse_session *zs;
+
+	if (!se)
+		return;
+	zs = se->zs;
+	if (zs->cfg.stats_path && zs->got_init) {
+		int err = zcf_stats_write(zs, zs->cfg.stats_path);
+
+		if (err)
+			zcf_err("cannot write statistics to %s: %s", zs->cfg.stats_path,
+				strerror(-err));
+	}
+	if (zs->got_init && !zs->got_destroy && se->op.destroy) {
+		zs->got_destroy = true;
+		se->op.destroy(se->userdata);
+	}
+	zcfuse_session_destroy(zs);
+	pthread_mutex_destroy(&se->serial_lock);
+	free(se);
+}
+
+ZCF_COMPAT_API int fuse_session_fd(struct fuse_session *se)
+{
+	return se->zs->fd;
+}
+
+/*
+ * Programs that run their own loop: zcfuse serves requests on its own
+ * threads (classic readers or ring queues), so a program-driven
+ * receive/process loop is not offered yet.
+ */
+ZCF_COMPAT_API int fuse_session_receive_buf(struct fuse_session *se, struct fuse_buf *buf)
+{
+	return compat_pending("own_loop");
+}
+
+ZCF_COMPAT_API void fuse_session_process_buf(struct fuse_session *se, const struct fuse_buf *buf)
+{
+	compat_pending("own_loop");
+}
+
+/* ---- Loop configuration ---- */
+
+ZCF_COMPAT_API struct fuse_loop_config *fuse_loop_cfg_create(void)
+{
+	struct fuse_loop_config *c = calloc(1, sizeof(*c));
+
+	if (c) {
+		c->max_idle_threads = UINT_MAX;
+		c->max_threads = 10;
+	}
+	return c;
+}
+
+ZCF_COMPAT_API void fuse_loop_cfg_destroy(struct fuse_loop_config *config)
+{
+	free(config);
+}
+
+ZCF_COMPAT_API void fuse_loop_cfg_set_idle_threads(struct fuse_loop_config *config,
+						   unsigned int value)
+{
+	config->max_idle_threads = value;
+}
+
+ZCF_COMPAT_API void fuse_loop_cfg_set_max_threads(struct fuse_loop_config *config,
+						  unsigned int value)
+{
+	config->max_threads = value;
+	config->max_threads_set = true;
+}
+
+ZCF_COMPAT_API void fuse_loop_cfg_set_clone_fd(struct fuse_loop_config *config,
+					       unsigned int value)
+{
+	config->clone_fd = (int)value;
+}
+
+ZCF_COMPAT_API void fuse_loop_cfg_convert(struct fuse_loop_config *config,
+					  struct fuse_loop_config_v1 *v1)
+{
+	config->clone_fd = v1->clone_fd;
+	config->max_idle_threads = v1->max_idle_threads;
+}
