@@ -92,6 +92,8 @@ $(O)/tests/mount/%: tests/mount/%.c $(wildcard tests/mount/*.h)
 	@echo "  CCLD    $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS) -pthread
 
+include compat/hl.mk
+
 # Installs what building and testing need (Debian package names), once.
 deps:
 	@scripts/install-deps
