@@ -715,12 +715,16 @@ static void unlink_hidden(struct fuse *f, uint64_t ino)
 {
 	struct hl_lk lk;
 	char *path;
+	int err;
 
 	if (hl_path(f, ino, &path, &lk))
 		return;
-	if (fuse_fs_unlink(f->fs, path) == 0)
-		hl_node_drop_name(f, ino);
+	err = fuse_fs_unlink(f->fs, path);
+	/* The lock first: it is released along the node's parents, which
+	 * the name's removal cuts. */
 	hl_path_put(f, &lk);
+	if (err == 0)
+		hl_node_drop_name(f, ino);
 	free(path);
 }
 
