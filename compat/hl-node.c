@@ -392,8 +392,14 @@ int hl_node_rename(struct fuse *f, uint64_t olddir, const char *oldname, uint64_
 			if (!save_name || hash_name_set(f, n, nd, save_name))
 				err = -ENOMEM;
 			free(save_name);
-			if (hide)
+			if (hide) {
 				n->hidden = 1;
+				/* Its last release may have run since the
+				 * caller saw it open: then nobody will remove
+				 * it but the caller. */
+				if (n->open_count == 0)
+					err = 1;
+			}
 		}
 	}
 	if (n)

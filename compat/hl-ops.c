@@ -443,6 +443,11 @@ static int hide_node(struct fuse *f, uint64_t dir, const char *name, const char 
 		err = fuse_fs_rename(f->fs, path, hpath, 0);
 		if (!err)
 			err = hl_node_rename(f, dir, name, dir, hname, 1, 0);
+		/* 1: it was closed meanwhile (only possible with nullpath_ok,
+		 * whose release takes no path lock); it stays hidden until
+		 * unmount, as with libfuse. */
+		if (err == 1)
+			err = 0;
 		break;
 	}
 	free(hpath);
@@ -734,7 +739,7 @@ static void hl_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	struct fuse *f = call_begin(&c, req);
 	struct hl_lk lk;
 	char *path = NULL;
-	int err, hidden = 0;
+	int err, hidden = 0, last;
 
 	err = hl_path_nullok(f, ino, &path, &lk);
 	debug_op(f, "RELEASE", path);
@@ -746,9 +751,13 @@ static void hl_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 		fuse_fs_flock(f->fs, path, fi, LOCK_UN);
 	fuse_fs_release(f->fs, path, fi);
 	(void)err;
+	/* Counted down under the path lock, so that a rename or unlink
+	 * either sees the file open and hides it before this (then we remove
+	 * it below) or sees it closed. */
+	last = hl_node_open_count(f, ino, -1, &hidden) == 0;
 	hl_path_put(f, &lk);
 	free(path);
-	if (hl_node_open_count(f, ino, -1, &hidden) == 0 && hidden)
+	if (last && hidden)
 		unlink_hidden(f, ino);
 	call_end(&c);
 	fuse_reply_err(req, 0);
