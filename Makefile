@@ -201,7 +201,7 @@ fuzz: $(FUZZERS:%=build-fuzz/%)
 # ---- libfuse 3 compatibility (compat/): build/compat/libfuse3.so.3 ----
 # zcfuse linked in whole, libfuse's low-level API on top, libfuse's symbol
 # versions (compat/libfuse3.map); headers in include/zcfuse/compat/.
-COMPAT_SRCS := $(sort $(wildcard compat/*.c))
+COMPAT_SRCS := $(sort $(filter-out compat/hl-%.c,$(wildcard compat/*.c)))
 COMPAT_OBJS := $(COMPAT_SRCS:%.c=$(O)/obj/%.o)
 COMPAT_HDRS := $(wildcard include/zcfuse/compat/*.h compat/*.h)
 COMPAT_CPPFLAGS := -Iinclude -Isrc
@@ -238,6 +238,8 @@ $(O)/tests/unit/compat-%: tests/unit/compat-%.c $(O)/compat/libfuse3.so $(COMPAT
 compat: $(O)/compat/libfuse3.so $(O)/compat/fuse3-zcfuse.pc $(O)/compat/zcfuse-run
 all: compat
 .PHONY: compat
+
+include compat/hl.mk
 
 # Installs what building and testing need (Debian package names), once.
 deps:
