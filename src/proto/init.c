@@ -26,6 +26,10 @@ static unsigned caps_from_kernel(uint64_t kf)
 		caps |= ZCFUSE_CAP_POSIX_ACL;
 	if (kf & FUSE_DONT_MASK)
 		caps |= ZCFUSE_CAP_DONT_MASK;
+	if (kf & FUSE_HANDLE_KILLPRIV_V2)
+		caps |= ZCFUSE_CAP_HANDLE_KILLPRIV_V2;
+	if (kf & FUSE_DIRECT_IO_ALLOW_MMAP)
+		caps |= ZCFUSE_CAP_DIRECT_IO_ALLOW_MMAP;
 	return caps;
 }
 
@@ -57,7 +61,8 @@ int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t 
 	ci.proto_major = in.major;
 	ci.proto_minor = in.minor;
 	ci.capable = caps_from_kernel(kf);
-	ci.want = ci.capable & (ZCFUSE_CAP_ASYNC_DIO | ZCFUSE_CAP_PARALLEL_DIROPS);
+	ci.want = ci.capable & (ZCFUSE_CAP_ASYNC_DIO | ZCFUSE_CAP_PARALLEL_DIROPS |
+				ZCFUSE_CAP_DIRECT_IO_ALLOW_MMAP);
 	if (se->ops.readdirplus)
 		ci.want |= ci.capable & ZCFUSE_CAP_READDIRPLUS;
 	if (se->cfg.passthrough)
@@ -79,8 +84,17 @@ int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t 
 
 	flags = FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_AUTO_INVAL_DATA | FUSE_MAX_PAGES |
 		FUSE_INIT_EXT | FUSE_SETXATTR_EXT | extra_flags;
-	/* No HANDLE_KILLPRIV(_V2): the kernel keeps clearing setuid/setgid bits on
-	 * write, truncate and chown itself, so no filesystem can forget to. */
+	/*
+	 * Without HANDLE_KILLPRIV_V2 the kernel clears setuid/setgid bits itself
+	 * (a SETATTR of the mode) before cached writes, truncates and chowns,
+	 * but not on direct writes (O_DIRECT, or a direct_io open): those carry
+	 * FUSE_WRITE_KILL_SUIDGID, which reaches the filesystem as
+	 * fi->kill_suidgid and which it must act on.
+	 */
+	if (ci.want & ZCFUSE_CAP_HANDLE_KILLPRIV_V2)
+		flags |= FUSE_HANDLE_KILLPRIV_V2;
+	if (ci.want & ZCFUSE_CAP_DIRECT_IO_ALLOW_MMAP)
+		flags |= FUSE_DIRECT_IO_ALLOW_MMAP;
 	if (ci.want & ZCFUSE_CAP_ASYNC_DIO)
 		flags |= FUSE_ASYNC_DIO;
 	if (ci.want & ZCFUSE_CAP_PARALLEL_DIROPS)
