@@ -573,6 +573,25 @@ static void memfs_init(void *userdata, struct zcfuse_conn_info *conn)
 				       ZCFUSE_CAP_ASYNC_DIO);
 	/* Writes must carry their real offsets (O_APPEND is resolved by the kernel). */
 	conn->want &= ~ZCFUSE_CAP_WRITEBACK_CACHE;
+	/* memfs clears setuid/setgid bits itself, in the same step as the change. */
+	conn->want |= ZCFUSE_CAP_HANDLE_KILLPRIV_V2;
+}
+
+/*
+ * A write, truncate or chown by a caller without CAP_FSETID (the kernel says
+ * so): as on a local filesystem, a regular file loses S_ISUID, and S_ISGID
+ * when group execute is set. Under the lock.
+ */
+static void kill_suidgid(struct node *n)
+{
+	mode_t mode = n->st.st_mode;
+
+	if (!S_ISREG(mode))
+		return;
+	mode &= ~S_ISUID;
+	if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		mode &= ~S_ISGID;
+	n->st.st_mode = mode;
 }
 
 static void memfs_lookup(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
@@ -668,6 +687,9 @@ static void memfs_setattr(struct zcfuse_req *req, zcfuse_ino_t ino, struct stat 
 		}
 		file_truncate(n, attr->st_size);
 	}
+	/* A chmod in the same request sets the mode itself. */
+	if ((to_set & ZCFUSE_SET_ATTR_KILL_SUIDGID) && !(to_set & ZCFUSE_SET_ATTR_MODE))
+		kill_suidgid(n);
 	if (to_set & ZCFUSE_SET_ATTR_MODE)
 		n->st.st_mode = (n->st.st_mode & S_IFMT) | (attr->st_mode & 07777);
 	if (to_set & ZCFUSE_SET_ATTR_UID)
@@ -1048,8 +1070,11 @@ static void memfs_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_f
 		return;
 	}
 	/* The kernel passes O_TRUNC only when it leaves truncation to us. */
-	if ((fi->flags & O_TRUNC) && S_ISREG(n->st.st_mode))
+	if ((fi->flags & O_TRUNC) && S_ISREG(n->st.st_mode)) {
 		file_truncate(n, 0);
+		if (fi->kill_suidgid)
+			kill_suidgid(n);
+	}
 	n->nopen++;
 	unlock();
 	fi->fh = 0;
@@ -1131,6 +1156,8 @@ static void memfs_write(struct zcfuse_req *req, zcfuse_ino_t ino, const void *bu
 		err = EIO; /* zero-copy data; memfs never asks for it */
 	else
 		err = file_write(n, buf, size, off);
+	if (!err && fi->kill_suidgid)
+		kill_suidgid(n);
 	unlock();
 	if (err)
 		zcfuse_reply_err(req, err);
@@ -1359,6 +1386,9 @@ static void memfs_setxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char 
 	free(x->value);
 	x->value = copy;
 	x->size = size;
+	/* A POSIX ACL set by a caller outside the file's group (with POSIX_ACL). */
+	if (zcfuse_req_kill_priv(req) & ZCFUSE_KILL_SGID)
+		n->st.st_mode &= ~S_ISGID;
 	stamp(n, T_CTIME);
 	reply_err_unlock(req, 0);
 }
