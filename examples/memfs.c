@@ -582,16 +582,28 @@ static void memfs_init(void *userdata, struct zcfuse_conn_info *conn)
  * so): as on a local filesystem, a regular file loses S_ISUID, and S_ISGID
  * when group execute is set. Under the lock.
  */
-static void kill_suidgid(struct node *n)
+static bool kill_suidgid(struct node *n)
 {
 	mode_t mode = n->st.st_mode;
 
 	if (!S_ISREG(mode))
-		return;
+		return false;
 	mode &= ~S_ISUID;
 	if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
 		mode &= ~S_ISGID;
+	if (mode == n->st.st_mode)
+		return false;
 	n->st.st_mode = mode;
+	return true;
+}
+
+/*
+ * After a kill that no reply carries attributes for (WRITE, OPEN): the
+ * kernel's cached mode would still say setuid, and exec uses it.
+ */
+static void mode_changed(struct zcfuse_req *req, zcfuse_ino_t ino)
+{
+	zcfuse_notify_inval_inode(zcfuse_req_session(req), ino, -1, 0);
 }
 
 static void memfs_lookup(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
@@ -1057,6 +1069,7 @@ static void memfs_rename(struct zcfuse_req *req, zcfuse_ino_t parent, const char
 
 static void memfs_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
 {
+	bool killed = false;
 	struct node *n;
 
 	lock();
@@ -1072,11 +1085,13 @@ static void memfs_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_f
 	/* The kernel passes O_TRUNC only when it leaves truncation to us. */
 	if ((fi->flags & O_TRUNC) && S_ISREG(n->st.st_mode)) {
 		file_truncate(n, 0);
-		if (fi->kill_suidgid)
-			kill_suidgid(n);
+		if (fi->kill_suidgid && kill_suidgid(n))
+			killed = true;
 	}
 	n->nopen++;
 	unlock();
+	if (killed)
+		mode_changed(req, ino);
 	fi->fh = 0;
 	/* Data only changes through this mount, so cached pages stay valid. */
 	fi->keep_cache = 1;
@@ -1142,6 +1157,7 @@ static void memfs_read(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size, of
 static void memfs_write(struct zcfuse_req *req, zcfuse_ino_t ino, const void *buf, size_t size,
 			off_t off, struct zcfuse_file_info *fi)
 {
+	bool killed = false;
 	struct node *n;
 	int err;
 
@@ -1156,9 +1172,11 @@ static void memfs_write(struct zcfuse_req *req, zcfuse_ino_t ino, const void *bu
 		err = EIO; /* zero-copy data; memfs never asks for it */
 	else
 		err = file_write(n, buf, size, off);
-	if (!err && fi->kill_suidgid)
-		kill_suidgid(n);
+	if (!err && fi->kill_suidgid && kill_suidgid(n))
+		killed = true;
 	unlock();
+	if (killed)
+		mode_changed(req, ino);
 	if (err)
 		zcfuse_reply_err(req, err);
 	else

@@ -277,7 +277,8 @@ static int creds_init(void)
 /*
  * What a write, truncate or chown by a caller without CAP_FSETID does to a
  * regular file on a local filesystem: S_ISUID goes, and S_ISGID with group
- * execute. Done as the server (the caller may not own the file). 0 or -errno.
+ * execute. Done as the server (the caller may not own the file). 1 if the
+ * mode changed, 0 if there was nothing to clear, or -errno.
  */
 static int kill_suidgid(int pathfd)
 {
@@ -297,8 +298,7 @@ static int kill_suidgid(int pathfd)
 		return 0;
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", pathfd);
 	caller_pause();
-	if (chmod(path, mode) < 0)
-		ret = -errno;
+	ret = chmod(path, mode) < 0 ? -errno : 1;
 	caller_resume();
 	return ret;
 }
@@ -860,8 +860,9 @@ static void pt_setattr(struct zcfuse_req *req, zcfuse_ino_t ino, struct stat *at
 	 * caller; not when the caller is root without CAP_FSETID, or the server
 	 * is not root. A chmod in the same request says the mode itself.
 	 */
-	if (!ret && (to_set & ZCFUSE_SET_ATTR_KILL_SUIDGID) && !(to_set & ZCFUSE_SET_ATTR_MODE))
-		ret = kill_suidgid(fd);
+	if (!ret && (to_set & ZCFUSE_SET_ATTR_KILL_SUIDGID) && !(to_set & ZCFUSE_SET_ATTR_MODE) &&
+	    (ret = kill_suidgid(fd)) > 0)
+		ret = 0;
 	if (!ret && (to_set & (ZCFUSE_SET_ATTR_ATIME | ZCFUSE_SET_ATTR_MTIME |
 			       ZCFUSE_SET_ATTR_ATIME_NOW | ZCFUSE_SET_ATTR_MTIME_NOW)))
 		ret = set_times(fd, attr, to_set);
@@ -1149,10 +1150,13 @@ static void pt_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file
 		return;
 	}
 	/* O_TRUNC with HANDLE_KILLPRIV_V2 and ATOMIC_O_TRUNC: the kill is ours. */
-	if (fi->kill_suidgid && (fi->flags & O_TRUNC) && (ret = kill_suidgid(fd)) < 0) {
-		close(fd);
-		zcfuse_reply_err(req, -ret);
-		return;
+	if (fi->kill_suidgid && (fi->flags & O_TRUNC) && (ret = kill_suidgid(fd)) != 0) {
+		if (ret < 0) {
+			close(fd);
+			zcfuse_reply_err(req, -ret);
+			return;
+		}
+		zcfuse_notify_inval_inode(zcfuse_req_session(req), ino, -1, 0);
 	}
 	set_open_flags(fs, fi, fd, fi->flags);
 	attach_passthrough(req, in, fi, fd);
@@ -1184,10 +1188,11 @@ static void pt_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char *n
 		zcfuse_reply_err(req, errno);
 		return;
 	}
-	ret = lookup_at(fs, dirfd, name, false, &e);
+	/* An existing file opened with O_TRUNC; before the entry's attributes are read. */
+	ret = fi->kill_suidgid && (fi->flags & O_TRUNC) ? kill_suidgid(fd) : 0;
+	if (ret >= 0)
+		ret = lookup_at(fs, dirfd, name, false, &e);
 	inode_put_fd(dir, dirfd);
-	if (!ret && fi->kill_suidgid && (fi->flags & O_TRUNC) && (ret = kill_suidgid(fd)) < 0)
-		inode_forget(fs, e.ino, 1);
 	if (ret) {
 		close(fd);
 		zcfuse_reply_err(req, -ret);
@@ -1343,9 +1348,13 @@ static void pt_write(struct zcfuse_req *req, zcfuse_ino_t ino, const void *buf, 
 	 * setgid to us (always on direct writes). Before the data lands, as a
 	 * local write does; the kernel sets this only where the bits may need it.
 	 */
-	if (fi->kill_suidgid && (ret = kill_suidgid(fd)) < 0) {
-		zcfuse_reply_err(req, -ret);
-		return;
+	if (fi->kill_suidgid && (ret = kill_suidgid(fd)) != 0) {
+		if (ret < 0) {
+			zcfuse_reply_err(req, -ret);
+			return;
+		}
+		/* No reply carries the new mode, and exec trusts the cached one. */
+		zcfuse_notify_inval_inode(zcfuse_req_session(req), ino, -1, 0);
 	}
 	/* buf is NULL for zero-copy writes: their data is only on the ring. */
 	if (buf && fh_is_direct(fi) && ((uintptr_t)buf % PT_DIRECT_ALIGN)) {

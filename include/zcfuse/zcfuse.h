@@ -435,7 +435,10 @@ ZCFUSE_API int zcfuse_passthrough_close(struct zcfuse_session *se, int backing_i
 
 /* ---- Notifications to the kernel ---- */
 
-/** @brief Drop cached data and attributes of @p ino; @p len 0 means all. */
+/**
+ * @brief Drop cached data and attributes of @p ino; @p len 0 means all.
+ * A negative @p off drops the attributes only.
+ */
 ZCFUSE_API int zcfuse_notify_inval_inode(struct zcfuse_session *se, zcfuse_ino_t ino,
 					 off_t off, off_t len);
 /** @brief Drop the cached name @p name in @p parent. */
