@@ -494,9 +494,13 @@ static void inode_free(struct pt_inode *in)
 	free(in);
 }
 
-/* A descriptor on the mount @mnt_id for open_by_handle_at(): a dup of @fd,
- * kept for the server's life. -1 when the table is full. */
-static int mount_fd_for(struct pt_fs *fs, int mnt_id, int fd)
+/*
+ * A descriptor on the mount @mnt_id for open_by_handle_at(), kept for the
+ * server's life: it must not be O_PATH, so the first directory met on each
+ * mount (lookups go top down: its root) is opened for reading as the server.
+ * -1 when none is known (@fd is not a directory) or the table is full.
+ */
+static int mount_fd_for(struct pt_fs *fs, int mnt_id, int fd, mode_t type)
 {
 	struct pt_mounts *m = &fs->mounts;
 	int ret = -1;
@@ -508,8 +512,10 @@ static int mount_fd_for(struct pt_fs *fs, int mnt_id, int fd)
 			break;
 		}
 	}
-	if (ret < 0 && m->n < PT_MAX_MOUNTS) {
-		ret = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (ret < 0 && m->n < PT_MAX_MOUNTS && type == S_IFDIR) {
+		caller_pause();
+		ret = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		caller_resume();
 		if (ret >= 0) {
 			m->id[m->n] = mnt_id;
 			m->fd[m->n++] = ret;
@@ -524,7 +530,7 @@ static int mount_fd_for(struct pt_fs *fs, int mnt_id, int fd)
  * handle, so no descriptor stays open. Returns false (and @in keeps @fd)
  * when SOURCE gives no handle for it.
  */
-static bool inode_take_handle(struct pt_fs *fs, struct pt_inode *in, int fd)
+static bool inode_take_handle(struct pt_fs *fs, struct pt_inode *in, int fd, mode_t type)
 {
 	struct file_handle *h;
 	int mnt_id, mfd;
@@ -536,7 +542,7 @@ static bool inode_take_handle(struct pt_fs *fs, struct pt_inode *in, int fd)
 		return false;
 	h->handle_bytes = MAX_HANDLE_SZ;
 	if (name_to_handle_at(fd, "", h, &mnt_id, AT_EMPTY_PATH) < 0 ||
-	    (mfd = mount_fd_for(fs, mnt_id, fd)) < 0) {
+	    (mfd = mount_fd_for(fs, mnt_id, fd, type)) < 0) {
 		free(h);
 		return false;
 	}
@@ -638,7 +644,7 @@ static int lookup_at(struct pt_fs *fs, int dirfd, const char *name, bool known_o
 
 	fresh = calloc(1, sizeof(*fresh));
 	/* A handle when SOURCE gives one, else the descriptor stays with it. */
-	if (fresh && !known_only && !inode_take_handle(fs, fresh, fd))
+	if (fresh && !known_only && !inode_take_handle(fs, fresh, fd, st.st_mode & S_IFMT))
 		fresh->fd = -2; /* takes fd below */
 	pthread_mutex_lock(&fs->table.lock);
 	in = table_find_key_locked(&fs->table, st.st_dev, st.st_ino);
@@ -1420,6 +1426,7 @@ static void pt_opendir(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_f
 	struct pt_inode *in;
 	int pathfd = inode_fd(fs, ino, &in);
 	struct pt_dir *d;
+	char path[32];
 	int fd;
 
 	if (pathfd < 0) {
@@ -1432,8 +1439,13 @@ static void pt_opendir(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_f
 		zcfuse_reply_err(req, ENOMEM);
 		return;
 	}
-	/* An O_PATH fd cannot be read; open the directory itself through it. */
-	fd = openat(pathfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/*
+	 * An O_PATH fd cannot be read; open the directory itself through the
+	 * magic link (openat(pathfd, ".") would also need search permission,
+	 * which listing a folder on SOURCE does not).
+	 */
+	proc_path(path, pathfd);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	inode_put_fd(in, pathfd);
 	if (fd < 0) {
 		zcfuse_reply_err(req, errno);
@@ -1911,18 +1923,21 @@ static bool handles_work(int rootfd)
 {
 	struct file_handle *h = malloc(sizeof(*h) + MAX_HANDLE_SZ);
 	bool ok = false;
-	int mnt_id, fd;
+	int mnt_id, fd, mfd;
 
 	if (!h)
 		return false;
 	h->handle_bytes = MAX_HANDLE_SZ;
-	if (name_to_handle_at(rootfd, "", h, &mnt_id, AT_EMPTY_PATH) == 0) {
-		fd = open_by_handle_at(rootfd, h, O_PATH | O_CLOEXEC);
+	mfd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd >= 0 && name_to_handle_at(rootfd, "", h, &mnt_id, AT_EMPTY_PATH) == 0) {
+		fd = open_by_handle_at(mfd, h, O_PATH | O_CLOEXEC);
 		if (fd >= 0) {
 			ok = true;
 			close(fd);
 		}
 	}
+	if (mfd >= 0)
+		close(mfd);
 	free(h);
 	return ok;
 }

@@ -60,6 +60,9 @@ step "read priv/secret" cat priv/secret
 step "list priv" ls priv
 step "stat priv/secret" stat -c %a priv/secret
 step "list ro" ls ro
+step "list rdonly" ls rdonly
+step "stat rdonly/file" stat -c %a rdonly/file
+step "read rdonly/file" cat rdonly/file
 step "read ro/file" cat ro/file
 step "append ro/file" sh -c "echo $u >> ro/file"
 step "touch -d ownfile" touch -d @1000000000 ownfile

@@ -33,6 +33,7 @@ setup() {
 		echo ro >ro/file && chown $O:$O ro ro/file && chmod 644 ro/file && chmod 555 ro
 		echo secret >priv/secret && chmod 600 priv/secret && chown $O:$O priv priv/secret
 		chmod 700 priv
+		mkdir rdonly && echo r >rdonly/file && chmod 744 rdonly
 		echo data >ownfile && chown $O:$G ownfile && chmod 640 ownfile
 		echo secret >rootfile && chmod 600 rootfile
 		for k in keep keep2; do
