@@ -451,7 +451,7 @@ static struct pt_inode *inode_get(struct pt_fs *fs, zcfuse_ino_t id)
 
 /*
  * An O_PATH descriptor of @in: the held one, or one reopened from its file
- * handle, which inode_put_fd() closes again. -ESTALE when the object is gone.
+ * handle, which inode_put_fd() closes again. -ENOENT when the object is gone.
  * open_by_handle_at() needs CAP_DAC_READ_SEARCH, which a switched fsuid
  * drops, so it runs with the server's fsuid; it checks no permission, as
  * the held descriptor did not either (lookup checked the path).
@@ -464,8 +464,10 @@ static int inode_open_fd(struct pt_inode *in)
 		return in->fd;
 	caller_pause();
 	fd = open_by_handle_at(in->mount_fd, in->handle, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	/* Removed behind the kernel's back: what a held descriptor's *at()
+	 * calls would say then, not ESTALE, which callers do not expect. */
 	if (fd < 0)
-		fd = errno == ENOENT ? -ESTALE : -errno;
+		fd = errno == ESTALE ? -ENOENT : -errno;
 	caller_resume();
 	return fd;
 }
