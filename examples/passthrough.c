@@ -650,6 +650,23 @@ static int lookup_at(struct pt_fs *fs, int dirfd, const char *name, bool known_o
 		fresh->fd = -2; /* takes fd below */
 	pthread_mutex_lock(&fs->table.lock);
 	in = table_find_key_locked(&fs->table, st.st_dev, st.st_ino);
+	if (in && in->handle && fresh && fresh->handle &&
+	    (in->handle->handle_bytes != fresh->handle->handle_bytes ||
+	     memcmp(in->handle->f_handle, fresh->handle->f_handle, in->handle->handle_bytes))) {
+		/* The inode number was reused by a new object (a handle keeps no
+		 * inode alive): the old entry leaves the key chain for good. */
+		struct pt_inode **pp = &fs->table.by_key[hash_key(in->dev, in->ino,
+								   fs->table.nbuckets)];
+
+		while (*pp && *pp != in)
+			pp = &(*pp)->next_by_key;
+		if (*pp)
+			*pp = in->next_by_key;
+		in->next_by_key = NULL;
+		in->ino = 0;
+		in->dev = 0;
+		in = NULL;
+	}
 	if (in) {
 		/* Known already (another name, a hard link, or a race): reuse it. */
 		in->nlookup++;
