@@ -814,6 +814,37 @@ static void memfs_init(void *userdata, struct zcfuse_conn_info *conn)
 				       ZCFUSE_CAP_ASYNC_DIO);
 	/* Writes must carry their real offsets (O_APPEND is resolved by the kernel). */
 	conn->want &= ~ZCFUSE_CAP_WRITEBACK_CACHE;
+	/* memfs clears setuid/setgid bits itself, in the same step as the change. */
+	conn->want |= ZCFUSE_CAP_HANDLE_KILLPRIV_V2;
+}
+
+/*
+ * A write, truncate or chown by a caller without CAP_FSETID (the kernel says
+ * so): as on a local filesystem, a regular file loses S_ISUID, and S_ISGID
+ * when group execute is set. Under the lock.
+ */
+static bool kill_suidgid(struct node *n)
+{
+	mode_t mode = n->st.st_mode;
+
+	if (!S_ISREG(mode))
+		return false;
+	mode &= ~S_ISUID;
+	if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		mode &= ~S_ISGID;
+	if (mode == n->st.st_mode)
+		return false;
+	n->st.st_mode = mode;
+	return true;
+}
+
+/*
+ * After a kill that no reply carries attributes for (WRITE, OPEN): the
+ * kernel's cached mode would still say setuid, and exec uses it.
+ */
+static void mode_changed(struct zcfuse_req *req, zcfuse_ino_t ino)
+{
+	zcfuse_notify_inval_inode(zcfuse_req_session(req), ino, -1, 0);
 }
 
 static void memfs_lookup(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
@@ -909,6 +940,9 @@ static void memfs_setattr(struct zcfuse_req *req, zcfuse_ino_t ino, struct stat 
 		}
 		file_truncate(n, attr->st_size);
 	}
+	/* A chmod in the same request sets the mode itself. */
+	if ((to_set & ZCFUSE_SET_ATTR_KILL_SUIDGID) && !(to_set & ZCFUSE_SET_ATTR_MODE))
+		kill_suidgid(n);
 	if (to_set & ZCFUSE_SET_ATTR_MODE)
 		n->st.st_mode = (n->st.st_mode & S_IFMT) | (attr->st_mode & 07777);
 	if (to_set & ZCFUSE_SET_ATTR_UID)
@@ -1283,6 +1317,7 @@ static void memfs_rename(struct zcfuse_req *req, zcfuse_ino_t parent, const char
 
 static void memfs_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
 {
+	bool killed = false;
 	struct node *n;
 
 	lock();
@@ -1296,10 +1331,15 @@ static void memfs_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_f
 		return;
 	}
 	/* The kernel passes O_TRUNC only when it leaves truncation to us. */
-	if ((fi->flags & O_TRUNC) && S_ISREG(n->st.st_mode))
+	if ((fi->flags & O_TRUNC) && S_ISREG(n->st.st_mode)) {
 		file_truncate(n, 0);
+		if (fi->kill_suidgid && kill_suidgid(n))
+			killed = true;
+	}
 	n->nopen++;
 	unlock();
+	if (killed)
+		mode_changed(req, ino);
 	fi->fh = 0;
 	/* Data only changes through this mount, so cached pages stay valid. */
 	fi->keep_cache = 1;
@@ -1372,6 +1412,7 @@ static void memfs_read(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size, of
 static void memfs_write(struct zcfuse_req *req, zcfuse_ino_t ino, const void *buf, size_t size,
 			off_t off, struct zcfuse_file_info *fi)
 {
+	bool killed = false;
 	struct node *n;
 	ssize_t done = 0;
 	int err = 0;
@@ -1387,9 +1428,13 @@ static void memfs_write(struct zcfuse_req *req, zcfuse_ino_t ino, const void *bu
 		err = EIO; /* zero-copy data; memfs never asks for it */
 	else if ((done = file_write(n, buf, size, off)) < 0)
 		err = (int)-done;
+	if (!err && fi->kill_suidgid && kill_suidgid(n))
+		killed = true;
 	if (!err)
 		poll_wake_locked(n);
 	unlock();
+	if (killed)
+		mode_changed(req, ino);
 	if (err)
 		zcfuse_reply_err(req, err);
 	else
@@ -1628,6 +1673,9 @@ static void memfs_setxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char 
 	x->value = copy;
 	x->size = size;
 	charge(XATTR_COST(x->name, x->size));
+	/* A POSIX ACL set by a caller outside the file's group (with POSIX_ACL). */
+	if (zcfuse_req_kill_priv(req) & ZCFUSE_KILL_SGID)
+		n->st.st_mode &= ~S_ISGID;
 	stamp(n, T_CTIME);
 	reply_err_unlock(req, 0);
 }

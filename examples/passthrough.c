@@ -8,13 +8,27 @@
  * 1.0), -o cache=never|auto|always (never: direct I/O on every open; always:
  * keep the page cache across opens), -o direct_io (same as cache=never).
  *
- * This is zcfuse's performance example. Every inode the kernel knows holds an
- * O_PATH descriptor of the backing object, and every operation works relative
- * to such descriptors (the *at() calls, or /proc/self/fd/N where an O_PATH
- * descriptor is not enough), so the server never resolves a path through
- * SOURCE and never follows a symlink itself: names with '/' are refused, ".."
- * of the root is the root, and symlink targets go back to the kernel as they
- * are, to be resolved in the caller's mount namespace.
+ * This is zcfuse's performance example. Every inode the kernel knows is a
+ * file handle of the backing object (or, where SOURCE gives none or the server
+ * lacks CAP_DAC_READ_SEARCH, a held O_PATH descriptor), and every operation
+ * works relative to an O_PATH descriptor reopened from it (the *at() calls, or
+ * /proc/self/fd/N where an O_PATH descriptor is not enough), so the server
+ * never resolves a path through SOURCE and never follows a symlink itself:
+ * names with '/' are refused, ".." of the root is the root, and symlink
+ * targets go back to the kernel as they are, to be resolved in the caller's
+ * mount namespace. Known inodes cost no descriptors, so no user can exhaust
+ * them by looking names up.
+ *
+ * Access checks: run as root, the server does every lookup, create, change,
+ * open and xattr call with the caller's fsuid, fsgid and supplementary
+ * groups, so SOURCE checks permissions (and sets owners, setgid-directory
+ * groups and sticky-bit rules) exactly as for the caller working on SOURCE
+ * directly, with or without -o default_permissions; modes arrive with the
+ * caller's umask applied by the kernel (a default ACL on SOURCE is not
+ * honoured in its place). Not run as root, it cannot act as anyone else, so
+ * -o allow_other turns on -o default_permissions and the kernel checks modes.
+ * Setuid and setgid bits are cleared on writes, truncates and chowns by
+ * callers without CAP_FSETID as on a local filesystem (HANDLE_KILLPRIV_V2).
  *
  * The section marked DATA PATH (read, write, fsync, fallocate) is the one the
  * transports accelerate: its backing I/O goes through zcfuse_req_*_fd(), which
@@ -47,7 +61,9 @@
 #include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/fsuid.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -68,7 +84,11 @@ struct pt_inode {
 	dev_t dev;         /* backing identity */
 	ino_t ino;
 	mode_t type;       /* S_IFMT bits; never change for an inode */
-	int fd;            /* O_PATH | O_NOFOLLOW */
+	/* O_PATH | O_NOFOLLOW descriptor held for the inode's life, or -1 when
+	 * it is reopened from its file handle for each operation. */
+	int fd;
+	struct file_handle *handle; /* when fd is -1 */
+	int mount_fd;               /* any descriptor on the handle's mount */
 	uint64_t nlookup;  /* under the table lock */
 	/* Kernel passthrough: one backing id per inode while any open uses it
 	 * (the kernel allows one backing file per inode); under the table lock. */
@@ -89,8 +109,21 @@ struct pt_table {
 	zcfuse_ino_t next_id;
 };
 
+/* Descriptors on each mount under SOURCE, for open_by_handle_at(). */
+#define PT_MAX_MOUNTS 64
+struct pt_mounts {
+	pthread_mutex_t lock;
+	int n;
+	int id[PT_MAX_MOUNTS];
+	int fd[PT_MAX_MOUNTS];
+};
+
 struct pt_fs {
 	const char *source;
+	/* Inodes are file handles, not held descriptors (needs
+	 * CAP_DAC_READ_SEARCH and a SOURCE that exports handles). */
+	bool use_handles;
+	struct pt_mounts mounts;
 	double timeout;
 	enum pt_cache cache;
 	enum { PT_ZC_ALL, PT_ZC_DIRECT, PT_ZC_NONE } zero_copy; /* -o zero_copy= */
@@ -139,6 +172,159 @@ static struct pt_fs *req_fs(struct zcfuse_req *req)
 {
 	return zcfuse_req_userdata(req);
 }
+
+/* ---- The caller's credentials ---- */
+
+/*
+ * A root server does what a request asks with the caller's fsuid, fsgid and
+ * supplementary groups, so SOURCE's own permission checks, ownership of new
+ * objects, setgid directories and sticky bits all apply as if the caller
+ * worked on SOURCE directly. All three are per-thread (the raw setgroups
+ * system call; glibc's setgroups() changes every thread), switched around
+ * each operation and always switched back before the thread serves the next.
+ * Callers with uid 0 run as the server. Data-path requests on an open file
+ * (read, write, fsync, ...) are not switched: the open was checked, as
+ * write(2) on a local file checks nothing more either.
+ */
+static bool pt_switch_creds;
+static uid_t pt_srv_uid;
+static gid_t pt_srv_gid;
+static int pt_srv_ngroups;
+static gid_t *pt_srv_groups;
+
+static __thread struct {
+	bool on;
+	uid_t uid;
+} pt_cur;
+
+#define PT_GROUPS_MAX 65536
+
+static int set_thread_groups(int n, const gid_t *list)
+{
+	return syscall(SYS_setgroups, (size_t)n, list) < 0 ? -errno : 0;
+}
+
+static void caller_leave(void)
+{
+	if (!pt_cur.on)
+		return;
+	setfsuid(pt_srv_uid);
+	setfsgid(pt_srv_gid);
+	if (set_thread_groups(pt_srv_ngroups, pt_srv_groups) < 0)
+		abort(); /* never serve another request with a caller's groups */
+	pt_cur.on = false;
+}
+
+/* Becomes the caller of @req on this thread; 0 or -errno (then unchanged). */
+static int caller_enter(struct zcfuse_req *req)
+{
+	const struct zcfuse_ctx *ctx = zcfuse_req_ctx(req);
+	gid_t small[64], *groups = small;
+	int n, ret = 0;
+
+	if (!pt_switch_creds || ctx->uid == 0)
+		return 0;
+	n = zcfuse_req_getgroups(req, 64, small);
+	if (n > 64 && n <= PT_GROUPS_MAX) {
+		groups = malloc((size_t)n * sizeof(*groups));
+		if (!groups)
+			return -ENOMEM;
+		n = zcfuse_req_getgroups(req, n, groups);
+	}
+	if (n < 0 || n > PT_GROUPS_MAX)
+		n = 0; /* caller gone or unknown: no supplementary groups, never more */
+	ret = set_thread_groups(n, groups);
+	if (groups != small)
+		free(groups);
+	if (ret)
+		return ret;
+	pt_cur.on = true;
+	pt_cur.uid = ctx->uid;
+	setfsgid(ctx->gid);
+	setfsuid(ctx->uid);
+	/* setfsuid() reports no error; read back what is in force. */
+	if ((uid_t)setfsuid((uid_t)-1) != ctx->uid || (gid_t)setfsgid((gid_t)-1) != ctx->gid) {
+		caller_leave();
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* Around a step that must run as the server (open_by_handle_at, clearing
+ * setuid bits): the server's fsuid, which brings back its capabilities. */
+static void caller_pause(void)
+{
+	if (pt_cur.on)
+		setfsuid(pt_srv_uid);
+}
+
+static void caller_resume(void)
+{
+	if (pt_cur.on)
+		setfsuid(pt_cur.uid);
+}
+
+static int creds_init(void)
+{
+	int n;
+
+	pt_srv_uid = geteuid();
+	pt_srv_gid = getegid();
+	pt_switch_creds = pt_srv_uid == 0;
+	n = getgroups(0, NULL);
+	if (n < 0)
+		return -errno;
+	pt_srv_groups = calloc((size_t)n + 1, sizeof(gid_t));
+	if (!pt_srv_groups)
+		return -ENOMEM;
+	n = getgroups(n, pt_srv_groups);
+	if (n < 0)
+		return -errno;
+	pt_srv_ngroups = n;
+	return 0;
+}
+
+/*
+ * What a write, truncate or chown by a caller without CAP_FSETID does to a
+ * regular file on a local filesystem: S_ISUID goes, and S_ISGID with group
+ * execute. Done as the server (the caller may not own the file). 1 if the
+ * mode changed, 0 if there was nothing to clear, or -errno.
+ */
+static int kill_suidgid(int pathfd)
+{
+	struct stat st;
+	char path[32];
+	mode_t mode;
+	int ret = 0;
+
+	if (fstatat(pathfd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	mode = st.st_mode & 07777 & ~S_ISUID;
+	if ((mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))
+		mode &= ~S_ISGID;
+	if (mode == (st.st_mode & 07777))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", pathfd);
+	caller_pause();
+	ret = chmod(path, mode) < 0 ? -errno : 1;
+	caller_resume();
+	return ret;
+}
+
+/* Runs CALL (which answers the request) as the caller of REQ. */
+#define AS_CALLER(req, call)                                   \
+	do {                                                   \
+		struct zcfuse_req *r_ = (req);                 \
+		int e_ = caller_enter(r_);                     \
+		if (e_) {                                      \
+			zcfuse_reply_err(r_, -e_);             \
+			break;                                 \
+		}                                              \
+		call;                                          \
+		caller_leave();                                \
+	} while (0)
 
 /* ---- Inode table ---- */
 
@@ -273,12 +459,109 @@ static struct pt_inode *inode_get(struct pt_fs *fs, zcfuse_ino_t id)
 	return in;
 }
 
-/* The O_PATH fd of a kernel id, or -ESTALE for an id we never gave out. */
-static int inode_fd(struct pt_fs *fs, zcfuse_ino_t id)
+/*
+ * An O_PATH descriptor of @in: the held one, or one reopened from its file
+ * handle, which inode_put_fd() closes again. -ENOENT when the object is gone.
+ * open_by_handle_at() needs CAP_DAC_READ_SEARCH, which a switched fsuid
+ * drops, so it runs with the server's fsuid; it checks no permission, as
+ * the held descriptor did not either (lookup checked the path).
+ */
+static int inode_open_fd(struct pt_inode *in)
+{
+	int fd;
+
+	if (in->fd >= 0)
+		return in->fd;
+	caller_pause();
+	fd = open_by_handle_at(in->mount_fd, in->handle, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	/* Removed behind the kernel's back: what a held descriptor's *at()
+	 * calls would say then, not ESTALE, which callers do not expect. */
+	if (fd < 0)
+		fd = errno == ESTALE ? -ENOENT : -errno;
+	caller_resume();
+	return fd;
+}
+
+static void inode_put_fd(struct pt_inode *in, int fd)
+{
+	if (fd >= 0 && fd != in->fd)
+		close(fd);
+}
+
+/* The O_PATH fd of a kernel id (see inode_open_fd), or -ESTALE for an id we
+ * never gave out. Sets *inp for inode_put_fd(). */
+static int inode_fd(struct pt_fs *fs, zcfuse_ino_t id, struct pt_inode **inp)
 {
 	struct pt_inode *in = inode_get(fs, id);
 
-	return in ? in->fd : -ESTALE;
+	*inp = in;
+	return in ? inode_open_fd(in) : -ESTALE;
+}
+
+static void inode_free(struct pt_inode *in)
+{
+	if (in->fd >= 0)
+		close(in->fd);
+	free(in->handle);
+	free(in);
+}
+
+/*
+ * A descriptor on the mount @mnt_id for open_by_handle_at(), kept for the
+ * server's life: it must not be O_PATH, so the first directory met on each
+ * mount (lookups go top down: its root) is opened for reading as the server.
+ * -1 when none is known (@fd is not a directory) or the table is full.
+ */
+static int mount_fd_for(struct pt_fs *fs, int mnt_id, int fd, mode_t type)
+{
+	struct pt_mounts *m = &fs->mounts;
+	int ret = -1;
+
+	pthread_mutex_lock(&m->lock);
+	for (int i = 0; i < m->n; i++) {
+		if (m->id[i] == mnt_id) {
+			ret = m->fd[i];
+			break;
+		}
+	}
+	if (ret < 0 && m->n < PT_MAX_MOUNTS && type == S_IFDIR) {
+		caller_pause();
+		ret = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		caller_resume();
+		if (ret >= 0) {
+			m->id[m->n] = mnt_id;
+			m->fd[m->n++] = ret;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	return ret;
+}
+
+/*
+ * Makes @in refer to the object of the O_PATH descriptor @fd by its file
+ * handle, so no descriptor stays open. Returns false (and @in keeps @fd)
+ * when SOURCE gives no handle for it.
+ */
+static bool inode_take_handle(struct pt_fs *fs, struct pt_inode *in, int fd, mode_t type)
+{
+	struct file_handle *h;
+	int mnt_id, mfd;
+
+	if (!fs->use_handles)
+		return false;
+	h = malloc(sizeof(*h) + MAX_HANDLE_SZ);
+	if (!h)
+		return false;
+	h->handle_bytes = MAX_HANDLE_SZ;
+	if (name_to_handle_at(fd, "", h, &mnt_id, AT_EMPTY_PATH) < 0 ||
+	    (mfd = mount_fd_for(fs, mnt_id, fd, type)) < 0) {
+		free(h);
+		return false;
+	}
+	in->handle = h;
+	in->mount_fd = mfd;
+	in->fd = -1;
+	return true;
 }
 
 static void inode_forget_locked(struct pt_fs *fs, zcfuse_ino_t id, uint64_t n)
@@ -294,8 +577,7 @@ static void inode_forget_locked(struct pt_fs *fs, zcfuse_ino_t id, uint64_t n)
 	if (in->nlookup)
 		return;
 	table_remove_locked(&fs->table, in);
-	close(in->fd);
-	free(in);
+	inode_free(in);
 }
 
 static void inode_forget(struct pt_fs *fs, zcfuse_ino_t id, uint64_t n)
@@ -373,8 +655,28 @@ static int lookup_at(struct pt_fs *fs, int dirfd, const char *name, bool known_o
 	}
 
 	fresh = calloc(1, sizeof(*fresh));
+	/* A handle when SOURCE gives one, else the descriptor stays with it. */
+	if (fresh && !known_only && !inode_take_handle(fs, fresh, fd, st.st_mode & S_IFMT))
+		fresh->fd = -2; /* takes fd below */
 	pthread_mutex_lock(&fs->table.lock);
 	in = table_find_key_locked(&fs->table, st.st_dev, st.st_ino);
+	if (in && in->handle && fresh && fresh->handle &&
+	    (in->handle->handle_bytes != fresh->handle->handle_bytes ||
+	     memcmp(in->handle->f_handle, fresh->handle->f_handle, in->handle->handle_bytes))) {
+		/* The inode number was reused by a new object (a handle keeps no
+		 * inode alive): the old entry leaves the key chain for good. */
+		struct pt_inode **pp = &fs->table.by_key[hash_key(in->dev, in->ino,
+								   fs->table.nbuckets)];
+
+		while (*pp && *pp != in)
+			pp = &(*pp)->next_by_key;
+		if (*pp)
+			*pp = in->next_by_key;
+		in->next_by_key = NULL;
+		in->ino = 0;
+		in->dev = 0;
+		in = NULL;
+	}
 	if (in) {
 		/* Known already (another name, a hard link, or a race): reuse it. */
 		in->nlookup++;
@@ -385,12 +687,16 @@ static int lookup_at(struct pt_fs *fs, int dirfd, const char *name, bool known_o
 		in->dev = st.st_dev;
 		in->ino = st.st_ino;
 		in->type = st.st_mode & S_IFMT;
-		in->fd = fd;
 		in->nlookup = 1;
-		fd = -1;
+		if (in->fd == -2) {
+			in->fd = fd;
+			fd = -1;
+		}
 		table_insert_locked(&fs->table, in);
 	}
 	pthread_mutex_unlock(&fs->table.lock);
+	if (fresh)
+		free(fresh->handle);
 	free(fresh);
 	if (fd >= 0)
 		close(fd);
@@ -415,12 +721,17 @@ static int lookup_child(struct pt_fs *fs, zcfuse_ino_t parent, const char *name,
 	ret = check_name(name);
 	if (ret)
 		return ret;
-	dirfd = inode_fd(fs, parent);
+	struct pt_inode *dir;
+
+	dirfd = inode_fd(fs, parent, &dir);
 	if (dirfd < 0)
 		return dirfd;
 	if (dotdot && parent == ZCFUSE_ROOT_ID)
-		return lookup_at(fs, dirfd, ".", false, e);
-	return lookup_at(fs, dirfd, name, dotdot, e);
+		ret = lookup_at(fs, dirfd, ".", false, e);
+	else
+		ret = lookup_at(fs, dirfd, name, dotdot, e);
+	inode_put_fd(dir, dirfd);
+	return ret;
 }
 
 /* Answers an entry; if the kernel never got it, gives the reference back. */
@@ -442,6 +753,12 @@ static void reply_status(struct zcfuse_req *req, int ret)
 static void pt_init(void *userdata, struct zcfuse_conn_info *conn)
 {
 	conn->want |= ZCFUSE_CAP_PARALLEL_DIROPS | ZCFUSE_CAP_ASYNC_DIO;
+	/*
+	 * We clear setuid/setgid bits ourselves (kill_suidgid): without this the
+	 * kernel would do it with a chmod that a writer who does not own the
+	 * file may not make under its own credentials.
+	 */
+	conn->want |= ZCFUSE_CAP_HANDLE_KILLPRIV_V2;
 	if (conn->capable & ZCFUSE_CAP_READDIRPLUS)
 		conn->want |= ZCFUSE_CAP_READDIRPLUS;
 }
@@ -483,29 +800,32 @@ static int stat_fd(int fd, struct stat *st)
 static void pt_getattr(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
 {
 	struct pt_fs *fs = req_fs(req);
-	int fd = inode_fd(fs, ino);
+	struct pt_inode *in;
+	int fd = inode_fd(fs, ino, &in);
 	struct stat st;
 	int ret;
 
 	ret = fd < 0 ? fd : stat_fd(fd, &st);
+	if (in)
+		inode_put_fd(in, fd);
 	if (ret)
 		zcfuse_reply_err(req, -ret);
 	else
 		zcfuse_reply_attr(req, &st, fs->timeout);
 }
 
-static int set_mode(struct pt_inode *in, mode_t mode)
+static int set_mode(struct pt_inode *in, int pathfd, mode_t mode)
 {
 	char path[32];
 
 	/* Linux has no mode on symlinks; fchmodat(AT_SYMLINK_NOFOLLOW) says the same. */
 	if (in->type == S_IFLNK)
 		return -EOPNOTSUPP;
-	proc_path(path, in->fd);
+	proc_path(path, pathfd);
 	return chmod(path, mode) < 0 ? -errno : 0;
 }
 
-static int set_size(struct pt_inode *in, off_t size, struct zcfuse_file_info *fi)
+static int set_size(struct pt_inode *in, int pathfd, off_t size, struct zcfuse_file_info *fi)
 {
 	char path[32];
 	int fd, ret;
@@ -514,7 +834,7 @@ static int set_size(struct pt_inode *in, off_t size, struct zcfuse_file_info *fi
 		return ftruncate(fh_fd(fi), size) < 0 ? -errno : 0;
 	if (in->type != S_IFREG)
 		return in->type == S_IFDIR ? -EISDIR : -EINVAL;
-	proc_path(path, in->fd);
+	proc_path(path, pathfd);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -523,7 +843,7 @@ static int set_size(struct pt_inode *in, off_t size, struct zcfuse_file_info *fi
 	return ret;
 }
 
-static int set_times(struct pt_inode *in, const struct stat *attr, int to_set)
+static int set_times(int pathfd, const struct stat *attr, int to_set)
 {
 	struct timespec ts[2] = {
 		{ .tv_nsec = UTIME_OMIT },
@@ -541,7 +861,7 @@ static int set_times(struct pt_inode *in, const struct stat *attr, int to_set)
 		ts[1] = attr->st_mtim;
 
 	/* The magic link ends at the object itself, a symlink included. */
-	proc_path(path, in->fd);
+	proc_path(path, pathfd);
 	return utimensat(AT_FDCWD, path, ts, 0) < 0 ? -errno : 0;
 }
 
@@ -549,31 +869,42 @@ static void pt_setattr(struct zcfuse_req *req, zcfuse_ino_t ino, struct stat *at
 		       struct zcfuse_file_info *fi)
 {
 	struct pt_fs *fs = req_fs(req);
-	struct pt_inode *in = inode_get(fs, ino);
+	struct pt_inode *in;
+	int fd = inode_fd(fs, ino, &in);
 	struct stat st;
 	int ret = 0;
 
-	if (!in) {
-		zcfuse_reply_err(req, ESTALE);
+	if (fd < 0) {
+		zcfuse_reply_err(req, -fd);
 		return;
 	}
 	if (to_set & ZCFUSE_SET_ATTR_MODE)
-		ret = set_mode(in, attr->st_mode);
+		ret = set_mode(in, fd, attr->st_mode);
 	if (!ret && (to_set & (ZCFUSE_SET_ATTR_UID | ZCFUSE_SET_ATTR_GID))) {
 		uid_t uid = (to_set & ZCFUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1;
 		gid_t gid = (to_set & ZCFUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1;
 
-		if (fchownat(in->fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+		if (fchownat(fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
 			ret = -errno;
 	}
 	if (!ret && (to_set & ZCFUSE_SET_ATTR_SIZE))
-		ret = set_size(in, attr->st_size, fi);
+		ret = set_size(in, fd, attr->st_size, fi);
+	/*
+	 * A truncate by a caller without CAP_FSETID, or a chown (HANDLE_KILLPRIV_V2
+	 * leaves this to us). SOURCE did it already when the change ran as the
+	 * caller; not when the caller is root without CAP_FSETID, or the server
+	 * is not root. A chmod in the same request says the mode itself.
+	 */
+	if (!ret && (to_set & ZCFUSE_SET_ATTR_KILL_SUIDGID) && !(to_set & ZCFUSE_SET_ATTR_MODE) &&
+	    (ret = kill_suidgid(fd)) > 0)
+		ret = 0;
 	if (!ret && (to_set & (ZCFUSE_SET_ATTR_ATIME | ZCFUSE_SET_ATTR_MTIME |
 			       ZCFUSE_SET_ATTR_ATIME_NOW | ZCFUSE_SET_ATTR_MTIME_NOW)))
-		ret = set_times(in, attr, to_set);
+		ret = set_times(fd, attr, to_set);
 	/* ZCFUSE_SET_ATTR_CTIME: the backing file system sets ctime itself. */
 	if (!ret)
-		ret = stat_fd(in->fd, &st);
+		ret = stat_fd(fd, &st);
+	inode_put_fd(in, fd);
 	if (ret)
 		zcfuse_reply_err(req, -ret);
 	else
@@ -582,7 +913,8 @@ static void pt_setattr(struct zcfuse_req *req, zcfuse_ino_t ino, struct stat *at
 
 static void pt_readlink(struct zcfuse_req *req, zcfuse_ino_t ino)
 {
-	int fd = inode_fd(req_fs(req), ino);
+	struct pt_inode *in;
+	int fd = inode_fd(req_fs(req), ino, &in);
 	char target[PATH_MAX + 1];
 	ssize_t n;
 
@@ -591,6 +923,7 @@ static void pt_readlink(struct zcfuse_req *req, zcfuse_ino_t ino)
 		return;
 	}
 	n = readlinkat(fd, "", target, sizeof(target));
+	inode_put_fd(in, fd);
 	if (n < 0) {
 		zcfuse_reply_err(req, errno);
 		return;
@@ -605,14 +938,16 @@ static void pt_readlink(struct zcfuse_req *req, zcfuse_ino_t ino)
 
 /* ---- Names ---- */
 
-/* The directory fd for creating or removing @name in @parent. */
-static int parent_fd_for(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
+/* The directory fd for creating or removing @name in @parent; inode_put_fd(*dirp, fd). */
+static int parent_fd_for(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name,
+			 struct pt_inode **dirp)
 {
 	int ret = check_new_name(name);
 
+	*dirp = NULL;
 	if (ret)
 		return ret;
-	return inode_fd(req_fs(req), parent);
+	return inode_fd(req_fs(req), parent, dirp);
 }
 
 /* After a successful create-like call: answer with the new name's entry. */
@@ -627,114 +962,125 @@ static void reply_new_entry(struct zcfuse_req *req, int dirfd, const char *name)
 		reply_entry_ref(req, &e);
 }
 
-static void pt_mknod(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, mode_t mode,
-		     dev_t rdev)
+/* mknod, mkdir and symlink: make @name in @parent, answer with its entry. */
+enum pt_make { PT_MKNOD, PT_MKDIR, PT_SYMLINK };
+
+static void make_entry(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name,
+		       enum pt_make what, mode_t mode, dev_t rdev, const char *link)
 {
-	int dirfd = parent_fd_for(req, parent, name);
+	struct pt_inode *dir;
+	int dirfd = parent_fd_for(req, parent, name, &dir);
+	int ret;
 
 	if (dirfd < 0) {
 		zcfuse_reply_err(req, -dirfd);
 		return;
 	}
-	if (mknodat(dirfd, name, mode, rdev) < 0) {
+	if (what == PT_MKNOD)
+		ret = mknodat(dirfd, name, mode, rdev);
+	else if (what == PT_MKDIR)
+		ret = mkdirat(dirfd, name, mode);
+	else /* stored as given; only the kernel ever resolves it */
+		ret = symlinkat(link, dirfd, name);
+	if (ret < 0)
 		zcfuse_reply_err(req, errno);
-		return;
-	}
-	reply_new_entry(req, dirfd, name);
+	else
+		reply_new_entry(req, dirfd, name);
+	inode_put_fd(dir, dirfd);
+}
+
+static void pt_mknod(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, mode_t mode,
+		     dev_t rdev)
+{
+	make_entry(req, parent, name, PT_MKNOD, mode, rdev, NULL);
 }
 
 static void pt_mkdir(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, mode_t mode)
 {
-	int dirfd = parent_fd_for(req, parent, name);
-
-	if (dirfd < 0) {
-		zcfuse_reply_err(req, -dirfd);
-		return;
-	}
-	if (mkdirat(dirfd, name, mode) < 0) {
-		zcfuse_reply_err(req, errno);
-		return;
-	}
-	reply_new_entry(req, dirfd, name);
+	make_entry(req, parent, name, PT_MKDIR, mode, 0, NULL);
 }
 
 static void pt_symlink(struct zcfuse_req *req, const char *link, zcfuse_ino_t parent,
 		       const char *name)
 {
-	int dirfd = parent_fd_for(req, parent, name);
+	make_entry(req, parent, name, PT_SYMLINK, 0, 0, link);
+}
+
+static void remove_entry(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, int flags)
+{
+	struct pt_inode *dir;
+	int dirfd = parent_fd_for(req, parent, name, &dir);
 
 	if (dirfd < 0) {
-		zcfuse_reply_err(req, -dirfd);
+		reply_status(req, dirfd);
 		return;
 	}
-	/* Stored as given; only the kernel ever resolves it. */
-	if (symlinkat(link, dirfd, name) < 0) {
-		zcfuse_reply_err(req, errno);
-		return;
-	}
-	reply_new_entry(req, dirfd, name);
+	reply_status(req, unlinkat(dirfd, name, flags) < 0 ? -errno : 0);
+	inode_put_fd(dir, dirfd);
 }
 
 static void pt_unlink(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
 {
-	int dirfd = parent_fd_for(req, parent, name);
-
-	if (dirfd < 0)
-		reply_status(req, dirfd);
-	else
-		reply_status(req, unlinkat(dirfd, name, 0) < 0 ? -errno : 0);
+	remove_entry(req, parent, name, 0);
 }
 
 static void pt_rmdir(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
 {
-	int dirfd = parent_fd_for(req, parent, name);
-
-	if (dirfd < 0)
-		reply_status(req, dirfd);
-	else
-		reply_status(req, unlinkat(dirfd, name, AT_REMOVEDIR) < 0 ? -errno : 0);
+	remove_entry(req, parent, name, AT_REMOVEDIR);
 }
 
 static void pt_rename(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name,
 		      zcfuse_ino_t newparent, const char *newname, unsigned flags)
 {
-	int olddirfd = parent_fd_for(req, parent, name);
-	int newdirfd = parent_fd_for(req, newparent, newname);
+	struct pt_inode *olddir, *newdir;
+	int olddirfd = parent_fd_for(req, parent, name, &olddir);
+	int newdirfd = parent_fd_for(req, newparent, newname, &newdir);
 
-	if (olddirfd < 0 || newdirfd < 0) {
+	if (olddirfd < 0 || newdirfd < 0)
 		reply_status(req, olddirfd < 0 ? olddirfd : newdirfd);
-		return;
-	}
-	reply_status(req, renameat2(olddirfd, name, newdirfd, newname, flags) < 0 ? -errno : 0);
+	else
+		reply_status(req, renameat2(olddirfd, name, newdirfd, newname, flags) < 0 ? -errno
+											 : 0);
+	if (olddir)
+		inode_put_fd(olddir, olddirfd);
+	if (newdir)
+		inode_put_fd(newdir, newdirfd);
 }
 
 static void pt_link(struct zcfuse_req *req, zcfuse_ino_t ino, zcfuse_ino_t newparent,
 		    const char *newname)
 {
-	int fd = inode_fd(req_fs(req), ino);
-	int dirfd = parent_fd_for(req, newparent, newname);
+	struct pt_inode *in, *dir;
+	int fd = inode_fd(req_fs(req), ino, &in);
+	int dirfd = parent_fd_for(req, newparent, newname, &dir);
 	char path[32];
 
 	if (fd < 0 || dirfd < 0) {
 		zcfuse_reply_err(req, fd < 0 ? -fd : -dirfd);
-		return;
+		goto out;
 	}
 	/*
-	 * AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH (ENOENT without it); the
-	 * magic link, followed, names the same object without it.
+	 * AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH (ENOENT without it, and a
+	 * caller's fsuid drops it); the magic link, followed, names the same
+	 * object without it.
 	 */
 	if (linkat(fd, "", dirfd, newname, AT_EMPTY_PATH) < 0) {
 		if (errno != ENOENT && errno != EPERM) {
 			zcfuse_reply_err(req, errno);
-			return;
+			goto out;
 		}
 		proc_path(path, fd);
 		if (linkat(AT_FDCWD, path, dirfd, newname, AT_SYMLINK_FOLLOW) < 0) {
 			zcfuse_reply_err(req, errno);
-			return;
+			goto out;
 		}
 	}
 	reply_new_entry(req, dirfd, newname);
+out:
+	if (in)
+		inode_put_fd(in, fd);
+	if (dir)
+		inode_put_fd(dir, dirfd);
 }
 
 /* ---- Open files ---- */
@@ -816,24 +1162,36 @@ static int backing_open_flags(int flags)
 static void pt_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
 {
 	struct pt_fs *fs = req_fs(req);
-	struct pt_inode *in = inode_get(fs, ino);
+	struct pt_inode *in;
+	int pathfd = inode_fd(fs, ino, &in);
 	struct zcfuse_session *se;
 	char path[32];
-	int fd;
+	int fd, ret;
 
-	if (!in) {
-		zcfuse_reply_err(req, ESTALE);
+	if (pathfd < 0) {
+		zcfuse_reply_err(req, -pathfd);
 		return;
 	}
 	if (in->type == S_IFLNK) {
+		inode_put_fd(in, pathfd);
 		zcfuse_reply_err(req, ELOOP);
 		return;
 	}
-	proc_path(path, in->fd);
+	proc_path(path, pathfd);
 	fd = open(path, backing_open_flags(fi->flags));
+	inode_put_fd(in, pathfd);
 	if (fd < 0) {
 		zcfuse_reply_err(req, errno);
 		return;
+	}
+	/* O_TRUNC with HANDLE_KILLPRIV_V2 and ATOMIC_O_TRUNC: the kill is ours. */
+	if (fi->kill_suidgid && (fi->flags & O_TRUNC) && (ret = kill_suidgid(fd)) != 0) {
+		if (ret < 0) {
+			close(fd);
+			zcfuse_reply_err(req, -ret);
+			return;
+		}
+		zcfuse_notify_inval_inode(zcfuse_req_session(req), ino, -1, 0);
 	}
 	set_open_flags(fs, fi, fd, fi->flags);
 	attach_passthrough(req, in, fi, fd);
@@ -849,8 +1207,8 @@ static void pt_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char *n
 {
 	struct pt_fs *fs = req_fs(req);
 	struct zcfuse_session *se;
-	struct pt_inode *in;
-	int dirfd = parent_fd_for(req, parent, name);
+	struct pt_inode *in, *dir;
+	int dirfd = parent_fd_for(req, parent, name, &dir);
 	struct zcfuse_entry_param e;
 	int fd, ret;
 
@@ -861,10 +1219,15 @@ static void pt_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char *n
 	/* O_NOFOLLOW: a symlink raced into place is refused, not followed. */
 	fd = openat(dirfd, name, (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0) {
+		inode_put_fd(dir, dirfd);
 		zcfuse_reply_err(req, errno);
 		return;
 	}
-	ret = lookup_at(fs, dirfd, name, false, &e);
+	/* An existing file opened with O_TRUNC; before the entry's attributes are read. */
+	ret = fi->kill_suidgid && (fi->flags & O_TRUNC) ? kill_suidgid(fd) : 0;
+	if (ret >= 0)
+		ret = lookup_at(fs, dirfd, name, false, &e);
+	inode_put_fd(dir, dirfd);
 	if (ret) {
 		close(fd);
 		zcfuse_reply_err(req, -ret);
@@ -1018,6 +1381,19 @@ static void pt_write(struct zcfuse_req *req, zcfuse_ino_t ino, const void *buf, 
 	ssize_t n;
 	int ret;
 
+	/*
+	 * A writer without CAP_FSETID: the kernel leaves clearing setuid and
+	 * setgid to us (always on direct writes). Before the data lands, as a
+	 * local write does; the kernel sets this only where the bits may need it.
+	 */
+	if (fi->kill_suidgid && (ret = kill_suidgid(fd)) != 0) {
+		if (ret < 0) {
+			zcfuse_reply_err(req, -ret);
+			return;
+		}
+		/* No reply carries the new mode, and exec trusts the cached one. */
+		zcfuse_notify_inval_inode(zcfuse_req_session(req), ino, -1, 0);
+	}
 	/* buf is NULL for zero-copy writes: their data is only on the ring. */
 	if (buf && fh_is_direct(fi) && ((uintptr_t)buf % PT_DIRECT_ALIGN)) {
 		write_bounce(req, fd, buf, size, off);
@@ -1079,8 +1455,10 @@ static struct pt_dir *fh_dir(const struct zcfuse_file_info *fi)
 static void pt_opendir(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
 {
 	struct pt_fs *fs = req_fs(req);
-	int pathfd = inode_fd(fs, ino);
+	struct pt_inode *in;
+	int pathfd = inode_fd(fs, ino, &in);
 	struct pt_dir *d;
+	char path[32];
 	int fd;
 
 	if (pathfd < 0) {
@@ -1089,11 +1467,18 @@ static void pt_opendir(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_f
 	}
 	d = calloc(1, sizeof(*d));
 	if (!d) {
+		inode_put_fd(in, pathfd);
 		zcfuse_reply_err(req, ENOMEM);
 		return;
 	}
-	/* An O_PATH fd cannot be read; open the directory itself through it. */
-	fd = openat(pathfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/*
+	 * An O_PATH fd cannot be read; open the directory itself through the
+	 * magic link (openat(pathfd, ".") would also need search permission,
+	 * which listing a folder on SOURCE does not).
+	 */
+	proc_path(path, pathfd);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	inode_put_fd(in, pathfd);
 	if (fd < 0) {
 		zcfuse_reply_err(req, errno);
 		free(d);
@@ -1190,6 +1575,14 @@ static void do_readdir(struct zcfuse_req *req, size_t size, off_t off,
 			if (!is_dot_or_dotdot(de->d_name)) {
 				int ret = lookup_at(fs, dirfd(d->dp), de->d_name, false, &e);
 
+				if (ret == -EACCES) {
+					/* A directory we may list but not search: the
+					 * name without attributes, as ls sees it on SOURCE. */
+					memset(&e, 0, sizeof(e));
+					e.attr.st_ino = de->d_ino;
+					e.attr.st_mode = (mode_t)de->d_type << 12;
+					ret = 0;
+				}
 				if (ret == -ENOENT) {
 					/* Removed since it was listed: skip it. */
 					d->entry = NULL;
@@ -1267,13 +1660,19 @@ static void pt_fsyncdir(struct zcfuse_req *req, zcfuse_ino_t ino, int datasync,
 
 static void pt_statfs(struct zcfuse_req *req, zcfuse_ino_t ino)
 {
-	int fd = inode_fd(req_fs(req), ino);
+	struct pt_inode *in;
+	int fd = inode_fd(req_fs(req), ino, &in);
 	struct statvfs st;
+	int ret;
 
-	if (fd < 0)
+	if (fd < 0) {
 		zcfuse_reply_err(req, -fd);
-	else if (fstatvfs(fd, &st) < 0)
-		zcfuse_reply_err(req, errno);
+		return;
+	}
+	ret = fstatvfs(fd, &st) < 0 ? errno : 0;
+	inode_put_fd(in, fd);
+	if (ret)
+		zcfuse_reply_err(req, ret);
 	else
 		zcfuse_reply_statfs(req, &st);
 }
@@ -1282,24 +1681,47 @@ static void pt_statfs(struct zcfuse_req *req, zcfuse_ino_t ino)
  * O_PATH descriptors refuse the f*xattr calls, so these go through the
  * magic link, which ends at the object itself (never at a symlink's target).
  */
-static int xattr_path(struct zcfuse_req *req, zcfuse_ino_t ino, char path[static 32])
-{
-	int fd = inode_fd(req_fs(req), ino);
+struct pt_xattr_target {
+	struct pt_inode *in;
+	int fd;
+	char path[32];
+};
 
-	if (fd < 0)
-		return fd;
-	proc_path(path, fd);
+static int xattr_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct pt_xattr_target *t)
+{
+	t->fd = inode_fd(req_fs(req), ino, &t->in);
+	if (t->fd < 0)
+		return t->fd;
+	proc_path(t->path, t->fd);
 	return 0;
+}
+
+static void xattr_close(struct pt_xattr_target *t)
+{
+	if (t->in)
+		inode_put_fd(t->in, t->fd);
 }
 
 static void pt_setxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char *name,
 			const void *value, size_t size, int flags)
 {
-	char path[32];
-	int ret = xattr_path(req, ino, path);
+	struct pt_xattr_target t;
+	int ret = xattr_open(req, ino, &t);
 
-	if (!ret && setxattr(path, name, value, size, flags) < 0)
+	if (!ret && setxattr(t.path, name, value, size, flags) < 0)
 		ret = -errno;
+	/* An ACL set by a caller outside the file's group (with POSIX_ACL). */
+	if (!ret && (zcfuse_req_kill_priv(req) & ZCFUSE_KILL_SGID)) {
+		struct stat st;
+
+		if (stat_fd(t.fd, &st) == 0 && (st.st_mode & S_ISGID)) {
+			caller_pause();
+			if (chmod(t.path, st.st_mode & 07777 & ~S_ISGID) < 0)
+				ret = -errno;
+			caller_resume();
+		}
+	}
+	xattr_close(&t);
 	reply_status(req, ret);
 }
 
@@ -1317,9 +1739,9 @@ static void reply_xattr_result(struct zcfuse_req *req, ssize_t n, const void *bu
 /* GETXATTR of @name, or LISTXATTR when @name is NULL: same buffer rules. */
 static void xattr_query(struct zcfuse_req *req, zcfuse_ino_t ino, const char *name, size_t size)
 {
-	char path[32];
+	struct pt_xattr_target t;
 	char *buf = NULL;
-	int ret = xattr_path(req, ino, path);
+	int ret = xattr_open(req, ino, &t);
 	ssize_t n;
 
 	if (ret) {
@@ -1327,10 +1749,15 @@ static void xattr_query(struct zcfuse_req *req, zcfuse_ino_t ino, const char *na
 		return;
 	}
 	if (size && !(buf = malloc(size))) {
+		xattr_close(&t);
 		zcfuse_reply_err(req, ENOMEM);
 		return;
 	}
-	n = name ? getxattr(path, name, buf, size) : listxattr(path, buf, size);
+	n = name ? getxattr(t.path, name, buf, size) : listxattr(t.path, buf, size);
+	if (n < 0)
+		ret = errno;
+	xattr_close(&t);
+	errno = ret;
 	reply_xattr_result(req, n, buf, size);
 	free(buf);
 }
@@ -1347,17 +1774,19 @@ static void pt_listxattr(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size)
 
 static void pt_removexattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char *name)
 {
-	char path[32];
-	int ret = xattr_path(req, ino, path);
+	struct pt_xattr_target t;
+	int ret = xattr_open(req, ino, &t);
 
-	if (!ret && removexattr(path, name) < 0)
+	if (!ret && removexattr(t.path, name) < 0)
 		ret = -errno;
+	xattr_close(&t);
 	reply_status(req, ret);
 }
 
 static void pt_access(struct zcfuse_req *req, zcfuse_ino_t ino, int mask)
 {
-	int fd = inode_fd(req_fs(req), ino);
+	struct pt_inode *in;
+	int fd = inode_fd(req_fs(req), ino, &in);
 	char path[32];
 	int ret;
 
@@ -1365,13 +1794,128 @@ static void pt_access(struct zcfuse_req *req, zcfuse_ino_t ino, int mask)
 		reply_status(req, fd);
 		return;
 	}
+	/* AT_EACCESS: the fsuid, fsgid and groups in force, the caller's. */
 	ret = faccessat(fd, "", mask, AT_EMPTY_PATH | AT_EACCESS);
 	if (ret < 0 && errno == EINVAL) {
 		/* No faccessat2 (before Linux 5.8): the magic link does the same. */
 		proc_path(path, fd);
 		ret = faccessat(AT_FDCWD, path, mask, AT_EACCESS);
 	}
-	reply_status(req, ret < 0 ? -errno : 0);
+	ret = ret < 0 ? -errno : 0;
+	inode_put_fd(in, fd);
+	reply_status(req, ret);
+}
+
+/*
+ * Every request that names, creates, changes or opens something runs as its
+ * caller (see "The caller's credentials"); the data path and requests on
+ * what is already open or known (getattr, readlink, statfs, readdir) do not.
+ */
+static void as_lookup(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
+{
+	AS_CALLER(req, pt_lookup(req, parent, name));
+}
+
+static void as_setattr(struct zcfuse_req *req, zcfuse_ino_t ino, struct stat *attr, int to_set,
+		       struct zcfuse_file_info *fi)
+{
+	AS_CALLER(req, pt_setattr(req, ino, attr, to_set, fi));
+}
+
+static void as_mknod(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, mode_t mode,
+		     dev_t rdev)
+{
+	AS_CALLER(req, pt_mknod(req, parent, name, mode, rdev));
+}
+
+static void as_mkdir(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, mode_t mode)
+{
+	AS_CALLER(req, pt_mkdir(req, parent, name, mode));
+}
+
+static void as_symlink(struct zcfuse_req *req, const char *link, zcfuse_ino_t parent,
+		       const char *name)
+{
+	AS_CALLER(req, pt_symlink(req, link, parent, name));
+}
+
+static void as_unlink(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
+{
+	AS_CALLER(req, pt_unlink(req, parent, name));
+}
+
+static void as_rmdir(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
+{
+	AS_CALLER(req, pt_rmdir(req, parent, name));
+}
+
+static void as_rename(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name,
+		      zcfuse_ino_t newparent, const char *newname, unsigned flags)
+{
+	AS_CALLER(req, pt_rename(req, parent, name, newparent, newname, flags));
+}
+
+static void as_link(struct zcfuse_req *req, zcfuse_ino_t ino, zcfuse_ino_t newparent,
+		    const char *newname)
+{
+	AS_CALLER(req, pt_link(req, ino, newparent, newname));
+}
+
+static void as_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
+{
+	AS_CALLER(req, pt_open(req, ino, fi));
+}
+
+static void as_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, mode_t mode,
+		      struct zcfuse_file_info *fi)
+{
+	AS_CALLER(req, pt_create(req, parent, name, mode, fi));
+}
+
+static void as_opendir(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
+{
+	AS_CALLER(req, pt_opendir(req, ino, fi));
+}
+
+static void as_readdirplus(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size, off_t off,
+			   struct zcfuse_file_info *fi)
+{
+	AS_CALLER(req, pt_readdirplus(req, ino, size, off, fi));
+}
+
+static void as_setxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char *name,
+			const void *value, size_t size, int flags)
+{
+	AS_CALLER(req, pt_setxattr(req, ino, name, value, size, flags));
+}
+
+static void as_getxattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char *name, size_t size)
+{
+	AS_CALLER(req, pt_getxattr(req, ino, name, size));
+}
+
+static void as_listxattr(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size)
+{
+	AS_CALLER(req, pt_listxattr(req, ino, size));
+}
+
+static void as_removexattr(struct zcfuse_req *req, zcfuse_ino_t ino, const char *name)
+{
+	AS_CALLER(req, pt_removexattr(req, ino, name));
+}
+
+static void as_access(struct zcfuse_req *req, zcfuse_ino_t ino, int mask)
+{
+	AS_CALLER(req, pt_access(req, ino, mask));
+}
+
+static void pt_tmpfile(struct zcfuse_req *req, zcfuse_ino_t parent, mode_t mode,
+		       struct zcfuse_file_info *fi);
+
+static void as_tmpfile(struct zcfuse_req *req, zcfuse_ino_t parent, mode_t mode,
+		       struct zcfuse_file_info *fi)
+{
+	AS_CALLER(req, pt_tmpfile(req, parent, mode, fi));
 }
 
 /* ---- Locks: forwarded to SOURCE as open-file-description locks ---- */
@@ -1569,7 +2113,8 @@ static void pt_tmpfile(struct zcfuse_req *req, zcfuse_ino_t parent, mode_t mode,
 		       struct zcfuse_file_info *fi)
 {
 	struct pt_fs *fs = req_fs(req);
-	int dirfd = inode_fd(fs, parent);
+	struct pt_inode *dir;
+	int dirfd = inode_fd(fs, parent, &dir);
 	struct zcfuse_entry_param e;
 	char path[32];
 	int fd, ret;
@@ -1582,6 +2127,7 @@ static void pt_tmpfile(struct zcfuse_req *req, zcfuse_ino_t parent, mode_t mode,
 	proc_path(path, dirfd);
 	fd = open(path, (fi->flags & ~(O_NOCTTY | O_CREAT)) | O_TMPFILE | O_CLOEXEC,
 		  mode & 07777);
+	inode_put_fd(dir, dirfd);
 	if (fd < 0) {
 		zcfuse_reply_err(req, errno);
 		return;
@@ -1603,16 +2149,21 @@ static void pt_statx(struct zcfuse_req *req, zcfuse_ino_t ino, int flags, int ma
 		     struct zcfuse_file_info *fi)
 {
 	struct pt_fs *fs = req_fs(req);
-	int fd = fi ? fh_fd(fi) : inode_fd(fs, ino);
+	struct pt_inode *in = NULL;
+	int fd = fi ? fh_fd(fi) : inode_fd(fs, ino, &in);
 	struct statx x;
+	int ret;
 
 	if (fd < 0) {
 		zcfuse_reply_err(req, -fd);
 		return;
 	}
-	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | (flags & AT_STATX_SYNC_TYPE),
-		  (unsigned)mask | STATX_BASIC_STATS | STATX_BTIME, &x) < 0) {
-		zcfuse_reply_err(req, errno);
+	ret = statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW | (flags & AT_STATX_SYNC_TYPE),
+		    (unsigned)mask | STATX_BASIC_STATS | STATX_BTIME, &x) < 0 ? errno : 0;
+	if (in)
+		inode_put_fd(in, fd);
+	if (ret) {
+		zcfuse_reply_err(req, ret);
 		return;
 	}
 	zcfuse_reply_statx(req, 0, &x, fs->timeout);
@@ -1622,9 +2173,14 @@ static void pt_syncfs(struct zcfuse_req *req, zcfuse_ino_t ino)
 {
 	struct pt_fs *fs = req_fs(req);
 	/* syncfs(2) refuses O_PATH descriptors: open the root for real. */
-	int fd = openat(fs->root->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int ret;
+	int rootfd = inode_open_fd(fs->root), fd, ret;
 
+	if (rootfd < 0) {
+		zcfuse_reply_err(req, -rootfd);
+		return;
+	}
+	fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	inode_put_fd(fs->root, rootfd);
 	if (fd < 0) {
 		zcfuse_reply_err(req, errno);
 		return;
@@ -1636,47 +2192,74 @@ static void pt_syncfs(struct zcfuse_req *req, zcfuse_ino_t ino)
 
 static const struct zcfuse_ops pt_ops = {
 	.init = pt_init,
-	.lookup = pt_lookup,
+	.lookup = as_lookup,
 	.forget = pt_forget,
 	.forget_multi = pt_forget_multi,
 	.getattr = pt_getattr,
-	.setattr = pt_setattr,
+	.setattr = as_setattr,
 	.readlink = pt_readlink,
-	.mknod = pt_mknod,
-	.mkdir = pt_mkdir,
-	.symlink = pt_symlink,
-	.unlink = pt_unlink,
-	.rmdir = pt_rmdir,
-	.rename = pt_rename,
-	.link = pt_link,
-	.open = pt_open,
-	.create = pt_create,
+	.mknod = as_mknod,
+	.mkdir = as_mkdir,
+	.symlink = as_symlink,
+	.unlink = as_unlink,
+	.rmdir = as_rmdir,
+	.rename = as_rename,
+	.link = as_link,
+	.open = as_open,
+	.create = as_create,
 	.read = pt_read,
 	.write = pt_write,
 	.flush = pt_flush,
 	.release = pt_release,
 	.fsync = pt_fsync,
-	.opendir = pt_opendir,
+	.opendir = as_opendir,
 	.readdir = pt_readdir,
-	.readdirplus = pt_readdirplus,
+	.readdirplus = as_readdirplus,
 	.releasedir = pt_releasedir,
 	.fsyncdir = pt_fsyncdir,
 	.statfs = pt_statfs,
-	.setxattr = pt_setxattr,
-	.getxattr = pt_getxattr,
-	.listxattr = pt_listxattr,
-	.removexattr = pt_removexattr,
-	.access = pt_access,
+	.setxattr = as_setxattr,
+	.getxattr = as_getxattr,
+	.listxattr = as_listxattr,
+	.removexattr = as_removexattr,
+	.access = as_access,
 	.fallocate = pt_fallocate,
 	.lseek = pt_lseek,
 	.copy_file_range = pt_copy_file_range,
 	.getlk = pt_getlk,
 	.setlk = pt_setlk,
 	.flock = pt_flock,
-	.tmpfile = pt_tmpfile,
+	.tmpfile = as_tmpfile,
 	.statx = pt_statx,
 	.syncfs = pt_syncfs,
 };
+
+/*
+ * Can inodes be file handles? open_by_handle_at() needs CAP_DAC_READ_SEARCH,
+ * and SOURCE must export handles (most disk filesystems and tmpfs do).
+ */
+static bool handles_work(int rootfd)
+{
+	struct file_handle *h = malloc(sizeof(*h) + MAX_HANDLE_SZ);
+	bool ok = false;
+	int mnt_id, fd, mfd;
+
+	if (!h)
+		return false;
+	h->handle_bytes = MAX_HANDLE_SZ;
+	mfd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (mfd >= 0 && name_to_handle_at(rootfd, "", h, &mnt_id, AT_EMPTY_PATH) == 0) {
+		fd = open_by_handle_at(mfd, h, O_PATH | O_CLOEXEC);
+		if (fd >= 0) {
+			ok = true;
+			close(fd);
+		}
+	}
+	if (mfd >= 0)
+		close(mfd);
+	free(h);
+	return ok;
+}
 
 /* ---- Command line ---- */
 
@@ -1710,6 +2293,7 @@ static int pt_arg(void *userdata, int index, const char *arg)
 	root->type = S_IFDIR;
 	root->fd = fd;
 	root->nlookup = 1; /* the kernel never forgets the root */
+	fs->use_handles = handles_work(fd);
 	fs->source = arg;
 	fs->root = root;
 	pthread_mutex_lock(&fs->table.lock);
@@ -1768,15 +2352,30 @@ static int pt_opt(void *userdata, const char *key, const char *value)
 	return -ENOENT;
 }
 
-/* Every inode the kernel knows holds a descriptor: allow as many as we may. */
-static void raise_fd_limit(void)
+/* Is -o OPT among the options of argv (-o a,b or -oa,b)? */
+static bool has_opt(int argc, char *argv[], const char *opt)
 {
-	struct rlimit rl;
+	size_t len = strlen(opt);
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+	for (int i = 1; i < argc; i++) {
+		const char *p;
+
+		if (!strcmp(argv[i], "-o") && i + 1 < argc)
+			p = argv[++i];
+		else if (!strncmp(argv[i], "-o", 2))
+			p = argv[i] + 2;
+		else
+			continue;
+		while (*p) {
+			if (!strncmp(p, opt, len) && (p[len] == ',' || !p[len]))
+				return true;
+			p = strchr(p, ',');
+			if (!p)
+				break;
+			p++;
+		}
 	}
+	return false;
 }
 
 static void free_inodes(struct pt_fs *fs)
@@ -1788,8 +2387,7 @@ static void free_inodes(struct pt_fs *fs)
 
 		for (in = t->by_id[b]; in; in = next) {
 			next = in->next_by_id;
-			close(in->fd);
-			free(in);
+			inode_free(in);
 		}
 	}
 	free(t->by_id);
@@ -1820,17 +2418,45 @@ int main(int argc, char *argv[])
 		.timeout = 1.0,
 		.cache = PT_CACHE_AUTO,
 	};
+	char **args = NULL;
 	int status;
 
-	if (table_init(&fs.table)) {
+	if (table_init(&fs.table) || creds_init()) {
 		fprintf(stderr, "passthrough: out of memory\n");
 		return 1;
 	}
-	/* Modes arrive with the caller's umask applied already. */
+	pthread_mutex_init(&fs.mounts.lock, NULL);
+	/*
+	 * Other users' requests are checked by SOURCE itself when we run them
+	 * with the caller's credentials (root). A server that cannot switch
+	 * would act for everyone with its own rights: let the kernel check
+	 * modes instead.
+	 */
+	if (!pt_switch_creds && (has_opt(argc, argv, "allow_other") ||
+				 has_opt(argc, argv, "allow_root")) &&
+	    !has_opt(argc, argv, "default_permissions")) {
+		args = calloc((size_t)argc + 3, sizeof(*args));
+		if (!args) {
+			fprintf(stderr, "passthrough: out of memory\n");
+			return 1;
+		}
+		args[0] = argv[0];
+		args[1] = "-o";
+		args[2] = "default_permissions";
+		memcpy(args + 3, argv + 1, (size_t)argc * sizeof(*args)); /* with the NULL */
+		argv = args;
+		argc += 2;
+		fprintf(stderr, "passthrough: not root, so allow_other comes with "
+				"default_permissions\n");
+	}
+	/* Modes arrive with the caller's umask applied already (no DONT_MASK). */
 	umask(0);
 	pt_signals_setup();
-	raise_fd_limit();
 	status = zcfuse_main(argc, argv, &pt_ops, sizeof(pt_ops), &opts, &fs);
 	free_inodes(&fs);
+	for (int i = 0; i < fs.mounts.n; i++)
+		close(fs.mounts.fd[i]);
+	free(args);
+	free(pt_srv_groups);
 	return status;
 }

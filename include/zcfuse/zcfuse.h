@@ -112,7 +112,16 @@ struct zcfuse_file_info {
 	unsigned stream : 1;
 	/** in (release): also drop flock() locks of lock_owner */
 	unsigned flock_release : 1;
-	unsigned padding : 21;
+	/**
+	 * in (write; open and create with O_TRUNC): the caller lacks CAP_FSETID,
+	 * so the filesystem must clear S_ISUID, and S_ISGID when S_IXGRP is set,
+	 * as a local filesystem does (see ZCFUSE_KILL_SUIDGID). The kernel sets
+	 * it on direct writes (O_DIRECT or a direct_io open) always, and on the
+	 * others only with ZCFUSE_CAP_HANDLE_KILLPRIV_V2; a filesystem that
+	 * ignores it leaves setuid files writable into setuid files.
+	 */
+	unsigned kill_suidgid : 1;
+	unsigned padding : 20;
 	uint64_t fh; /**< out: the filesystem's handle, given back on later calls */
 	uint64_t lock_owner; /**< in: lock owner id, where the kernel sent one */
 	/** out: kernel passthrough backing id from zcfuse_passthrough_open(), or 0 */
@@ -132,6 +141,25 @@ enum zcfuse_set_attr {
 	ZCFUSE_SET_ATTR_ATIME_NOW = 1 << 7,
 	ZCFUSE_SET_ATTR_MTIME_NOW = 1 << 8,
 	ZCFUSE_SET_ATTR_CTIME = 1 << 10,
+	/**
+	 * Not an attribute: with ZCFUSE_CAP_HANDLE_KILLPRIV_V2, a truncate by a
+	 * caller without CAP_FSETID, or a chown of a non-directory, asks the
+	 * filesystem to clear S_ISUID, and S_ISGID when S_IXGRP is set, along
+	 * with the change (see ZCFUSE_KILL_SUIDGID).
+	 */
+	ZCFUSE_SET_ATTR_KILL_SUIDGID = 1 << 11,
+};
+
+/**
+ * @brief What zcfuse_req_kill_priv() asks the filesystem to clear.
+ */
+enum zcfuse_kill_priv {
+	/** Clear S_ISUID, and S_ISGID when S_IXGRP is also set (a write, a
+	 * truncate or a chown by a caller without CAP_FSETID). */
+	ZCFUSE_KILL_SUIDGID = 1 << 0,
+	/** Clear S_ISGID (SETXATTR of a POSIX ACL by a caller outside the file's
+	 * group without CAP_FSETID; needs ZCFUSE_CAP_POSIX_ACL). */
+	ZCFUSE_KILL_SGID = 1 << 1,
 };
 
 /**
@@ -165,11 +193,23 @@ enum zcfuse_cap {
 	ZCFUSE_CAP_NO_OPEN_SUPPORT = 1 << 13,
 	/** an ENOSYS answer to OPENDIR means the same for directories */
 	ZCFUSE_CAP_NO_OPENDIR_SUPPORT = 1 << 14,
-	/** mmap allowed on direct_io files */
+	/**
+	 * Shared mmap of a file opened with direct_io (through the page cache).
+	 * Asked for by default when the kernel offers it (Linux 6.6+); a
+	 * filesystem may clear it from want.
+	 */
 	ZCFUSE_CAP_DIRECT_IO_ALLOW_MMAP = 1 << 15,
 	/** SETXATTR carries setxattr_flags (default) */
 	ZCFUSE_CAP_SETXATTR_EXT = 1 << 16,
-	/** the fs clears setuid/setgid itself on write, truncate and chown */
+	/**
+	 * The filesystem clears setuid/setgid bits itself on every write,
+	 * truncate and chown, as told by ZCFUSE_KILL_SUIDGID in
+	 * zcfuse_file_info.kill_suidgid and ZCFUSE_SET_ATTR_KILL_SUIDGID. Without
+	 * it the kernel clears them with a SETATTR of the mode before cached
+	 * writes, truncates and chowns (a chmod the caller may not be allowed to
+	 * make under its own credentials), but direct writes still carry
+	 * kill_suidgid only.
+	 */
 	ZCFUSE_CAP_HANDLE_KILLPRIV_V2 = 1 << 17,
 	ZCFUSE_CAP_SUBMOUNTS = 1 << 18, /**< attr.flags may mark submounts */
 	ZCFUSE_CAP_ALLOW_IDMAP = 1 << 19, /**< idmapped mounts (needs default_permissions) */
@@ -398,6 +438,22 @@ struct zcfuse_ops {
 
 /** @brief The caller of @p req. Valid until the reply. */
 ZCFUSE_API const struct zcfuse_ctx *zcfuse_req_ctx(struct zcfuse_req *req);
+/**
+ * @brief ZCFUSE_KILL_* bits the kernel sent with @p req (WRITE, SETATTR,
+ * OPEN, CREATE, SETXATTR), or 0. The same facts reach write, open and create
+ * as zcfuse_file_info.kill_suidgid and setattr as
+ * ZCFUSE_SET_ATTR_KILL_SUIDGID; this is the only channel for SETXATTR.
+ */
+ZCFUSE_API unsigned zcfuse_req_kill_priv(struct zcfuse_req *req);
+/**
+ * @brief The caller's supplementary groups, read from
+ * /proc/PID/task/TID/status of the calling thread (FUSE does not send
+ * them). Fills up to @p size entries of @p list and returns how many groups
+ * the caller has (more than @p size: call again with a larger list), or
+ * -errno (-ESRCH when the caller is gone, -ENOSYS when its pid is not
+ * visible, as from another pid namespace).
+ */
+ZCFUSE_API int zcfuse_req_getgroups(struct zcfuse_req *req, int size, gid_t list[]);
 /** @brief The userdata given to zcfuse_session_new(). */
 ZCFUSE_API void *zcfuse_req_userdata(struct zcfuse_req *req);
 /** @brief Called when the kernel interrupts a request (see zcfuse_req_interrupt_func()). */
@@ -559,7 +615,10 @@ ZCFUSE_API int zcfuse_passthrough_close(struct zcfuse_session *se, int backing_i
 
 /* ---- Notifications to the kernel ---- */
 
-/** @brief Drop cached data and attributes of @p ino; @p len 0 means all. */
+/**
+ * @brief Drop cached data and attributes of @p ino; @p len 0 means all.
+ * A negative @p off drops the attributes only.
+ */
 ZCFUSE_API int zcfuse_notify_inval_inode(struct zcfuse_session *se, zcfuse_ino_t ino,
 					 off_t off, off_t len);
 /** @brief Drop the cached name @p name in @p parent. */

@@ -205,6 +205,7 @@ struct zcfuse_req {
 	void *payload;
 	size_t payload_size;
 	unsigned flags;            /* ZCF_REQ_* */
+	unsigned kill_priv;        /* ZCFUSE_KILL_* the kernel sent (dispatch.c) */
 	/* Registered-buffer index covering payload, or -1; zc slot or -1. */
 	int payload_buf_index;
 	int zc_buf_index;
@@ -419,6 +420,8 @@ int zcf_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iov
 /* ---- Utility ---- */
 int zcf_sized_copy(void *dst, size_t dst_sz, const void *src, size_t src_sz);
 unsigned zcf_ncpus_possible(void);
+/* Soft RLIMIT_NOFILE up to the hard limit (session start). */
+void zcf_raise_nofile(void);
 /* Blocks SIGINT, SIGTERM, SIGHUP in the caller (saving the old mask), so
  * threads created now leave them to the main thread. */
 void zcf_block_stop_signals(sigset_t *old);

@@ -67,6 +67,7 @@ ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_op
 		return 1;
 	}
 	zcf_debug = se->cfg.debug;
+	zcf_raise_nofile();
 	{
 		/* Absolute, as a daemon changes to / and unmounts later. */
 		char *abs = realpath(se->cfg.mountpoint, NULL);

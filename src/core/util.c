@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Small helpers with no better home: CPU counts, sysfs flags, the version. */
+/* Small helpers with no better home: CPU counts, sysfs flags, limits, the version. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/internal.h"
@@ -111,4 +112,23 @@ int zcf_read_sysfs_bool(const char *path)
 	if (err)
 		return err;
 	return c == 'Y' || c == 'y' || c == '1';
+}
+
+/*
+ * A server holds descriptors for what its clients use (backing files, open
+ * directories, rings): a soft limit of 1024 is soon reached by one user, and
+ * then every later open fails for everyone. The hard limit is what we may use.
+ */
+void zcf_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	if (setrlimit(RLIMIT_NOFILE, &(struct rlimit){ rl.rlim_max, rl.rlim_max }) < 0)
+		zcf_dbg("descriptor limit stays %llu: %s", (unsigned long long)rl.rlim_cur,
+			strerror(errno));
+	else
+		zcf_dbg("descriptor limit raised from %llu to %llu", (unsigned long long)rl.rlim_cur,
+			(unsigned long long)rl.rlim_max);
 }

@@ -185,6 +185,10 @@ static void do_write(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	}
 	fi_from_fh(&fi, a->fh, a->flags);
 	fi.writepage = !!(a->write_flags & FUSE_WRITE_CACHE);
+	if (a->write_flags & FUSE_WRITE_KILL_SUIDGID) {
+		fi.kill_suidgid = 1;
+		req->kill_priv = ZCFUSE_KILL_SUIDGID;
+	}
 	if (a->write_flags & FUSE_WRITE_LOCKOWNER)
 		fi.lock_owner = a->lock_owner;
 	req->io_len = a->size;
@@ -202,13 +206,15 @@ static void do_setattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	struct stat st;
 	int mask = (int)(a->valid & (FATTR_MODE | FATTR_UID | FATTR_GID | FATTR_SIZE |
 				     FATTR_ATIME | FATTR_MTIME | FATTR_ATIME_NOW |
-				     FATTR_MTIME_NOW | FATTR_CTIME));
+				     FATTR_MTIME_NOW | FATTR_CTIME | FATTR_KILL_SUIDGID));
 
 	if (!ops->setattr) {
 		zcfuse_reply_err(req, ENOSYS);
 		return;
 	}
 	attr_from_setattr(&st, a);
+	if (a->valid & FATTR_KILL_SUIDGID)
+		req->kill_priv = ZCFUSE_KILL_SUIDGID;
 	if (a->valid & FATTR_FH) {
 		fi_from_fh(&fi, a->fh, 0);
 		fip = &fi;
@@ -224,6 +230,10 @@ static void do_open_like(struct zcfuse_req *req, const struct zcfuse_ops *ops, b
 		dir ? ops->opendir : ops->open;
 
 	fi_from_fh(&fi, 0, a->flags);
+	if (a->open_flags & FUSE_OPEN_KILL_SUIDGID) {
+		fi.kill_suidgid = 1;
+		req->kill_priv = ZCFUSE_KILL_SUIDGID;
+	}
 	if (op)
 		op(req, req->in.nodeid, &fi);
 	else
@@ -393,6 +403,10 @@ static void do_create(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 		return;
 	req->ctx.umask = a->umask;
 	fi_from_fh(&fi, 0, a->flags);
+	if (a->open_flags & FUSE_OPEN_KILL_SUIDGID) {
+		fi.kill_suidgid = 1;
+		req->kill_priv = ZCFUSE_KILL_SUIDGID;
+	}
 	ops->create(req, req->in.nodeid, name, a->mode, &fi);
 }
 
@@ -407,6 +421,9 @@ static void do_setxattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 		return;
 	if (!(value = take_bytes(&c, a->size)))
 		return zcf_malformed(req, "xattr value shorter than its size");
+	/* Without SETXATTR_EXT the argument ends before setxattr_flags. */
+	if (req->se->conn.setxattr_ext && (a->setxattr_flags & FUSE_SETXATTR_ACL_KILL_SGID))
+		req->kill_priv = ZCFUSE_KILL_SGID;
 	ops->setxattr(req, req->in.nodeid, name, value, a->size, (int)a->flags);
 }
 
@@ -722,6 +739,7 @@ void zcf_dispatch(struct zcfuse_req *req)
 	unsigned op = req->in.opcode;
 	const struct zcf_opcode *d = zcf_opcode(op);
 
+	req->kill_priv = 0;
 	if (zcf_debug)
 		zcf_dbg("%s unique %llu nodeid %llu len %u pid %u",
 			zcf_opcode_name(op), (unsigned long long)req->in.unique,

@@ -70,7 +70,8 @@ static unsigned default_want(const struct zcfuse_session *se, unsigned capable)
 {
 	const struct zcfuse_ops *ops = &se->ops;
 	unsigned want = ZCFUSE_CAP_ASYNC_DIO | ZCFUSE_CAP_PARALLEL_DIROPS |
-			ZCFUSE_CAP_AUTO_INVAL_DATA | ZCFUSE_CAP_SETXATTR_EXT;
+			ZCFUSE_CAP_AUTO_INVAL_DATA | ZCFUSE_CAP_SETXATTR_EXT |
+			ZCFUSE_CAP_DIRECT_IO_ALLOW_MMAP;
 
 	if (ops->readdirplus)
 		want |= ZCFUSE_CAP_READDIRPLUS | ZCFUSE_CAP_READDIRPLUS_AUTO;
@@ -145,9 +146,11 @@ int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t 
 	max_write &= ~4095u;
 
 	/*
-	 * HANDLE_KILLPRIV_V2 only when the filesystem asks: otherwise the
-	 * kernel keeps clearing setuid/setgid bits on write, truncate and
-	 * chown itself, so no filesystem can forget to.
+	 * Without HANDLE_KILLPRIV_V2 the kernel clears setuid/setgid bits itself
+	 * (a SETATTR of the mode) before cached writes, truncates and chowns,
+	 * but not on direct writes (O_DIRECT, or a direct_io open): those carry
+	 * FUSE_WRITE_KILL_SUIDGID, which reaches the filesystem as
+	 * fi->kill_suidgid and which it must act on.
 	 */
 	flags = FUSE_ASYNC_READ | FUSE_BIG_WRITES | FUSE_MAX_PAGES | FUSE_INIT_EXT |
 		flags_from_caps(ci.want) | extra_flags;

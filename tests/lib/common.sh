@@ -60,6 +60,40 @@ t_need_cmd() {
 	done
 }
 
+# t_as UID[:GID[:GROUPS]] CMD...: run CMD as that user (no /etc/passwd
+# entry needed); GID defaults to UID, GROUPS (comma list) to none.
+t_as() {
+	local u=${1%%:*} rest g grp=""
+	rest=${1#"$u"}
+	rest=${rest#:}
+	g=${rest%%:*}
+	[ -n "$g" ] || g=$u
+	case $rest in *:*) grp=${rest#*:} ;; esac
+	shift
+	if [ -n "$grp" ]; then
+		setpriv --reuid="$u" --regid="$g" --groups="$grp" "$@"
+	else
+		setpriv --reuid="$u" --regid="$g" --clear-groups "$@"
+	fi
+}
+
+# t_open_for_others: let every user traverse to $T (o+x on our own scratch
+# folders); skip when another ancestor is closed to them.
+t_open_for_others() {
+	local d
+	t_need_cmd setpriv
+	t_as 65534 true 2>/dev/null || t_skip "setpriv cannot switch users here"
+	chmod 755 "$T"
+	d=$(dirname "$T")
+	while [ "$d" != / ]; do
+		case $(basename "$d") in
+		zcfuse-tests.* | zcfuse-*.*) chmod o+x "$d" ;;
+		esac
+		t_as 65534 test -x "$d" || t_skip "$d is not searchable by other users"
+		d=$(dirname "$d")
+	done
+}
+
 # t_fail_from_subshell MSG: t_fail for code run as $(...): the message goes
 # to stderr and the test itself is stopped (its TERM trap exits 1).
 t_fail_from_subshell() {
