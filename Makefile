@@ -201,10 +201,14 @@ fuzz: $(FUZZERS:%=build-fuzz/%)
 # ---- libfuse 3 compatibility (compat/): build/compat/libfuse3.so.3 ----
 # zcfuse linked in whole, libfuse's low-level API on top, libfuse's symbol
 # versions (compat/libfuse3.map); headers in include/zcfuse/compat/.
-COMPAT_SRCS := $(sort $(filter-out compat/hl-%.c,$(wildcard compat/*.c)))
+COMPAT_SRCS := $(sort $(wildcard compat/*.c))
 COMPAT_OBJS := $(COMPAT_SRCS:%.c=$(O)/obj/%.o)
 COMPAT_HDRS := $(wildcard include/zcfuse/compat/*.h compat/*.h)
 COMPAT_CPPFLAGS := -Iinclude -Isrc
+
+# The high-level layer is written on libfuse's low-level API: our compat
+# headers, and .symver for its names with more than one version.
+$(O)/obj/compat/hl-%.o: COMPAT_CPPFLAGS += -Iinclude/zcfuse/compat -DZCFUSE_HL_SHARED
 
 $(O)/obj/compat/%.o: compat/%.c $(COMPAT_HDRS) $(wildcard include/zcfuse/*.h src/*/*.h) Makefile
 	@mkdir -p $(dir $@)

@@ -6,6 +6,7 @@
  * request's payload (reply_data).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/internal.h"
@@ -18,9 +19,16 @@ int zcf_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iov
 	    req->in.opcode < 64)
 		atomic_fetch_or_explicit(&req->se->enosys, 1ull << req->in.opcode,
 					 memory_order_relaxed);
-	if (zcf_debug)
-		zcf_dbg("   unique %llu: %s%s", (unsigned long long)req->in.unique,
-			error ? "error " : "ok", error ? strerror(-error) : "");
+	if (zcf_debug) {
+		size_t outsize = sizeof(struct fuse_out_header);
+
+		for (int i = 0; i < iovcnt; i++)
+			outsize += iov[i].iov_len;
+		/* libfuse's -d line, to the letter: tools that read it (libfuse's test suite) know it. */
+		fprintf(stderr, "   unique: %llu, %s: %d (%s), outsize: %zu\n",
+			(unsigned long long)req->in.unique, error ? "error" : "success", error,
+			strerror(-error), outsize);
+	}
 	if (req->intr)
 		zcf_intr_detach(req);
 	return req->tp->send(req, error, iov, iovcnt);
