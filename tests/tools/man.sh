@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: MIT
 # The manual: every exported function (src/libzcfuse.map) is named in the
 # NAME line of a section-3 page and shown in that page's SYNOPSIS; every
-# program make install puts in bin/ (tools/*.c, examples/*.c as zcfuse-NAME)
-# has a section-1 page; zcfuse(7) names every -o option src/core/opts.c
-# and src/core/opts_conn.c parse; every page renders without a groff -ww
-# warning and says the Makefile's VERSION in its title line; and scripts/man-links gives one link
-# per extra name, none shadowing a real page.
+# program make install puts in bin/ (tools/*.c, examples/*.c as zcfuse-NAME,
+# compat/zcfuse-run) has a section-1 page; zcfuse(7) names every -o option
+# src/core/opts.c and src/core/opts_conn.c parse; every page renders
+# without a groff -ww warning and says the Makefile's VERSION in its title
+# line; and scripts/man-links gives one link per extra name, none shadowing
+# a real page.
 . "$(dirname "$0")/../lib/common.sh"
 
 R=$T_REPO
@@ -37,9 +38,10 @@ for s in $syms; do
 done
 [ -z "$missing" ] || t_fail "undocumented symbols:$missing"
 
-for src in tools/*.c examples/*.c; do
+for src in tools/*.c examples/*.c compat/zcfuse-run; do
 	n=$(basename "$src" .c)
 	case $src in examples/*) n=zcfuse-$n ;; esac
+	[ -e "$src" ] || continue
 	[ -f "man/$n.1" ] || missing="$missing $n"
 done
 [ -z "$missing" ] || t_fail "installed programs without a man/NAME.1 page:$missing"
