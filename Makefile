@@ -295,10 +295,14 @@ INSTALL_TOOLS := $(TOOLS)
 INSTALL_HEADERS := $(wildcard include/zcfuse/*.h)
 MAN_PAGES := $(sort $(wildcard man/*.[1-8]))
 D := $(DESTDIR)
-# COMPAT: when compat/ is merged, install and uninstall also take its files
-# (libzcfuse-compat's $(COMPATDIR)/libfuse3.so.3, $(BINDIR)/zcfuse-run and
-# its man/zcfuse-run.1, which MAN_PAGES picks up by itself); debian/control
-# marks the matching package.
+# COMPAT: libzcfuse-compat's libfuse3.so.3 goes into its private
+# $(COMPATDIR), never on the linker's path where it would replace Debian's
+# libfuse3 for every program; zcfuse-run (in BINDIR, its page in MAN_PAGES)
+# puts it first for one program. The installed zcfuse-run names COMPATDIR
+# itself, because that is LIBDIR-relative (lib/<multiarch>/ under /usr on
+# Debian) and not the ../lib/zcfuse/compat the script guesses from BINDIR.
+# debian/control marks the matching package (still commented out).
+COMPAT_LIB := libfuse3.so.3
 
 install: all $(INSTALL_EXAMPLES)
 	install -d $(D)$(BINDIR) $(D)$(LIBDIR) $(D)$(PKGCONFIGDIR) $(D)$(INCLUDEDIR)/zcfuse
@@ -309,6 +313,11 @@ install: all $(INSTALL_EXAMPLES)
 	install -m 644 $(O)/libzcfuse.a $(D)$(LIBDIR)/
 	install -m 644 $(O)/zcfuse.pc $(D)$(PKGCONFIGDIR)/
 	install -m 755 $(INSTALL_TOOLS) $(INSTALL_EXAMPLES) $(D)$(BINDIR)/
+	install -d $(D)$(COMPATDIR)
+	install -m 644 $(O)/compat/$(COMPAT_LIB) $(D)$(COMPATDIR)/
+	grep -q '"$$here/../lib/zcfuse/compat"' compat/zcfuse-run
+	sed -e 's|"$$here/../lib/zcfuse/compat"|"$(COMPATDIR)"|' compat/zcfuse-run >$(D)$(BINDIR)/zcfuse-run
+	chmod 755 $(D)$(BINDIR)/zcfuse-run
 	$(Q)set -e; for p in $(MAN_PAGES); do \
 		s=$${p##*.}; install -d $(D)$(MANDIR)/man$$s; install -m 644 $$p $(D)$(MANDIR)/man$$s/; \
 	done
@@ -321,7 +330,9 @@ uninstall:
 	rmdir $(D)$(INCLUDEDIR)/zcfuse 2>/dev/null || true
 	rm -f $(D)$(LIBDIR)/$(REALNAME) $(D)$(LIBDIR)/$(SONAME) $(D)$(LIBDIR)/libzcfuse.so \
 		$(D)$(LIBDIR)/libzcfuse.a $(D)$(PKGCONFIGDIR)/zcfuse.pc
-	rm -f $(addprefix $(D)$(BINDIR)/,$(notdir $(INSTALL_TOOLS) $(INSTALL_EXAMPLES)))
+	rm -f $(addprefix $(D)$(BINDIR)/,$(notdir $(INSTALL_TOOLS) $(INSTALL_EXAMPLES)) zcfuse-run)
+	rm -f $(D)$(COMPATDIR)/$(COMPAT_LIB)
+	rmdir $(D)$(COMPATDIR) $(D)$(dir $(COMPATDIR)) 2>/dev/null || true
 	rm -f $(foreach p,$(MAN_PAGES),$(D)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
 	$(Q)scripts/man-links $(MAN_PAGES) | while read -r link page; do \
 		rm -f $(D)$(MANDIR)/man$${page##*.}/$$link; done

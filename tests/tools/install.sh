@@ -9,9 +9,13 @@
 #     nothing but `pkg-config --cflags --libs zcfuse` against the staged
 #     tree (PKG_CONFIG_SYSROOT_DIR), runs on the staged library, mounts and
 #     serves its file; make uninstall then leaves no file of ours and keeps
-#     a stranger's files in the same folders.
+#     a stranger's files in the same folders. The libfuse compatibility
+#     library goes into its private LIBDIR/zcfuse/compat/ only (never
+#     beside Debian's libfuse3), and zcfuse-run into bin/ naming that folder.
 #  2. make install PREFIX=DIR (the README's path): zcfuse.pc names DIR, a
-#     program builds from it and runs; make uninstall leaves DIR with no file.
+#     program builds from it and runs; the installed zcfuse-run puts DIR's
+#     libfuse3.so.3 first for a libfuse program; make uninstall leaves DIR
+#     with no file.
 . "$(dirname "$0")/../lib/common.sh"
 
 t_need_root
@@ -41,9 +45,17 @@ for f in $L/libzcfuse.a $L/pkgconfig/zcfuse.pc $P/include/zcfuse/zcfuse.h $P/bin
 	$P/share/man/man1/zcfuse-probe.1 $P/share/man/man3/zcfuse_session.3; do
 	[ -f "$D$f" ] || t_fail "make install did not install $f"
 done
+C=$L/zcfuse/compat
+[ -f "$D$C/libfuse3.so.3" ] || t_fail "make install did not install $C/libfuse3.so.3"
+readelf -d "$D$C/libfuse3.so.3" | grep -q 'SONAME.*\[libfuse3\.so\.3\]' || t_fail "$C/libfuse3.so.3 has no SONAME libfuse3.so.3"
+! ls "$D$L"/libfuse3* >/dev/null 2>&1 || t_fail "libfuse3 installed on the linker's path $L, where it would replace Debian's: $(ls "$D$L"/libfuse3*)"
+[ -x "$D$P/bin/zcfuse-run" ] || t_fail "make install did not install $P/bin/zcfuse-run"
+grep -qF "\"$C\"" "$D$P/bin/zcfuse-run" || t_fail "the installed zcfuse-run does not name $C"
+[ -f "$D$P/share/man/man1/zcfuse-run.1" ] || t_fail "make install did not install zcfuse-run(1)"
 grep -qx '\.so man3/zcfuse_reply\.3' "$D$P/share/man/man3/zcfuse_reply_entry.3" 2>/dev/null ||
 	t_fail "no link page $P/share/man/man3/zcfuse_reply_entry.3 to zcfuse_reply.3"
-for f in "$D$P"/bin/* "$D$L/libzcfuse.so.$v"; do
+for f in "$D$P"/bin/* "$D$L/libzcfuse.so.$v" "$D$C/libfuse3.so.3"; do
+	[ "$(head -c 4 "$f")" = $'\x7fELF' ] || continue
 	! readelf -d "$f" | grep -qE 'RPATH|RUNPATH' || t_fail "installed $f carries an rpath: $(readelf -d "$f" | grep -E 'RPATH|RUNPATH')"
 done
 grep -qx "prefix=$P" "$D$L/pkgconfig/zcfuse.pc" && grep -qx "libdir=\${prefix}/lib${ma:+/$ma}" "$D$L/pkgconfig/zcfuse.pc" ||
@@ -79,6 +91,7 @@ left=$(cd "$D" && find . ! -type d | sort | tr '\n' ' ')
 [ "$left" = "./usr/local/include/other.h ./usr/local/lib${ma:+/$ma}/libother.so.1 " ] ||
 	t_fail "after make uninstall, files other than the two strangers': $left"
 [ ! -e "$D$P/include/zcfuse" ] || t_fail "make uninstall left $P/include/zcfuse/"
+[ ! -e "$D$L/zcfuse" ] || t_fail "make uninstall left $L/zcfuse/"
 
 # ---- 2. PREFIX (the README's path) ----
 Z=$T/zc
@@ -88,6 +101,16 @@ flags=$(PKG_CONFIG_PATH=$Z/lib/pkgconfig pkg-config --cflags --libs zcfuse)
 (cd "$T/fs" && cc -o hello2 hello.c $flags -Wl,-rpath,"$Z/lib") >"$T/cc2.log" 2>&1 ||
 	{ cat "$T/cc2.log"; t_fail "cc hello.c \$(pkg-config ...) against PREFIX=$Z failed: $flags"; }
 "$T/fs/hello2" -V 2>&1 | grep -q "zcfuse version $v," || t_fail "hello2 -V: $("$T/fs/hello2" -V 2>&1)"
+# The installed zcfuse-run, away from the build tree, finds DIR's library.
+env=$(cd / && "$Z/bin/zcfuse-run" --transport=classic sh -c 'echo "$LD_LIBRARY_PATH $ZCFUSE_OPTIONS"') ||
+	t_fail "installed zcfuse-run failed: $env"
+case $env in "$Z/lib/zcfuse/compat"*" transport=classic") ;; *) t_fail "installed zcfuse-run set '$env'" ;; esac
+lf=$(command -v squashfuse_ll || command -v fuse-overlayfs || true)
+if [ -n "$lf" ]; then
+	deps=$("$Z/bin/zcfuse-run" ldd "$lf")
+	case $deps in *"libfuse3.so.3 => $Z/lib/zcfuse/compat/libfuse3.so.3"*) ;;
+	*) t_fail "through the installed zcfuse-run $lf loads: $(echo "$deps" | grep fuse)" ;; esac
+fi
 zmake uninstall PREFIX="$Z" >"$T/uninstall2.log" 2>&1 || { cat "$T/uninstall2.log"; t_fail "make uninstall PREFIX=$Z failed"; }
 left=$(find "$Z" ! -type d)
 [ -z "$left" ] || t_fail "after make uninstall PREFIX=$Z: $left"
