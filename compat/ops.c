@@ -43,6 +43,7 @@ static void fi_in(struct fuse_file_info *fi, const struct zcfuse_file_info *z)
 	fi->lock_owner = z->lock_owner;
 	fi->writepage = z->writepage;
 	fi->flush = z->flush;
+	fi->flock_release = z->flock_release;
 }
 
 void compat_fi_out(const struct fuse_file_info *fi, struct zcfuse_file_info *z)
@@ -112,6 +113,22 @@ static const struct {
 	{ FUSE_CAP_PARALLEL_DIROPS, ZCFUSE_CAP_PARALLEL_DIROPS },
 	{ FUSE_CAP_POSIX_ACL, ZCFUSE_CAP_POSIX_ACL },
 	{ FUSE_CAP_DONT_MASK, ZCFUSE_CAP_DONT_MASK },
+	{ FUSE_CAP_POSIX_LOCKS, ZCFUSE_CAP_POSIX_LOCKS },
+	{ FUSE_CAP_FLOCK_LOCKS, ZCFUSE_CAP_FLOCK_LOCKS },
+	{ FUSE_CAP_READDIRPLUS_AUTO, ZCFUSE_CAP_READDIRPLUS_AUTO },
+	{ FUSE_CAP_AUTO_INVAL_DATA, ZCFUSE_CAP_AUTO_INVAL_DATA },
+	{ FUSE_CAP_EXPLICIT_INVAL_DATA, ZCFUSE_CAP_EXPLICIT_INVAL_DATA },
+	{ FUSE_CAP_CACHE_SYMLINKS, ZCFUSE_CAP_CACHE_SYMLINKS },
+	{ FUSE_CAP_NO_OPEN_SUPPORT, ZCFUSE_CAP_NO_OPEN_SUPPORT },
+	{ FUSE_CAP_NO_OPENDIR_SUPPORT, ZCFUSE_CAP_NO_OPENDIR_SUPPORT },
+	{ FUSE_CAP_DIRECT_IO_ALLOW_MMAP, ZCFUSE_CAP_DIRECT_IO_ALLOW_MMAP },
+	{ FUSE_CAP_SETXATTR_EXT, ZCFUSE_CAP_SETXATTR_EXT },
+	{ FUSE_CAP_HANDLE_KILLPRIV_V2, ZCFUSE_CAP_HANDLE_KILLPRIV_V2 },
+	{ FUSE_CAP_IOCTL_DIR, ZCFUSE_CAP_IOCTL_DIR },
+	{ FUSE_CAP_EXPIRE_ONLY, ZCFUSE_CAP_EXPIRE_ONLY },
+	{ FUSE_CAP_ATOMIC_O_TRUNC, ZCFUSE_CAP_ATOMIC_O_TRUNC },
+	{ FUSE_CAP_EXPORT_SUPPORT, ZCFUSE_CAP_EXPORT_SUPPORT },
+	{ FUSE_CAP_NO_EXPORT_SUPPORT, ZCFUSE_CAP_NO_EXPORT_SUPPORT },
 };
 
 /*
@@ -120,13 +137,11 @@ static const struct {
  */
 #define ALWAYS_ON (FUSE_CAP_ASYNC_READ | FUSE_CAP_AUTO_INVAL_DATA | FUSE_CAP_READDIRPLUS_AUTO | \
 		   FUSE_CAP_SETXATTR_EXT | FUSE_CAP_OVER_IO_URING)
-/* Kernel INIT flags zcfuse cannot answer yet (proto is adding them). */
-#define NOT_WIRED (FUSE_CAP_POSIX_LOCKS | FUSE_CAP_FLOCK_LOCKS | FUSE_CAP_ATOMIC_O_TRUNC | \
-		   FUSE_CAP_EXPORT_SUPPORT | FUSE_CAP_IOCTL_DIR | FUSE_CAP_HANDLE_KILLPRIV | \
-		   FUSE_CAP_HANDLE_KILLPRIV_V2 | FUSE_CAP_CACHE_SYMLINKS | \
-		   FUSE_CAP_NO_OPEN_SUPPORT | FUSE_CAP_NO_OPENDIR_SUPPORT | \
-		   FUSE_CAP_EXPLICIT_INVAL_DATA | FUSE_CAP_EXPIRE_ONLY | \
-		   FUSE_CAP_DIRECT_IO_ALLOW_MMAP | FUSE_CAP_NO_EXPORT_SUPPORT)
+/*
+ * Kernel INIT flags zcfuse has no capability for: the old HANDLE_KILLPRIV
+ * (zcfuse offers only its successor, HANDLE_KILLPRIV_V2).
+ */
+#define NOT_WIRED FUSE_CAP_HANDLE_KILLPRIV
 
 static void a_init(void *ud, struct zcfuse_conn_info *ci)
 {
@@ -433,6 +448,86 @@ static void a_copy_file_range(struct zcfuse_req *r, zcfuse_ino_t ii, off_t oi,
 	CALL(r, copy_file_range, ii, oi, &fi, io, oo, &fo, len, flags);
 }
 
+static void a_getlk(struct zcfuse_req *r, zcfuse_ino_t ino, struct zcfuse_file_info *zfi,
+		    struct flock *lock)
+{
+	struct fuse_file_info fi;
+
+	fi_in(&fi, zfi);
+	CALL(r, getlk, ino, &fi, lock);
+}
+
+static void a_setlk(struct zcfuse_req *r, zcfuse_ino_t ino, struct zcfuse_file_info *zfi,
+		    struct flock *lock, int sleep)
+{
+	struct fuse_file_info fi;
+
+	fi_in(&fi, zfi);
+	CALL(r, setlk, ino, &fi, lock, sleep);
+}
+
+static void a_flock(struct zcfuse_req *r, zcfuse_ino_t ino, struct zcfuse_file_info *zfi, int op)
+{
+	struct fuse_file_info fi;
+
+	fi_in(&fi, zfi);
+	CALL(r, flock, ino, &fi, op);
+}
+
+static void a_bmap(struct zcfuse_req *r, zcfuse_ino_t ino, size_t blocksize, uint64_t idx)
+{
+	CALL(r, bmap, ino, blocksize, idx);
+}
+
+static void a_ioctl(struct zcfuse_req *r, zcfuse_ino_t ino, unsigned int cmd, void *arg,
+		    struct zcfuse_file_info *zfi, unsigned flags, const void *in_buf,
+		    size_t in_bufsz, size_t out_bufsz)
+{
+	struct fuse_file_info fi;
+
+	fi_in(&fi, zfi);
+	/* the kernel's FUSE_IOCTL_* flags, passed through as libfuse does */
+	CALL(r, ioctl, ino, cmd, arg, &fi, flags, in_buf, in_bufsz, out_bufsz);
+}
+
+/* A fuse_pollhandle is zcfuse's handle: fuse_lowlevel_notify_poll() casts back. */
+static void a_poll(struct zcfuse_req *r, zcfuse_ino_t ino, struct zcfuse_file_info *zfi,
+		   struct zcfuse_pollhandle *ph)
+{
+	struct fuse_file_info fi;
+
+	fi_in(&fi, zfi);
+	fi.poll_events = zfi->poll_events;
+	CALL(r, poll, ino, &fi, (struct fuse_pollhandle *)ph);
+}
+
+static void a_retrieve_reply(struct zcfuse_req *r, void *cookie, zcfuse_ino_t ino, off_t off,
+			     const void *buf, size_t size)
+{
+	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
+
+	bv.buf[0].mem = (void *)buf;
+	CALL(r, retrieve_reply, cookie, ino, off, &bv);
+}
+
+static void a_statx(struct zcfuse_req *r, zcfuse_ino_t ino, int flags, int mask,
+		    struct zcfuse_file_info *zfi)
+{
+	struct fuse_file_info fi;
+
+	if (zfi)
+		fi_in(&fi, zfi);
+	CALL(r, statx, ino, flags, mask, zfi ? &fi : NULL);
+}
+
+static void a_tmpfile(struct zcfuse_req *r, zcfuse_ino_t p, mode_t m, struct zcfuse_file_info *zfi)
+{
+	struct fuse_file_info fi;
+
+	fi_in(&fi, zfi);
+	CALL(r, tmpfile, p, m, &fi);
+}
+
 void compat_fill_ops(const struct fuse_lowlevel_ops *op, struct zcfuse_ops *z)
 {
 	memset(z, 0, sizeof(*z));
@@ -472,6 +567,15 @@ void compat_fill_ops(const struct fuse_lowlevel_ops *op, struct zcfuse_ops *z)
 	SET(readdirplus);
 	SET(lseek);
 	SET(copy_file_range);
+	SET(getlk);
+	SET(setlk);
+	SET(flock);
+	SET(bmap);
+	SET(ioctl);
+	SET(poll);
+	SET(retrieve_reply);
+	SET(statx);
+	SET(tmpfile);
 #undef SET
 	if (op->write || op->write_buf)
 		z->write = a_write;

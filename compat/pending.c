@@ -3,15 +3,10 @@
  * What zcfuse's compatibility library cannot do yet because zcfuse itself
  * lacks it. Every such answer comes from here, named by feature, so wiring
  * one up later is a matter of deleting its caller's call into this file:
- *   "notify_retrieve"   RETRIEVE needs NOTIFY_REPLY routed to the program
- *   "notify_poll"       POLL requests are not dispatched by zcfuse yet
- *   "notify_increment_epoch"  the 3.18 notification, not in zcfuse yet
- *   "statx"             STATX requests (fuse_reply_statx, the statx op)
  *   "own_loop"          fuse_session_receive_buf/process_buf
  *   "custom_io"         fuse_session_custom_io
  *   "high_level"        fuse_main_real, fuse_new, fuse_fs_* (fuse.h)
  *   "cuse"              cuse_lowlevel_*
- *   "interrupt_func"    callbacks on a later INTERRUPT
  * Each logs once, then answers -ENOSYS.
  */
 #include <errno.h>

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "wire.h"
 
 static void entry_in(struct zcfuse_entry_param *z, const struct fuse_entry_param *e)
 {
@@ -278,112 +277,51 @@ ZCF_COMPAT_API int fuse_reply_lseek(fuse_req_t req, off_t off)
 	return zcfuse_reply_lseek(ZREQ(req), off);
 }
 
-/*
- * Replies to requests zcfuse does not dispatch yet (GETLK, BMAP, IOCTL,
- * POLL): the wire format is written here, so they work as soon as the
- * requests arrive.
- */
-static int send_struct(fuse_req_t req, const void *p, size_t len)
-{
-	struct iovec iov = { (void *)p, len };
-
-	return zcf_send(ZREQ(req), 0, &iov, 1);
-}
-
 ZCF_COMPAT_API int fuse_reply_lock(fuse_req_t req, const struct flock *lock)
 {
-	struct compat_lk_out o = { 0 };
-
-	o.type = (uint32_t)lock->l_type;
-	if (lock->l_type != F_UNLCK) {
-		o.start = (uint64_t)lock->l_start;
-		o.end = lock->l_len == 0 ? INT64_MAX : (uint64_t)(lock->l_start + lock->l_len - 1);
-	}
-	o.pid = (uint32_t)lock->l_pid;
-	return send_struct(req, &o, sizeof(o));
+	return zcfuse_reply_lock(ZREQ(req), lock);
 }
 
 ZCF_COMPAT_API int fuse_reply_bmap(fuse_req_t req, uint64_t idx)
 {
-	struct compat_bmap_out o = { .block = idx };
-
-	return send_struct(req, &o, sizeof(o));
+	return zcfuse_reply_bmap(ZREQ(req), idx);
 }
 
 ZCF_COMPAT_API int fuse_reply_poll(fuse_req_t req, unsigned revents)
 {
-	struct compat_poll_out o = { .revents = revents };
-
-	return send_struct(req, &o, sizeof(o));
+	return zcfuse_reply_poll(ZREQ(req), revents);
 }
 
 ZCF_COMPAT_API int fuse_reply_ioctl_retry(fuse_req_t req, const struct iovec *in_iov,
 					  size_t in_count, const struct iovec *out_iov,
 					  size_t out_count)
 {
-	struct compat_ioctl_out o = { .flags = COMPAT_IOCTL_RETRY,
-				      .in_iovs = (uint32_t)in_count,
-				      .out_iovs = (uint32_t)out_count };
-	struct compat_ioctl_iovec *v;
-	struct iovec iov[2];
-	size_t i, n = in_count + out_count;
-	int err;
-
-	if (in_count > FUSE_IOCTL_MAX_IOV || out_count > FUSE_IOCTL_MAX_IOV)
-		return zcfuse_reply_err(ZREQ(req), ENOMEM);
-	v = calloc(n ? n : 1, sizeof(*v));
-	if (!v)
-		return zcfuse_reply_err(ZREQ(req), ENOMEM);
-	for (i = 0; i < in_count; i++) {
-		v[i].base = (uintptr_t)in_iov[i].iov_base;
-		v[i].len = in_iov[i].iov_len;
-	}
-	for (i = 0; i < out_count; i++) {
-		v[in_count + i].base = (uintptr_t)out_iov[i].iov_base;
-		v[in_count + i].len = out_iov[i].iov_len;
-	}
-	iov[0] = (struct iovec){ &o, sizeof(o) };
-	iov[1] = (struct iovec){ v, n * sizeof(*v) };
-	err = zcf_send(ZREQ(req), 0, iov, 2);
-	free(v);
-	return err;
+	return zcfuse_reply_ioctl_retry(ZREQ(req), in_iov, in_count, out_iov, out_count);
 }
 
 ZCF_COMPAT_API int fuse_reply_ioctl(fuse_req_t req, int result, const void *buf, size_t size)
 {
-	struct compat_ioctl_out o = { .result = result };
-	struct iovec iov[2] = { { &o, sizeof(o) }, { (void *)buf, size } };
-
-	return zcf_send(ZREQ(req), 0, iov, size ? 2 : 1);
+	return zcfuse_reply_ioctl(ZREQ(req), result, buf, size);
 }
 
+/* zcfuse's ioctl reply takes one buffer: gather the pieces into it. */
 ZCF_COMPAT_API int fuse_reply_ioctl_iov(fuse_req_t req, int result, const struct iovec *iov,
 					int count)
 {
-	struct compat_ioctl_out o = { .result = result };
-	struct iovec v[7];
-	int i;
+	size_t total = 0;
+	char *p;
+	int err, i;
 
-	if (count > 6) { /* gather: the transports take up to 7 pieces */
-		size_t total = 0;
-		char *p;
-		int err;
-
-		for (i = 0; i < count; i++)
-			total += iov[i].iov_len;
-		p = malloc(total ? total : 1);
-		if (!p)
-			return zcfuse_reply_err(ZREQ(req), ENOMEM);
-		for (total = 0, i = 0; i < count; total += iov[i].iov_len, i++)
-			memcpy(p + total, iov[i].iov_base, iov[i].iov_len);
-		err = fuse_reply_ioctl(req, result, p, total);
-		free(p);
-		return err;
-	}
-	v[0] = (struct iovec){ &o, sizeof(o) };
 	for (i = 0; i < count; i++)
-		v[i + 1] = iov[i];
-	return zcf_send(ZREQ(req), 0, v, count + 1);
+		total += iov[i].iov_len;
+	p = malloc(total ? total : 1);
+	if (!p)
+		return zcfuse_reply_err(ZREQ(req), ENOMEM);
+	for (total = 0, i = 0; i < count; total += iov[i].iov_len, i++)
+		memcpy(p + total, iov[i].iov_base, iov[i].iov_len);
+	err = zcfuse_reply_ioctl(ZREQ(req), result, p, total);
+	free(p);
+	return err;
 }
 
 /* ---- Directory records ---- */
@@ -452,16 +390,17 @@ ZCF_COMPAT_API int fuse_req_getgroups(fuse_req_t req, int size, gid_t list[])
 }
 
 /*
- * zcfuse has no callback on INTERRUPT yet; a request already interrupted
- * gets its callback at once, as libfuse does.
+ * A fuse_req_t is the zcfuse request, so libfuse's callback type differs
+ * from zcfuse's only in the name of the pointer type it takes.
  */
 ZCF_COMPAT_API void fuse_req_interrupt_func(fuse_req_t req, fuse_interrupt_func_t func,
 					    void *data)
 {
-	if (func && zcfuse_req_interrupted(ZREQ(req)))
-		func(req, data);
-	else if (func)
-		(void)compat_pending("interrupt_func");
+	zcfuse_interrupt_func zf = (zcfuse_interrupt_func)(void (*)(void))func;
+
+	/* libfuse cannot report failure here: without memory the request just
+	 * runs to its end uninterrupted */
+	(void)zcfuse_req_interrupt_func(ZREQ(req), zf, data);
 }
 
 ZCF_COMPAT_API int fuse_req_interrupted(fuse_req_t req)
@@ -470,13 +409,6 @@ ZCF_COMPAT_API int fuse_req_interrupted(fuse_req_t req)
 }
 
 /* ---- Notifications ---- */
-
-static int notify(struct fuse_session *se, int code, struct iovec *iov, int n)
-{
-	if (!se || se->zs->fd < 0 || !se->zs->got_init)
-		return -ENOTCONN;
-	return zcf_dev_send(se->zs->fd, 0, code, iov, n);
-}
 
 ZCF_COMPAT_API int fuse_lowlevel_notify_inval_inode(struct fuse_session *se, fuse_ino_t ino,
 						    off_t off, off_t len)
@@ -494,35 +426,27 @@ ZCF_COMPAT_API int (fuse_lowlevel_notify_expire_entry)(struct fuse_session *se,
 						     fuse_ino_t parent, const char *name,
 						     size_t namelen, enum fuse_expire_flags flags)
 {
-	struct fuse_notify_inval_entry_out o = { .parent = parent, .namelen = (uint32_t)namelen };
-	struct iovec iov[2] = { { &o, sizeof(o) }, { (void *)name, namelen + 1 } };
-
+	/* libfuse refuses both forms on a kernel without EXPIRE_ONLY */
 	if (!(se->zs->conn.kernel_flags & FUSE_HAS_EXPIRE_ONLY))
 		return -ENOSYS;
 	if (flags & FUSE_LL_EXPIRE_ONLY)
-		o.flags = COMPAT_EXPIRE_ONLY;
-	return notify(se, FUSE_NOTIFY_INVAL_ENTRY, iov, 2);
+		return zcfuse_notify_expire_entry(se->zs, parent, name, namelen);
+	return zcfuse_notify_inval_entry(se->zs, parent, name, namelen);
 }
 
 ZCF_COMPAT_API int fuse_lowlevel_notify_delete(struct fuse_session *se, fuse_ino_t parent,
 					       fuse_ino_t child, const char *name, size_t namelen)
 {
-	struct compat_notify_delete_out o = { .parent = parent, .child = child,
-					      .namelen = (uint32_t)namelen };
-	struct iovec iov[2] = { { &o, sizeof(o) }, { (void *)name, namelen + 1 } };
-
-	return notify(se, FUSE_NOTIFY_DELETE, iov, 2);
+	return zcfuse_notify_delete(se->zs, parent, child, name, namelen);
 }
 
+/* zcfuse stores one buffer: the program's may be an fd or scattered. */
 ZCF_COMPAT_API int fuse_lowlevel_notify_store(struct fuse_session *se, fuse_ino_t ino,
 					      off_t offset, struct fuse_bufvec *bufv,
 					      enum fuse_buf_copy_flags flags)
 {
 	size_t size = fuse_buf_size(bufv);
-	struct compat_notify_store_out o = { .nodeid = ino, .offset = (uint64_t)offset,
-					     .size = (uint32_t)size };
 	struct fuse_bufvec dst = FUSE_BUFVEC_INIT(size);
-	struct iovec iov[2];
 	ssize_t n;
 	int err;
 
@@ -530,14 +454,7 @@ ZCF_COMPAT_API int fuse_lowlevel_notify_store(struct fuse_session *se, fuse_ino_
 	if (!dst.buf[0].mem)
 		return -ENOMEM;
 	n = fuse_buf_copy(&dst, bufv, flags);
-	if (n < 0) {
-		free(dst.buf[0].mem);
-		return (int)n;
-	}
-	o.size = (uint32_t)n;
-	iov[0] = (struct iovec){ &o, sizeof(o) };
-	iov[1] = (struct iovec){ dst.buf[0].mem, (size_t)n };
-	err = notify(se, FUSE_NOTIFY_STORE, iov, 2);
+	err = n < 0 ? (int)n : zcfuse_notify_store(se->zs, ino, offset, dst.buf[0].mem, (size_t)n);
 	free(dst.buf[0].mem);
 	return err;
 }
@@ -545,27 +462,28 @@ ZCF_COMPAT_API int fuse_lowlevel_notify_store(struct fuse_session *se, fuse_ino_
 ZCF_COMPAT_API int fuse_lowlevel_notify_retrieve(struct fuse_session *se, fuse_ino_t ino,
 						 size_t size, off_t offset, void *cookie)
 {
-	return compat_pending("notify_retrieve");
+	return zcfuse_notify_retrieve(se->zs, ino, size, offset, cookie);
 }
 
 ZCF_COMPAT_API int fuse_reply_statx(fuse_req_t req, int flags, struct statx *stx, double timeout)
 {
-	return zcfuse_reply_err(ZREQ(req), -compat_pending("statx"));
+	return zcfuse_reply_statx(ZREQ(req), flags, stx, timeout);
 }
 
 ZCF_COMPAT_API int fuse_lowlevel_notify_increment_epoch(struct fuse_session *se)
 {
-	return compat_pending("notify_increment_epoch");
+	return zcfuse_notify_inc_epoch(se->zs);
 }
 
+/* A fuse_pollhandle is zcfuse's handle (see the poll adapter in ops.c). */
 ZCF_COMPAT_API int fuse_lowlevel_notify_poll(struct fuse_pollhandle *ph)
 {
-	return compat_pending("notify_poll");
+	return zcfuse_notify_poll((struct zcfuse_pollhandle *)ph);
 }
 
 ZCF_COMPAT_API void fuse_pollhandle_destroy(struct fuse_pollhandle *ph)
 {
-	free(ph);
+	zcfuse_pollhandle_destroy((struct zcfuse_pollhandle *)ph);
 }
 
 /* ---- libfuse 3.17/3.18 additions ---- */

@@ -330,6 +330,10 @@ ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
 	if (!se)
 		return;
 	zcfuse_session_unmount(se);
+	/* A run that failed before starting its readers (negotiation) still
+	 * holds the buffer INIT was read into; after a normal stop this finds
+	 * nothing to free. */
+	zcf_classic_stop(se);
 	if (se->fd >= 0)
 		close(se->fd);
 	if (se->exit_efd >= 0)
