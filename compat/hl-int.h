@@ -99,10 +99,14 @@ struct fuse {
 };
 
 /* The locks one operation holds on paths: each chain is read-locked from
- * its start up to the root, each target write-locked. */
+ * its start up to the root, each target write-locked. held lists the
+ * nodes read-locked (nheld of them), so that the release undoes exactly
+ * what was taken even if a node of a chain lost its name meanwhile. */
 struct hl_lk {
 	struct hl_node *chain[2];
 	struct hl_node *target[2];
+	struct hl_node **held;
+	unsigned nheld;
 };
 
 /* hl-node.c */

@@ -482,14 +482,27 @@ static int locks_free(const struct hl_lk *lk)
 	return 1;
 }
 
-static void locks_take(struct hl_lk *lk)
+/* Takes the locks of lk, recording each read-locked node in lk->held. */
+static int locks_take(struct hl_lk *lk)
 {
+	unsigned n = 0;
+
+	for (int i = 0; i < 2; i++)
+		for (struct hl_node *x = lk->chain[i]; x; x = x->parent)
+			n++;
+	lk->held = n ? malloc(n * sizeof(*lk->held)) : NULL;
+	if (n && !lk->held)
+		return -ENOMEM;
+	lk->nheld = 0;
 	for (int i = 0; i < 2; i++) {
 		if (lk->target[i])
 			lk->target[i]->treelock = -1;
-		for (struct hl_node *x = lk->chain[i]; x; x = x->parent)
+		for (struct hl_node *x = lk->chain[i]; x; x = x->parent) {
 			x->treelock++;
+			lk->held[lk->nheld++] = x;
+		}
 	}
+	return 0;
 }
 
 /*
@@ -506,7 +519,7 @@ static int path_get(struct fuse *f, int count, const uint64_t *ino, const char *
 	memset(lk, 0, sizeof(*lk));
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
-		struct hl_lk want = { { NULL, NULL }, { NULL, NULL } };
+		struct hl_lk want = { { NULL, NULL }, { NULL, NULL }, NULL, 0 };
 		int ok;
 
 		err = 0;
@@ -538,7 +551,14 @@ static int path_get(struct fuse *f, int count, const uint64_t *ino, const char *
 				}
 				break;
 			}
-			locks_take(&want);
+			err = locks_take(&want);
+			if (err) {
+				for (int i = 0; i < count; i++) {
+					free(path[i]);
+					path[i] = NULL;
+				}
+				break;
+			}
 			*lk = want;
 			break;
 		}
@@ -624,28 +644,35 @@ int hl_path2(struct fuse *f, uint64_t dir1, const char *name1, uint64_t dir2, co
 
 void hl_path_put(struct fuse *f, struct hl_lk *lk)
 {
-	uint64_t freeable[4];
-	int nf = 0;
+	uint64_t *freeable;
+	unsigned nf = 0;
 
 	if (!lk->chain[0] && !lk->chain[1])
 		return;
+	/* Each held node, and the targets, may be left without references
+	 * (a chain cut by a name's removal keeps its upper part only
+	 * through our lock). */
+	freeable = malloc((lk->nheld + 2) * sizeof(*freeable));
 	pthread_mutex_lock(&f->lock);
 	for (int i = 0; i < 2; i++) {
 		struct hl_node *t = lk->target[i];
 
 		if (t) {
 			t->treelock = 0;
-			freeable[nf++] = t->ino;
+			if (freeable)
+				freeable[nf++] = t->ino;
 		}
-		for (struct hl_node *x = lk->chain[i]; x; x = x->parent)
-			x->treelock--;
-		/* Only a chain's start can be left without references (its
-		 * ancestors are held by their children). */
-		if (lk->chain[i])
-			freeable[nf++] = lk->chain[i]->ino;
 	}
-	/* By number: freeing one may free another (its parent). */
-	for (int i = 0; i < nf; i++) {
+	/* Exactly the nodes locks_take() counted, not today's parents. */
+	for (unsigned i = 0; i < lk->nheld; i++) {
+		lk->held[i]->treelock--;
+		if (freeable)
+			freeable[nf++] = lk->held[i]->ino;
+	}
+	/* By number: freeing one may free another (its parent). Without
+	 * the list (no memory) a node may stay allocated: a leak of memory,
+	 * never of a lock. */
+	for (unsigned i = 0; i < nf; i++) {
 		struct hl_node *n = hl_node_get(f, freeable[i]);
 
 		if (n)
@@ -653,6 +680,8 @@ void hl_path_put(struct fuse *f, struct hl_lk *lk)
 	}
 	pthread_cond_broadcast(&f->unlocked);
 	pthread_mutex_unlock(&f->lock);
+	free(freeable);
+	free(lk->held);
 	memset(lk, 0, sizeof(*lk));
 }
 

@@ -18,12 +18,56 @@ MNT=$T/mnt
 mkdir -p "$SRC" "$MNT"
 "$HL_T314/example/passthrough" -f "$MNT" 2>"$T/server.log" &
 PID=$!
-t_on_exit "fusermount3 -u -z $MNT 2>/dev/null; kill $PID 2>/dev/null"
+# A hung server leaves hl-race's tasks blocked in the kernel (some in
+# uninterruptible directory locks) until the connection is aborted: the
+# cleanup aborts it before killing anything.
+t_on_exit "t_fuse_abort $MNT; fusermount3 -u -z $MNT 2>/dev/null; kill -KILL $PID 2>/dev/null"
 hl_wait_mounted "$PID" "$MNT"
+
+# hang_fail WHAT PID: called when PID (hl-race or the unmount) ran past
+# its bound: the server's threads go to the log, the connection is
+# aborted so that nothing stays blocked in the kernel, and the test fails.
+hang_fail() {
+	echo "$T_NAME: $1 still running after its bound: the server looks deadlocked;" \
+		"its threads (gdb) in $T/gdb.txt" >&2
+	if command -v gdb >/dev/null; then
+		timeout 60 gdb -p "$PID" -batch -x "$(cd "$(dirname "$0")" && pwd)/compat-hl-race.gdb" >"$T/gdb.txt" 2>&1
+		grep -E '^Thread|^#|^hl-nodes' "$T/gdb.txt" | head -200 >&2
+	fi
+	t_fuse_abort "$MNT"
+	kill -KILL "$2" "$PID" 2>/dev/null
+	t_fail "$1 hung (server deadlock), connection aborted"
+}
+# gone_within SECONDS PID: wait for PID to end, by the clock (a loaded
+# machine stretches any count of polls).
+gone_within() {
+	local end=$((SECONDS + $1))
+	while t_pid_alive "$2"; do
+		[ $SECONDS -ge $end ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+# bounded WHAT SECONDS CMD...: run CMD, failing through hang_fail past SECONDS.
+bounded() {
+	local what=$1 limit=$2 pid
+	shift 2
+	"$@" &
+	pid=$!
+	gone_within "$limit" "$pid" || hang_fail "$what" "$pid"
+	wait "$pid"
+}
 mkdir -p "$MNT$SRC/race" || t_fail "mkdir through the mount"
-"$RACE" "$MNT$SRC/race" $((3 * T_SLOW)) || t_fail "hl-race found a wrong read (see above)"
+# hl-race runs 3 s (x T_SLOW); 30 s (x T_SLOW) more is far beyond a slow run.
+bounded hl-race $((33 * T_SLOW)) "$RACE" "$MNT$SRC/race" $((3 * T_SLOW)) ||
+	t_fail "hl-race found a wrong read (see above)"
 t_pid_alive "$PID" || t_fail "server died"
-hl_stop "$PID" "$MNT"
+cd /
+bounded unmount $((30 * T_SLOW)) fusermount3 -u "$MNT" || t_fail "cannot unmount $MNT"
+gone_within $((30 * T_SLOW)) "$PID" || hang_fail "server after unmount" "$PID"
+wait "$PID"
+st=$?
+[ "$st" = 0 ] || t_fail "server $PID exited with status $st"
 hidden=$(find "$SRC" -name '.fuse_hidden*' | head -3)
 [ -z "$hidden" ] || t_fail "hidden files left after every descriptor closed: $hidden"
 [ "$ZCFUSE_SANITIZER" = 1 ] && t_sanitizer_check "$T/server.log"
