@@ -282,7 +282,7 @@ VM_CHECK_TESTS ?= ^(unit/|mount/(fio-verify|pool-zerocopy|kill-server|queue-full
 VM_CHECK_TRANSPORTS ?= bufpool zerocopy
 vm-check: deps all
 	vm/run-vm --install-deps --collect build/test-logs \
-		--command "tests/run.sh --transports '$(VM_CHECK_TRANSPORTS)' $(if $(VM_CHECK_TESTS),--only '$(VM_CHECK_TESTS)')"
+		--command "ZCFUSE_MOUNT_TIMEOUT=900 tests/run.sh --transports '$(VM_CHECK_TRANSPORTS)' $(if $(VM_CHECK_TESTS),--only '$(VM_CHECK_TESTS)')"
 
 # Cost per I/O in the 7.3 guest: instructions (QEMU plugin), copy and pin
 # calls, context switches (bench/README.md); transport memory at 2 to 64 vCPUs.

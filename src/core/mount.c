@@ -141,8 +141,9 @@ static int check_mountpoint(const char *mnt, mode_t *mode)
 			zcf_err("mountpoint %s: %s", mnt, strerror(err));
 		return -err;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		zcf_err("mountpoint %s: %s", mnt, strerror(ENOTDIR));
+	/* A regular file may be a mountpoint too (its root is then a file), as in libfuse. */
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+		zcf_err("mountpoint %s: not a directory or a regular file", mnt);
 		return -ENOTDIR;
 	}
 	*mode = st.st_mode;
