@@ -140,7 +140,12 @@ if [ "$TR" = classic ]; then
 	fi
 fi
 if [ -e "$HL_COMPAT_LIB" ]; then
-	run_case zcfuse LD_LIBRARY_PATH="$ZCFUSE_BUILD/compat" ZCFUSE_OPTIONS="transport=$TR" ZCFUSE_HL_TRACE=1
+	# A sanitizer build of our library needs its runtime loaded first in
+	# Debian's uninstrumented sshfs (as compat-debian-binaries does).
+	san=()
+	[ "${ZCFUSE_SANITIZER:-0}" = 1 ] &&
+		san=("LD_PRELOAD=$(gcc -print-file-name=libasan.so)" "ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0")
+	run_case zcfuse "${san[@]}" LD_LIBRARY_PATH="$ZCFUSE_BUILD/compat" ZCFUSE_OPTIONS="transport=$TR" ZCFUSE_HL_TRACE=1
 else
 	t_skip "sshfs verified over Debian's libfuse and with zcfuse's high-level layer preloaded; through zcfuse's own transports it needs $HL_COMPAT_LIB (issue 12)"
 fi
