@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# compat-hl-subdir: the subdir module (-o modules=subdir,subdir=DIR, with
-# and without rellinks) under libfuse's high-level passthrough example on
-# zcfuse's high-level layer: the mount shows DIR, names made through it land
-# in DIR, absolute links inside DIR read as relative ones with rellinks.
-# The same script of operations runs over the same example on Debian's
-# libfuse 3.14 (its own high-level API and module, /dev/fuse) and the two
-# transcripts must be equal; a missing subdir= fails in both.
+# compat-hl-modules: libfuse's stacking modules under libfuse's high-level
+# passthrough example on zcfuse's high-level layer. subdir (-o
+# modules=subdir,subdir=DIR, with and without rellinks): the mount shows
+# DIR, names made through it land in DIR, absolute links inside DIR read as
+# relative ones with rellinks. iconv (modules=subdir:iconv,
+# from_code=ISO-8859-1,to_code=UTF-8): Latin-1 names in DIR show as UTF-8,
+# names and link text made through the mount are stored as Latin-1, a name
+# Latin-1 cannot hold fails. Each script of operations runs over the same
+# example on Debian's libfuse 3.14 (its own high-level API and modules,
+# /dev/fuse) and the transcripts must be equal; a missing subdir= fails in
+# both.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/compat-hl.sh"
 
@@ -67,17 +71,51 @@ transcript() {
 	(cd "$SRC" && find . | LC_ALL=C sort) >>"$2"
 }
 
-# mount_run NAME PROG OPTS: mount PROG with OPTS, write $T/NAME.txt, unmount.
+# Latin-1 names for iconv: "café" and a directory "été" holding "à".
+make_tree_latin1() {
+	rm -rf "$SRC"
+	mkdir -p "$BASE/$(printf '\351t\351')"
+	echo latin >"$BASE/$(printf 'caf\351')"
+	echo a >"$BASE/$(printf '\351t\351/\340')"
+	ln -s "$(printf 'caf\351')" "$BASE/$(printf 'lien')"
+}
+
+transcript_iconv() {
+	local m=$1
+	(
+		cd "$m" || exit 1
+		run() { printf '$ %s\n' "$*" | sed "s|$SRC|SRC|g"; "$@" 2>&1 | sed "s|$m|MNT|g; s|$SRC|SRC|g"; printf '[%s]\n' "${PIPESTATUS[0]}"; }
+		run ls -a . été
+		run cat café été/à
+		run readlink lien
+		run sh -c 'echo new > naïve'
+		run mv naïve été/naïf
+		run ln -s été/naïf lien2
+		run readlink lien2
+		run cat lien2
+		run mkdir 'ça'
+		run touch '€uro'
+		run ls -a . été
+	) >"$2"
+	(cd "$SRC" && find . | LC_ALL=C sort) >>"$2"
+}
+
+# mount_run NAME PROG OPTS [TREE TRANSCRIPT]: mount PROG with OPTS on a fresh
+# tree, write $T/NAME.txt, unmount.
 mount_run() {
-	local name=$1 prog=$2 opts=$3 mnt=$T/mnt.$1 pid
-	make_tree
+	local name=$1 prog=$2 opts=$3 tree=${4:-make_tree} script=${5:-transcript} mnt=$T/mnt.$1 pid
+	$tree
 	mkdir -p "$mnt"
 	"$prog" -f -o "$opts" "$mnt" 2>"$T/$name.log" &
 	pid=$!
 	t_on_exit "fusermount3 -u -z $mnt 2>/dev/null; kill $pid 2>/dev/null"
 	hl_wait_mounted "$pid" "$mnt"
-	transcript "$mnt" "$T/$name.txt"
+	$script "$mnt" "$T/$name.txt"
 	hl_stop "$pid" "$mnt"
+}
+
+expect() {
+	grep -qxF -- "$2" "$1" || t_fail "$(basename "$1"): expected a line '$2'"
 }
 
 for links in norellinks rellinks; do
@@ -92,11 +130,25 @@ for links in norellinks rellinks; do
 		t_fail "$links: zcfuse's subdir differs from libfuse 3.14's (diff above)"
 done
 
+# iconv, over subdir (the example serves all of /).
+opts="modules=subdir:iconv,subdir=$BASE,from_code=ISO-8859-1,to_code=UTF-8"
+(
+	unset LD_LIBRARY_PATH ZCFUSE_OPTIONS
+	mount_run libfuse.iconv "$LF314" "$opts" make_tree_latin1 transcript_iconv
+) || t_fail "libfuse 3.14 run (iconv) failed"
+mount_run zcfuse.iconv "$HL_T314/example/passthrough" "$opts" make_tree_latin1 transcript_iconv
+diff -u "$T/libfuse.iconv.txt" "$T/zcfuse.iconv.txt" >&2 ||
+	t_fail "iconv: zcfuse's differs from libfuse 3.14's (diff above)"
+i=$T/zcfuse.iconv.txt
+expect "$i" "latin"                                # café, a Latin-1 name, opened by its UTF-8 one
+expect "$i" "café"                                 # readlink: the link text converted
+expect "$i" "$(printf './sub/\351t\351/na\357f')" # made through the mount: stored as Latin-1
+expect "$i" "$(printf './sub/\347a')"
+expect "$i" "new"                                  # read through the new link
+grep -q 'Invalid or incomplete multibyte' "$i" || t_fail "iconv: '€uro' (not Latin-1) did not fail with EILSEQ"
+
 # Not only equal to libfuse: what the module is for.
 z=$T/zcfuse.rellinks.txt
-expect() {
-	grep -qxF -- "$2" "$1" || t_fail "$(basename "$1"): expected a line '$2'"
-}
 expect "$z" "d/b"             # abs
 expect "$z" "../../a"         # d/e/deep
 expect "$z" "../"             # d/e/dir: to an ancestor, as libfuse writes it
@@ -123,4 +175,4 @@ for prog in "$LF314" "$HL_T314/example/passthrough"; do
 	[ "$st" != 0 ] || t_fail "$prog: exit 0 without subdir="
 	grep -q "missing 'subdir' option" "$T/bad.log" || t_fail "$prog: no message for the missing subdir= ($(head -2 "$T/bad.log"))"
 done
-t_log "ok over $HL_LIB_NAME, transcripts equal to libfuse 3.14's"
+t_log "ok over $HL_LIB_NAME, subdir and iconv transcripts equal to libfuse 3.14's"
