@@ -128,6 +128,7 @@ int hl_path_name(struct fuse *f, uint64_t parent, const char *name, char **path,
 		 struct hl_lk *lk);
 int hl_path2(struct fuse *f, uint64_t dir1, const char *name1, uint64_t dir2,
 	     const char *name2, char **path1, char **path2, struct hl_lk *lk);
+int hl_path_hidden(struct fuse *f, uint64_t ino, char **path, struct hl_lk *lk);
 void hl_path_put(struct fuse *f, struct hl_lk *lk);
 int hl_node_open_count(struct fuse *f, uint64_t ino, int delta, int *hidden);
 uint64_t hl_node_readdir_ino(struct fuse *f, uint64_t dir, const char *name);
@@ -136,6 +137,7 @@ int hl_node_clean(struct fuse *f);
 int hl_node_cache_check(struct fuse *f, uint64_t ino, const struct stat *st, int opening);
 void hl_node_drop_name(struct fuse *f, uint64_t ino);
 int hl_node_is_hidden(struct fuse *f, uint64_t ino);
+int hl_node_hidden_unused(struct fuse *f, uint64_t ino);
 char **hl_node_hidden_paths(struct fuse *f);
 int hl_lk_target_open(struct fuse *f, const struct hl_lk *lk, int slot);
 

@@ -680,21 +680,22 @@ static void hl_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_err(req, -err);
 }
 
-/* Removes a hidden file whose last handle closed. */
+/*
+ * Removes a hidden file whose last handle closed. An open can still find
+ * it by its hidden name (a path walk that resolved the old name before the
+ * unlink): under the write lock such an open has finished, and if it kept
+ * the file, its own release removes it later.
+ */
 static void unlink_hidden(struct fuse *f, uint64_t ino)
 {
 	struct hl_lk lk;
 	char *path;
-	int err;
 
-	if (hl_path(f, ino, &path, &lk))
+	if (hl_path_hidden(f, ino, &path, &lk))
 		return;
-	err = fuse_fs_unlink(f->fs, path);
-	/* The lock first: it is released along the node's parents, which
-	 * the name's removal cuts. */
-	hl_path_put(f, &lk);
-	if (err == 0)
+	if (hl_node_hidden_unused(f, ino) && fuse_fs_unlink(f->fs, path) == 0)
 		hl_node_drop_name(f, ino);
+	hl_path_put(f, &lk);
 	free(path);
 }
 
