@@ -11,45 +11,6 @@
 #include "proto/proto.h"
 #include "proto/handlers.h"
 
-/* A cursor over the request's variable data. */
-struct cursor {
-	const char *p;
-	size_t left;
-};
-
-/* Takes a NUL-terminated string; NULL when none ends inside the data. */
-static const char *take_name(struct cursor *c)
-{
-	const char *end, *name = c->p;
-
-	if (!c->left)
-		return NULL;
-	end = memchr(c->p, 0, c->left);
-	if (!end)
-		return NULL;
-	c->left -= (size_t)(end - c->p) + 1;
-	c->p = end + 1;
-	return name;
-}
-
-static const void *take_bytes(struct cursor *c, size_t n)
-{
-	const char *p = c->p;
-
-	if (n > c->left)
-		return NULL;
-	c->p += n;
-	c->left -= n;
-	return p;
-}
-
-static void fi_from_fh(struct zcfuse_file_info *fi, uint64_t fh, uint32_t flags)
-{
-	memset(fi, 0, sizeof(*fi));
-	fi->fh = fh;
-	fi->flags = (int)flags;
-}
-
 static void attr_from_setattr(struct stat *st, const struct fuse_setattr_in *a)
 {
 	memset(st, 0, sizeof(*st));
@@ -147,7 +108,7 @@ static void do_read_like(struct zcfuse_req *req, const struct zcfuse_ops *ops, u
 	struct zcfuse_file_info fi;
 	size_t size = a->size;
 
-	fi_from_fh(&fi, a->fh, a->flags);
+	zcf_fi_from_fh(&fi, a->fh, a->flags);
 	if (a->read_flags & FUSE_READ_LOCKOWNER)
 		fi.lock_owner = a->lock_owner;
 	if (size > req->payload_size && !(req->flags & ZCF_REQ_ZERO_COPY))
@@ -183,7 +144,7 @@ void zcf_do_write(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 		zcf_malformed(req, "WRITE size larger than the data received");
 		return;
 	}
-	fi_from_fh(&fi, a->fh, a->flags);
+	zcf_fi_from_fh(&fi, a->fh, a->flags);
 	fi.writepage = !!(a->write_flags & FUSE_WRITE_CACHE);
 	if (a->write_flags & FUSE_WRITE_KILL_SUIDGID) {
 		fi.kill_suidgid = 1;
@@ -216,7 +177,7 @@ void zcf_do_setattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	if (a->valid & FATTR_KILL_SUIDGID)
 		req->kill_priv = ZCFUSE_KILL_SUIDGID;
 	if (a->valid & FATTR_FH) {
-		fi_from_fh(&fi, a->fh, 0);
+		zcf_fi_from_fh(&fi, a->fh, 0);
 		fip = &fi;
 	}
 	ops->setattr(req, req->in.nodeid, &st, mask, fip);
@@ -229,7 +190,7 @@ static void do_open_like(struct zcfuse_req *req, const struct zcfuse_ops *ops, b
 	void (*op)(struct zcfuse_req *, zcfuse_ino_t, struct zcfuse_file_info *) =
 		dir ? ops->opendir : ops->open;
 
-	fi_from_fh(&fi, 0, a->flags);
+	zcf_fi_from_fh(&fi, 0, a->flags);
 	if (a->open_flags & FUSE_OPEN_KILL_SUIDGID) {
 		fi.kill_suidgid = 1;
 		req->kill_priv = ZCFUSE_KILL_SUIDGID;
@@ -247,7 +208,7 @@ static void do_release_like(struct zcfuse_req *req, const struct zcfuse_ops *ops
 	void (*op)(struct zcfuse_req *, zcfuse_ino_t, struct zcfuse_file_info *) =
 		dir ? ops->releasedir : ops->release;
 
-	fi_from_fh(&fi, a->fh, a->flags);
+	zcf_fi_from_fh(&fi, a->fh, a->flags);
 	fi.flush = !!(a->release_flags & FUSE_RELEASE_FLUSH);
 	fi.flock_release = !!(a->release_flags & FUSE_RELEASE_FLOCK_UNLOCK);
 	if (!dir) /* the fh and its descriptor may be reused from now on */
@@ -266,7 +227,7 @@ static void do_fsync_like(struct zcfuse_req *req, const struct zcfuse_ops *ops, 
 	void (*op)(struct zcfuse_req *, zcfuse_ino_t, int, struct zcfuse_file_info *) =
 		dir ? ops->fsyncdir : ops->fsync;
 
-	fi_from_fh(&fi, a->fh, 0);
+	zcf_fi_from_fh(&fi, a->fh, 0);
 	if (op)
 		op(req, req->in.nodeid, a->fsync_flags & FUSE_FSYNC_FDATASYNC, &fi);
 	else
@@ -275,172 +236,6 @@ static void do_fsync_like(struct zcfuse_req *req, const struct zcfuse_ops *ops, 
 
 /* ---- Handlers, one per opcode. The table below calls one only when the
  * filesystem has the op its row names; a NULL op gets the row's default. */
-
-/* The name that starts the variable data, or NULL after answering EINVAL. */
-static const char *first_name(struct zcfuse_req *req, struct cursor *c)
-{
-	const char *name;
-
-	c->p = req->data;
-	c->left = req->data_len;
-	name = take_name(c);
-	if (!name)
-		zcf_malformed(req, "name not terminated");
-	return name;
-}
-
-void zcf_do_lookup(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (name)
-		ops->lookup(req, req->in.nodeid, name);
-}
-
-void zcf_do_unlink(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (name)
-		ops->unlink(req, req->in.nodeid, name);
-}
-
-void zcf_do_rmdir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (name)
-		ops->rmdir(req, req->in.nodeid, name);
-}
-
-void zcf_do_removexattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (name)
-		ops->removexattr(req, req->in.nodeid, name);
-}
-
-void zcf_do_symlink(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	struct cursor c = { req->data, req->data_len };
-	const char *name = take_name(&c), *target = name ? take_name(&c) : NULL;
-
-	if (!target)
-		return zcf_malformed(req, "names not terminated");
-	ops->symlink(req, target, req->in.nodeid, name);
-}
-
-void zcf_do_mknod(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_mknod_in *a = req->arg;
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (!name)
-		return;
-	req->ctx.umask = a->umask;
-	ops->mknod(req, req->in.nodeid, name, a->mode, a->rdev);
-}
-
-void zcf_do_mkdir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_mkdir_in *a = req->arg;
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (!name)
-		return;
-	req->ctx.umask = a->umask;
-	ops->mkdir(req, req->in.nodeid, name, a->mode);
-}
-
-static void rename_common(struct zcfuse_req *req, const struct zcfuse_ops *ops,
-			  uint64_t newdir, unsigned flags)
-{
-	struct cursor c = { req->data, req->data_len };
-	const char *name = take_name(&c), *newname = name ? take_name(&c) : NULL;
-
-	if (!newname)
-		return zcf_malformed(req, "names not terminated");
-	ops->rename(req, req->in.nodeid, name, newdir, newname, flags);
-}
-
-void zcf_do_rename(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	rename_common(req, ops, ((const struct fuse_rename_in *)req->arg)->newdir, 0);
-}
-
-void zcf_do_rename2(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_rename2_in *a = req->arg;
-
-	rename_common(req, ops, a->newdir, a->flags);
-}
-
-void zcf_do_link(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_link_in *a = req->arg;
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (name)
-		ops->link(req, a->oldnodeid, req->in.nodeid, name);
-}
-
-void zcf_do_create(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_create_in *a = req->arg;
-	struct zcfuse_file_info fi;
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (!name)
-		return;
-	req->ctx.umask = a->umask;
-	fi_from_fh(&fi, 0, a->flags);
-	if (a->open_flags & FUSE_OPEN_KILL_SUIDGID) {
-		fi.kill_suidgid = 1;
-		req->kill_priv = ZCFUSE_KILL_SUIDGID;
-	}
-	ops->create(req, req->in.nodeid, name, a->mode, &fi);
-}
-
-void zcf_do_setxattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_setxattr_in *a = req->arg;
-	struct cursor c;
-	const char *name = first_name(req, &c);
-	const void *value;
-
-	if (!name)
-		return;
-	if (!(value = take_bytes(&c, a->size)))
-		return zcf_malformed(req, "xattr value shorter than its size");
-	/* Without SETXATTR_EXT the argument ends before setxattr_flags. */
-	if (req->se->conn.setxattr_ext && (a->setxattr_flags & FUSE_SETXATTR_ACL_KILL_SGID))
-		req->kill_priv = ZCFUSE_KILL_SGID;
-	ops->setxattr(req, req->in.nodeid, name, value, a->size, (int)a->flags);
-}
-
-void zcf_do_getxattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_getxattr_in *a = req->arg;
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (name)
-		ops->getxattr(req, req->in.nodeid, name, a->size);
-}
-
-void zcf_do_listxattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	ops->listxattr(req, req->in.nodeid, ((const struct fuse_getxattr_in *)req->arg)->size);
-}
 
 void zcf_do_init(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
@@ -469,7 +264,7 @@ void zcf_do_getattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	const struct fuse_getattr_in *a = req->arg;
 	struct zcfuse_file_info fi;
 
-	fi_from_fh(&fi, a->fh, 0);
+	zcf_fi_from_fh(&fi, a->fh, 0);
 	ops->getattr(req, req->in.nodeid, a->getattr_flags & FUSE_GETATTR_FH ? &fi : NULL);
 }
 
@@ -533,7 +328,7 @@ void zcf_do_flush(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	const struct fuse_flush_in *a = req->arg;
 	struct zcfuse_file_info fi;
 
-	fi_from_fh(&fi, a->fh, 0);
+	zcf_fi_from_fh(&fi, a->fh, 0);
 	fi.lock_owner = a->lock_owner;
 	ops->flush(req, req->in.nodeid, &fi);
 }
@@ -548,7 +343,7 @@ void zcf_do_fallocate(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	const struct fuse_fallocate_in *a = req->arg;
 	struct zcfuse_file_info fi;
 
-	fi_from_fh(&fi, a->fh, 0);
+	zcf_fi_from_fh(&fi, a->fh, 0);
 	ops->fallocate(req, req->in.nodeid, (int)a->mode, (off_t)a->offset, (off_t)a->length,
 		       &fi);
 }
@@ -558,7 +353,7 @@ void zcf_do_lseek(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	const struct fuse_lseek_in *a = req->arg;
 	struct zcfuse_file_info fi;
 
-	fi_from_fh(&fi, a->fh, 0);
+	zcf_fi_from_fh(&fi, a->fh, 0);
 	ops->lseek(req, req->in.nodeid, (off_t)a->offset, (int)a->whence, &fi);
 }
 
@@ -567,8 +362,8 @@ void zcf_do_copy_file_range(struct zcfuse_req *req, const struct zcfuse_ops *ops
 	const struct fuse_copy_file_range_in *a = req->arg;
 	struct zcfuse_file_info fi_in, fi_out;
 
-	fi_from_fh(&fi_in, a->fh_in, 0);
-	fi_from_fh(&fi_out, a->fh_out, 0);
+	zcf_fi_from_fh(&fi_in, a->fh_in, 0);
+	zcf_fi_from_fh(&fi_out, a->fh_out, 0);
 	ops->copy_file_range(req, req->in.nodeid, (off_t)a->off_in, &fi_in, a->nodeid_out,
 			     (off_t)a->off_out, &fi_out, a->len, (int)a->flags);
 }
@@ -613,7 +408,7 @@ static void answer_default(struct zcfuse_req *req, const struct zcf_opcode *d)
 		zcfuse_reply_err(req, 0);
 		break;
 	case ZCF_DEF_OPEN:
-		fi_from_fh(&fi, 0, ((const struct fuse_open_in *)req->arg)->flags);
+		zcf_fi_from_fh(&fi, 0, ((const struct fuse_open_in *)req->arg)->flags);
 		zcfuse_reply_open(req, &fi);
 		break;
 	case ZCF_DEF_NONE:

@@ -3,7 +3,48 @@
 #ifndef ZCFUSE_PROTO_HANDLERS_H
 #define ZCFUSE_PROTO_HANDLERS_H
 
+#include <string.h>
+
 #include "proto/proto.h"
+
+/* A cursor over the request's variable data. */
+struct zcf_cursor {
+	const char *p;
+	size_t left;
+};
+
+/* Takes a NUL-terminated string; NULL when none ends inside the data. */
+static inline const char *zcf_take_name(struct zcf_cursor *c)
+{
+	const char *end, *name = c->p;
+
+	if (!c->left)
+		return NULL;
+	end = memchr(c->p, 0, c->left);
+	if (!end)
+		return NULL;
+	c->left -= (size_t)(end - c->p) + 1;
+	c->p = end + 1;
+	return name;
+}
+
+static inline const void *zcf_take_bytes(struct zcf_cursor *c, size_t n)
+{
+	const char *p = c->p;
+
+	if (n > c->left)
+		return NULL;
+	c->p += n;
+	c->left -= n;
+	return p;
+}
+
+static inline void zcf_fi_from_fh(struct zcfuse_file_info *fi, uint64_t fh, uint32_t flags)
+{
+	memset(fi, 0, sizeof(*fi));
+	fi->fh = fh;
+	fi->flags = (int)flags;
+}
 
 /* Answers a request the decoder could not make sense of (EINVAL, counted). */
 void zcf_malformed(struct zcfuse_req *req, const char *what);
