@@ -28,7 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/internal.h"
+#include "session/session.h"
 #include "proto/fuse_abi.h"
 
 #define ENABLE_URING_PARAM "/sys/module/fuse/parameters/enable_uring"

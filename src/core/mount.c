@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -16,11 +15,10 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/internal.h"
+#include "core/core.h"
 
 #define FUSERMOUNT "fusermount3"
 #define FUSE_DEV "/dev/fuse"
@@ -111,15 +109,7 @@ static const char *default_fsname(const struct zcf_config *cfg)
 /* Root, or CAP_SYS_ADMIN in the effective set (e.g. a capable container). */
 static bool privileged(void)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-
-	if (geteuid() == 0)
-		return true;
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return false;
-	return data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32));
+	return geteuid() == 0 || zcf_have_cap_sys_admin();
 }
 
 /* One clear line for the usual ways a mount goes wrong before it starts. */

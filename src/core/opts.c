@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "core/core.h"
 
 #define NR(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 
 /* The oldest protocol whose reply layouts zcfuse writes (Linux 5.8). */
 #define ZCF_MIN_MINOR 31

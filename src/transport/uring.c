@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/internal.h"
+#include "transport/transport.h"
 #include "transport/transport.h"
 
 enum ud_tag {
@@ -62,7 +62,7 @@ struct uring_ent {
 } __attribute__((aligned(8)));
 
 struct uring_queue {
-	struct zcf_uring *u;
+	struct zcf_ring *u;
 	unsigned qid;
 	pthread_t thread;
 	bool thread_started;
@@ -89,9 +89,9 @@ struct uring_queue {
 	char why[200];
 };
 
-struct zcf_uring {
+struct zcf_ring {
 	struct zcfuse_session *se;
-	enum zcf_transport_kind kind;
+	enum zcf_payload payload;
 	unsigned nq;
 	unsigned depth;
 	size_t payload_size;   /* per request: max(8192, max_write) */
@@ -121,7 +121,7 @@ static int uring_send(struct zcfuse_req *req, int error, const struct iovec *iov
 static void uring_drop(struct zcfuse_req *req);
 static int uring_submit_io(struct zcfuse_req *req, const struct zcf_io *io);
 
-static const struct zcf_transport uring_transport = {
+static const struct zcf_carrier uring_transport = {
 	.name = "uring",
 	.send = uring_send,
 	.drop = uring_drop,
@@ -133,9 +133,9 @@ static inline uint64_t ud(struct uring_ent *e, enum ud_tag tag)
 	return (uint64_t)(uintptr_t)e | tag;
 }
 
-static bool is_pool(const struct zcf_uring *u)
+static bool is_pool(const struct zcf_ring *u)
 {
-	return u->kind >= ZCF_TRANSPORT_BUFPOOL;
+	return u->payload != ZCF_PAYLOAD_OWN;
 }
 
 /* An SQE, flushing the submission queue if it is full. */
@@ -301,11 +301,11 @@ static int uring_submit_io(struct zcfuse_req *req, const struct zcf_io *io)
 /* Fills the request view of an entry the kernel just handed a request. */
 static int frame_ring(struct uring_queue *q, struct uring_ent *e, const char **why)
 {
-	struct zcf_uring *u = q->u;
+	struct zcf_ring *u = q->u;
 	struct zcfuse_req *req = &e->req;
 	struct zcf_ring_frame f = {
 		.hdr = e->hdr,
-		.zero_copy = u->kind == ZCF_TRANSPORT_ZEROCOPY,
+		.zero_copy = u->payload == ZCF_PAYLOAD_ZERO_COPY,
 		.setxattr_ext = u->se->conn.setxattr_ext,
 		.own_payload = e->own_payload,
 		.pool = is_pool(u) ? q->payload_mem : NULL,
@@ -348,7 +348,7 @@ static bool runs_on_queue(uint32_t opcode)
 	return zcf_opcode_flags(opcode) & ZCF_OPF_ON_QUEUE;
 }
 
-static void meta_push(struct zcf_uring *u, struct zcfuse_req *req)
+static void meta_push(struct zcf_ring *u, struct zcfuse_req *req)
 {
 	req->next = NULL;
 	pthread_mutex_lock(&u->meta.lock);
@@ -360,7 +360,7 @@ static void meta_push(struct zcf_uring *u, struct zcfuse_req *req)
 
 static void *meta_main(void *arg)
 {
-	struct zcf_uring *u = arg;
+	struct zcf_ring *u = arg;
 	struct zcfuse_req *req;
 
 	for (;;) {
@@ -438,7 +438,7 @@ static void arm_wake(struct uring_queue *q)
  */
 static void uring_cancel_io(struct zcfuse_session *se, uint64_t unique)
 {
-	struct zcf_uring *u = se->uring;
+	struct zcf_ring *u = se->ring;
 	uint64_t one = 1;
 	unsigned i;
 
@@ -490,12 +490,12 @@ static void cancel_now(struct uring_queue *q, uint64_t unique)
 
 static void lend_entry(struct uring_queue *q)
 {
-	struct zcf_uring *u = q->u;
+	struct zcf_ring *u = q->u;
 	struct fuse_uring_cmd_req cr = { .qid = (uint16_t)q->qid };
 	struct io_uring_sqe *sqe;
 	struct uring_ent *e;
 
-	if (u->kind == ZCF_TRANSPORT_ZEROCOPY || q->nr_spares >= ZCF_SPARES_MAX)
+	if (u->payload == ZCF_PAYLOAD_ZERO_COPY || q->nr_spares >= ZCF_SPARES_MAX)
 		return;
 	e = aligned_alloc(64, (sizeof(*e) + 63) & ~(size_t)63);
 	if (!e)
@@ -587,13 +587,13 @@ static void on_cmd_error(struct uring_queue *q, struct uring_ent *e, int res)
 		zcf_warn("queue %u entry %u: %s", q->qid, e->idx, strerror(-res));
 	if (!q->live_ents) {
 		cancel_all_io(q);
-		zcf_session_ended(q->u->se, "ring entries ended");
+		zcf_chan_report_end(q->u->se, "ring entries ended");
 	}
 }
 
 static void queue_loop(struct uring_queue *q)
 {
-	struct zcf_uring *u = q->u;
+	struct zcf_ring *u = q->u;
 	struct io_uring_cqe *cqe;
 	unsigned head, n;
 	int ret;
@@ -651,7 +651,7 @@ static int fail(struct uring_queue *q, int err, const char *what)
 
 static int ring_create(struct uring_queue *q)
 {
-	struct zcf_uring *u = q->u;
+	struct zcf_ring *u = q->u;
 	unsigned entries = 2 * u->depth + 8;
 	struct io_uring_params p;
 	int err;
@@ -719,7 +719,7 @@ static void *map_anon(size_t size)
 
 static int buffers_create(struct uring_queue *q)
 {
-	struct zcf_uring *u = q->u;
+	struct zcf_ring *u = q->u;
 	struct iovec *iovs;
 	unsigned i;
 	int err;
@@ -743,7 +743,7 @@ static int buffers_create(struct uring_queue *q)
 			e->own_payload = q->payload_mem + i * u->payload_size;
 	}
 
-	if (u->kind == ZCF_TRANSPORT_URING) {
+	if (u->payload == ZCF_PAYLOAD_OWN) {
 		/* Beyond the pin budget a queue runs without fixed buffers. */
 		if (q->qid >= u->reg_queues)
 			return 0;
@@ -770,7 +770,7 @@ static int buffers_create(struct uring_queue *q)
 	{
 		struct iovec pool = { q->payload_mem, q->payload_mem_size };
 
-		if (u->kind == ZCF_TRANSPORT_ZEROCOPY) {
+		if (u->payload == ZCF_PAYLOAD_ZERO_COPY) {
 			err = io_uring_register_buffers_sparse(&q->ring, 1 + u->depth);
 			if (err)
 				return fail(q, err, "registering a sparse buffer table");
@@ -816,7 +816,7 @@ static int setup_cmd(struct uring_queue *q, uint32_t op, const struct fuse_uring
 
 static int register_entries(struct uring_queue *q)
 {
-	struct zcf_uring *u = q->u;
+	struct zcf_ring *u = q->u;
 	struct __kernel_timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
 	struct io_uring_cqe *cqe;
 	unsigned i, head;
@@ -825,7 +825,7 @@ static int register_entries(struct uring_queue *q)
 	if (is_pool(u)) {
 		struct fuse_uring_cmd_req cr = { .qid = (uint16_t)q->qid };
 
-		if (u->kind == ZCF_TRANSPORT_ZEROCOPY)
+		if (u->payload == ZCF_PAYLOAD_ZERO_COPY)
 			cr.flags = FUSE_URING_ZERO_COPY;
 		err = setup_cmd(q, FUSE_IO_URING_CMD_ADD_QUEUE, &cr);
 		if (err)
@@ -849,7 +849,7 @@ static int register_entries(struct uring_queue *q)
 		e->reg_iov[0].iov_len = sizeof(*e->hdr);
 		e->reg_iov[1].iov_base = e->own_payload; /* pools: empty, as required */
 		e->reg_iov[1].iov_len = e->own_payload ? u->payload_size : 0;
-		if (u->kind == ZCF_TRANSPORT_ZEROCOPY)
+		if (u->payload == ZCF_PAYLOAD_ZERO_COPY)
 			cr.ent_zero_copy_buf_index = (uint16_t)(1 + i);
 		prep_cmd(q, sqe, FUSE_IO_URING_CMD_REGISTER, &cr);
 		sqe->addr = (uint64_t)(uintptr_t)e->reg_iov;
@@ -871,7 +871,7 @@ static int register_entries(struct uring_queue *q)
 	return 0;
 }
 
-static void report(struct zcf_uring *u)
+static void report(struct zcf_ring *u)
 {
 	pthread_mutex_lock(&u->lock);
 	u->reported++;
@@ -879,7 +879,7 @@ static void report(struct zcf_uring *u)
 	pthread_mutex_unlock(&u->lock);
 }
 
-static int wait_phase(struct zcf_uring *u, int phase)
+static int wait_phase(struct zcf_ring *u, int phase)
 {
 	int got;
 
@@ -894,7 +894,7 @@ static int wait_phase(struct zcf_uring *u, int phase)
 static void *queue_main(void *arg)
 {
 	struct uring_queue *q = arg;
-	struct zcf_uring *u = q->u;
+	struct zcf_ring *u = q->u;
 	cpu_set_t cpus;
 
 	CPU_ZERO(&cpus);
@@ -921,7 +921,7 @@ static void *queue_main(void *arg)
 	return NULL;
 }
 
-static int wait_reports(struct zcf_uring *u, char *why, size_t whylen)
+static int wait_reports(struct zcf_ring *u, char *why, size_t whylen)
 {
 	unsigned i;
 
@@ -939,7 +939,7 @@ static int wait_reports(struct zcf_uring *u, char *why, size_t whylen)
 	return 0;
 }
 
-static void set_phase(struct zcf_uring *u, int phase)
+static void set_phase(struct zcf_ring *u, int phase)
 {
 	pthread_mutex_lock(&u->lock);
 	u->phase = phase;
@@ -947,19 +947,21 @@ static void set_phase(struct zcf_uring *u, int phase)
 	pthread_mutex_unlock(&u->lock);
 }
 
-int zcf_uring_prepare(struct zcfuse_session *se, enum zcf_transport_kind kind, char *why,
+static void ring_stop(struct zcfuse_session *se);
+
+static int ring_prepare(struct zcfuse_session *se, enum zcf_payload payload, char *why,
 		      size_t whylen)
 {
-	struct zcf_uring *u;
+	struct zcf_ring *u;
 	unsigned i;
 	int err = 0;
 
-	zcf_uring_stop(se); /* an earlier, failed rung of the ladder */
+	ring_stop(se); /* an earlier, failed rung of the ladder */
 	u = calloc(1, sizeof(*u));
 	if (!u)
 		return -ENOMEM;
 	u->se = se;
-	u->kind = kind;
+	u->payload = payload;
 	u->nq = se->ncpus;
 	u->depth = se->cfg.queue_depth;
 	/*
@@ -972,7 +974,7 @@ int zcf_uring_prepare(struct zcfuse_session *se, enum zcf_transport_kind kind, c
 
 		if (!se->cfg.max_write_set)
 			se->cfg.max_write = ZCF_DEFAULT_MAX_WRITE;
-		zcf_ring_size(kind, u->nq, u->depth, se->cfg.max_write, se->cfg.max_write_set,
+		zcf_ring_size(payload, u->nq, u->depth, se->cfg.max_write, se->cfg.max_write_set,
 			      se->cfg.pool_bufs, (size_t)se->cfg.max_pinned_mib << 20, &rs);
 		se->cfg.max_write = rs.max_write;
 		u->payload_size = rs.payload_size;
@@ -989,7 +991,7 @@ int zcf_uring_prepare(struct zcfuse_session *se, enum zcf_transport_kind kind, c
 		free(u);
 		return -ENOMEM;
 	}
-	se->uring = u;
+	se->ring = u;
 	for (i = 0; i < u->nq; i++)
 		u->qs[i].efd = -1;
 	for (i = 0; i < u->nq; i++) {
@@ -1028,15 +1030,15 @@ int zcf_uring_prepare(struct zcfuse_session *se, enum zcf_transport_kind kind, c
 	else
 		wait_reports(u, why, whylen);
 	if (err) {
-		zcf_uring_stop(se);
+		ring_stop(se);
 		return err;
 	}
 	return 0;
 }
 
-int zcf_uring_start(struct zcfuse_session *se, char *why, size_t whylen)
+static int ring_start(struct zcfuse_session *se, unsigned threads, char *why, size_t whylen)
 {
-	struct zcf_uring *u = se->uring;
+	struct zcf_ring *u = se->ring;
 	int err;
 
 	if (!u)
@@ -1070,14 +1072,14 @@ int zcf_uring_start(struct zcfuse_session *se, char *why, size_t whylen)
 	return 0;
 }
 
-size_t zcf_uring_pinned(const struct zcfuse_session *se)
+static size_t ring_pinned(const struct zcfuse_session *se)
 {
-	return se->uring ? atomic_load(&se->uring->pinned) : 0;
+	return se->ring ? atomic_load(&se->ring->pinned) : 0;
 }
 
-void zcf_uring_stop(struct zcfuse_session *se)
+static void ring_stop(struct zcfuse_session *se)
 {
-	struct zcf_uring *u = se->uring;
+	struct zcf_ring *u = se->ring;
 	uint64_t one = 1;
 	unsigned i;
 
@@ -1126,7 +1128,7 @@ void zcf_uring_stop(struct zcfuse_session *se)
 			close(q->efd);
 		pthread_mutex_destroy(&q->remote_lock);
 	}
-	se->uring = NULL;
+	se->ring = NULL;
 	if (u->meta.stuck)
 		return;
 	free(u->meta.threads);
@@ -1137,3 +1139,12 @@ void zcf_uring_stop(struct zcfuse_session *se)
 	pthread_cond_destroy(&u->meta.cond);
 	free(u);
 }
+
+const struct zcf_transport zcf_ring_transport = {
+	.name = "uring",
+	.carrier = &uring_transport,
+	.prepare = ring_prepare,
+	.start = ring_start,
+	.stop = ring_stop,
+	.pinned = ring_pinned,
+};
