@@ -14,13 +14,14 @@
 #define ENABLE_URING_PARAM "/sys/module/fuse/parameters/enable_uring"
 
 static const struct zcf_rung rungs[] = {
-	{ ZCF_TRANSPORT_ZEROCOPY, "zerocopy", &zcf_ring_transport, ZCF_PAYLOAD_ZERO_COPY,
-	  ZCF_TRANSPORT_BUFPOOL },
-	{ ZCF_TRANSPORT_BUFPOOL, "bufpool", &zcf_ring_transport, ZCF_PAYLOAD_POOL,
+	{ ZCF_TRANSPORT_ZEROCOPY, "zerocopy", "zero copy", &zcf_ring_transport,
+	  ZCF_PAYLOAD_ZERO_COPY, ZCF_TRANSPORT_BUFPOOL },
+	{ ZCF_TRANSPORT_BUFPOOL, "bufpool", "buffer pools", &zcf_ring_transport, ZCF_PAYLOAD_POOL,
 	  ZCF_TRANSPORT_URING },
-	{ ZCF_TRANSPORT_URING, "uring", &zcf_ring_transport, ZCF_PAYLOAD_OWN,
+	{ ZCF_TRANSPORT_URING, "uring", "io_uring", &zcf_ring_transport, ZCF_PAYLOAD_OWN,
 	  ZCF_TRANSPORT_CLASSIC },
-	{ ZCF_TRANSPORT_CLASSIC, "classic", NULL, ZCF_PAYLOAD_OWN, ZCF_TRANSPORT_CLASSIC },
+	{ ZCF_TRANSPORT_CLASSIC, "classic", "/dev/fuse", NULL, ZCF_PAYLOAD_OWN,
+	  ZCF_TRANSPORT_CLASSIC },
 };
 #define NR_RUNGS (sizeof(rungs) / sizeof(rungs[0]))
 
@@ -66,17 +67,14 @@ static bool uring_allowed(const struct zcf_ladder_facts *f, char *why, size_t le
 	if (!f->have_init && f->enable_uring == 1)
 		return true;
 	if (f->enable_uring == 0)
-		snprintf(why, len, "io_uring not available: the kernel has it off "
-			 "(echo Y > " ENABLE_URING_PARAM ")");
+		snprintf(why, len, "enable_uring is off: echo Y > " ENABLE_URING_PARAM);
 	else if (f->enable_uring < 0 && f->have_init)
-		snprintf(why, len, "io_uring not available: kernel older than 6.14 or "
-			 "built without CONFIG_FUSE_IO_URING (protocol 7.%u)", f->proto_minor);
+		snprintf(why, len, "kernel older than 6.14 or built without CONFIG_FUSE_IO_URING "
+			 "(protocol 7.%u)", f->proto_minor);
 	else if (f->enable_uring < 0)
-		snprintf(why, len, "io_uring not available: kernel older than 6.14 or "
-			 "built without CONFIG_FUSE_IO_URING");
+		snprintf(why, len, "kernel older than 6.14 or built without CONFIG_FUSE_IO_URING");
 	else
-		snprintf(why, len, "io_uring not available: the kernel did not offer "
-			 "FUSE_OVER_IO_URING");
+		snprintf(why, len, "the kernel did not offer FUSE_OVER_IO_URING");
 	return false;
 }
 
@@ -89,16 +87,18 @@ bool zcf_rung_allowed(enum zcf_transport_kind kind, const struct zcf_ladder_fact
 	case ZCF_TRANSPORT_BUFPOOL:
 		if (f->have_init && (f->kernel_flags & FUSE_HAS_IO_URING_BUFPOOL))
 			return true;
-		if (f->have_init)
-			snprintf(why, len, "buffer pools not available: kernel speaks protocol "
-				 "7.%u, they need 7.46 (Linux 7.3)", f->proto_minor);
+		if (f->have_init && f->proto_minor < 46)
+			snprintf(why, len, "kernel speaks protocol 7.%u, they need 7.46 (Linux 7.3)",
+				 f->proto_minor);
+		else if (f->have_init)
+			snprintf(why, len, "the kernel did not offer FUSE_HAS_IO_URING_BUFPOOL");
 		else
-			snprintf(why, len, "buffer pools unknown: the kernel's INIT was not read");
+			snprintf(why, len, "unknown: needs root to mount a probe filesystem");
 		return false;
 	case ZCF_TRANSPORT_ZEROCOPY:
 		if (f->cap_sys_admin)
 			return true;
-		snprintf(why, len, "zero copy not available: needs CAP_SYS_ADMIN");
+		snprintf(why, len, "needs CAP_SYS_ADMIN");
 		return false;
 	default:
 		return true; /* classic: always */
@@ -119,9 +119,14 @@ enum zcf_transport_kind zcf_ladder_pick(enum zcf_transport_kind want, bool expli
 		if (r->kind == r->below)
 			break;
 	}
-	for (size_t i = n - 1; i-- > 0;)
-		if (!zcf_rung_allowed(chain[i]->kind, f, why, len))
+	for (size_t i = n - 1; i-- > 0;) {
+		char cause[200];
+
+		if (!zcf_rung_allowed(chain[i]->kind, f, cause, sizeof(cause))) {
+			snprintf(why, len, "%s not available: %s", chain[i]->feature, cause);
 			return chain[i + 1]->kind;
+		}
+	}
 	if (explicit_want || top->kind != rungs[0].kind)
 		snprintf(why, len, "asked for with -o transport=%s", top->name);
 	else

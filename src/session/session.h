@@ -26,6 +26,7 @@
 struct zcf_rung {
 	enum zcf_transport_kind kind;
 	const char *name;
+	const char *feature;               /* what it needs, in reasons: "buffer pools" */
 	const struct zcf_transport *ring;  /* NULL: /dev/fuse only */
 	enum zcf_payload payload;
 	enum zcf_transport_kind below;     /* fall back to this (classic falls nowhere) */
@@ -47,14 +48,15 @@ struct zcf_ladder_facts {
 /* The facts of this process and the INIT just read (flags as above). */
 void zcf_ladder_facts(struct zcf_ladder_facts *f, uint32_t proto_minor, uint64_t kernel_flags);
 /*
- * Can rung @kind run? true, or false with the reason in @why ("io_uring not
- * available: ..."). Only what this rung adds to the one below is checked.
+ * Can rung @kind run? true, or false with the cause in @why ("enable_uring
+ * is off: ..."). Only what this rung adds to the one below is checked.
  */
 bool zcf_rung_allowed(enum zcf_transport_kind kind, const struct zcf_ladder_facts *f,
 		      char *why, size_t whylen);
 /*
  * The best rung at or below @want (AUTO: the top) that @f allows, with in
- * @why either why the next better one was not taken or why this one was.
+ * @why either why the next better one was not taken ("buffer pools not
+ * available: ...") or why this one was ("best available").
  */
 enum zcf_transport_kind zcf_ladder_pick(enum zcf_transport_kind want, bool explicit_want,
 					const struct zcf_ladder_facts *f, char *why,
