@@ -419,6 +419,28 @@ static int recv_fd(int sock)
 	return fd;
 }
 
+/* The -o list fusermount3 gets. 0 or -ENOMEM. */
+static int fusermount_opts(const struct zcf_config *cfg, struct optbuf *opts)
+{
+	opt_add(opts, cfg->ro ? "ro" : "rw");
+	opt_add(opts, "nosuid");
+	opt_add(opts, "nodev");
+	opt_add_escaped(opts, "fsname", default_fsname(cfg));
+	if (cfg->subtype && *cfg->subtype)
+		opt_add_escaped(opts, "subtype", cfg->subtype);
+	if (cfg->allow_other || cfg->allow_root)
+		opt_add(opts, "allow_other");
+	if (cfg->default_permissions)
+		opt_add(opts, "default_permissions");
+	if (cfg->max_read)
+		opt_addf(opts, "max_read=%u", cfg->max_read);
+	if (cfg->auto_unmount)
+		opt_add(opts, "auto_unmount");
+	if (cfg->extra_mount_opts && *cfg->extra_mount_opts)
+		opt_add(opts, cfg->extra_mount_opts);
+	return opts->failed ? -ENOMEM : 0;
+}
+
 static int mount_fusermount(const struct zcf_config *cfg, int *fdp)
 {
 	struct optbuf opts = { 0 };
@@ -432,23 +454,7 @@ static int mount_fusermount(const struct zcf_config *cfg, int *fdp)
 		return -ENOENT;
 	}
 
-	opt_add(&opts, cfg->ro ? "ro" : "rw");
-	opt_add(&opts, "nosuid");
-	opt_add(&opts, "nodev");
-	opt_add_escaped(&opts, "fsname", default_fsname(cfg));
-	if (cfg->subtype && *cfg->subtype)
-		opt_add_escaped(&opts, "subtype", cfg->subtype);
-	if (cfg->allow_other || cfg->allow_root)
-		opt_add(&opts, "allow_other");
-	if (cfg->default_permissions)
-		opt_add(&opts, "default_permissions");
-	if (cfg->max_read)
-		opt_addf(&opts, "max_read=%u", cfg->max_read);
-	if (cfg->auto_unmount)
-		opt_add(&opts, "auto_unmount");
-	if (cfg->extra_mount_opts && *cfg->extra_mount_opts)
-		opt_add(&opts, cfg->extra_mount_opts);
-	if (opts.failed) {
+	if (fusermount_opts(cfg, &opts)) {
 		free(opts.s);
 		free(prog);
 		return -ENOMEM;
