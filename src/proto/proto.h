@@ -108,7 +108,16 @@ struct zcf_carrier {
 
 /* ---- The connection state every floor from here up shares ---- */
 
+/* The kernel's INIT request, as zcf_init_parse() read it (once). */
+struct zcf_init_in {
+	uint32_t major, minor;
+	uint32_t max_readahead;
+	uint64_t flags;         /* flags | flags2 << 32 */
+};
+
 struct zcf_conn {
+	struct zcf_init_in init;
+	bool init_parsed;
 	uint32_t proto_minor;   /* negotiated minor */
 	uint64_t kernel_flags;  /* what the kernel offered in INIT */
 	uint64_t flags;         /* what we answered */
@@ -252,7 +261,10 @@ static inline bool zcf_enosys_known(struct zcfuse_session *se, uint32_t opcode)
 }
 /* Decodes and calls the filesystem; answers malformed requests with EINVAL/EIO. */
 void zcf_dispatch(struct zcfuse_req *req);
-/* Answers INIT; fills se->conn; picks what to ask of the kernel. */
+/* Reads the INIT request into se->conn.init (and kernel_flags, proto_minor). */
+void zcf_init_parse(struct zcfuse_session *se, const struct zcfuse_req *req);
+/* Answers INIT (parsing it first if nobody did); fills se->conn; picks what
+ * to ask of the kernel. */
 int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t extra_flags);
 /*
  * An INTERRUPT for @unique (proto/interrupt.c): marks the request, calls its

@@ -114,19 +114,13 @@ static int negotiate(struct zcfuse_session *se)
 	struct zcf_ladder_facts facts;
 	const struct zcf_rung *rung;
 	struct zcfuse_req *req;
-	struct fuse_init_in in = { 0 };
 	char why[256];
 	int err;
 
 	err = zcf_classic_read_init(se, &req);
 	if (err)
 		return err;
-	/* Older kernels send a shorter INIT: read what came, zero the rest. */
-	memcpy(&in, req->arg, req->arg_len < sizeof(in) ? req->arg_len : sizeof(in));
-	se->conn.proto_minor = in.minor;
-	se->conn.kernel_flags = in.flags;
-	if (in.flags & FUSE_INIT_EXT)
-		se->conn.kernel_flags |= (uint64_t)in.flags2 << 32;
+	zcf_init_parse(se, req);
 
 	zcf_ladder_facts(&facts, se->conn.proto_minor, se->conn.kernel_flags);
 	rung = zcf_rung(zcf_ladder_pick(se->cfg.transport, se->cfg.transport_explicit, &facts,
