@@ -9,11 +9,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/ioctl.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "core/internal.h"
+#include "transport/transport.h"
 
 void zcf_io_complete(struct zcfuse_req *req, int res)
 {
@@ -169,7 +168,7 @@ static int data_io(struct zcfuse_req *req, struct zcf_io *io, uint64_t fh, zcfus
 	}
 	req->io_cb = cb;
 	req->io_arg = arg;
-	/* An INTERRUPT for this request signals the thread (zcf_classic_interrupt). */
+	/* An INTERRUPT for this request signals the thread (se->wake_sync_io, classic.c). */
 	atomic_store(&req->io_thread, (unsigned long)pthread_self());
 	if (req->se->nr_interrupted && zcfuse_req_interrupted(req))
 		n = -1, errno = EINTR;
@@ -235,54 +234,4 @@ ZCFUSE_API int zcfuse_req_fallocate_fd(struct zcfuse_req *req, int fd, int mode,
 	err = fallocate(fd, mode, off, len);
 	zcf_io_complete(req, err ? -errno : 0);
 	return 0;
-}
-
-/* ---- Kernel passthrough ---- */
-
-ZCFUSE_API int zcfuse_passthrough_open(struct zcfuse_req *req, int fd)
-{
-	struct fuse_backing_map map = { .fd = fd };
-	int id;
-
-	if (!(req->se->conn.flags & FUSE_PASSTHROUGH))
-		return -EOPNOTSUPP;
-	id = ioctl(req->se->fd, FUSE_DEV_IOC_BACKING_OPEN, &map);
-	return id < 0 ? -errno : id;
-}
-
-ZCFUSE_API int zcfuse_passthrough_close(struct zcfuse_session *se, int backing_id)
-{
-	uint32_t id = (uint32_t)backing_id;
-
-	if (!(se->conn.flags & FUSE_PASSTHROUGH))
-		return -EOPNOTSUPP;
-	return ioctl(se->fd, FUSE_DEV_IOC_BACKING_CLOSE, &id) ? -errno : 0;
-}
-
-/* ---- Notifications (always on /dev/fuse, whatever the transport) ---- */
-
-static int notify(struct zcfuse_session *se, int code, struct iovec *iov, int iovcnt)
-{
-	if (se->fd < 0 || !se->got_init)
-		return -ENOTCONN;
-	/* A notification is a message with unique 0 and the code as "error". */
-	return zcf_dev_send(se->fd, 0, code, iov, iovcnt);
-}
-
-ZCFUSE_API int zcfuse_notify_inval_inode(struct zcfuse_session *se, zcfuse_ino_t ino,
-					 off_t off, off_t len)
-{
-	struct fuse_notify_inval_inode_out o = { .ino = ino, .off = off, .len = len };
-	struct iovec iov = { &o, sizeof(o) };
-
-	return notify(se, FUSE_NOTIFY_INVAL_INODE, &iov, 1);
-}
-
-ZCFUSE_API int zcfuse_notify_inval_entry(struct zcfuse_session *se, zcfuse_ino_t parent,
-					 const char *name, size_t namelen)
-{
-	struct fuse_notify_inval_entry_out o = { .parent = parent, .namelen = (uint32_t)namelen };
-	struct iovec iov[2] = { { &o, sizeof(o) }, { (void *)name, namelen + 1 } };
-
-	return notify(se, FUSE_NOTIFY_INVAL_ENTRY, iov, 2);
 }
