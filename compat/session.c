@@ -231,6 +231,14 @@ ZCF_COMPAT_API void fuse_session_unmount(struct fuse_session *se)
 	zcfuse_session_unmount(se->zs);
 }
 
+static void compat_session_free(void *arg)
+{
+	struct fuse_session *se = arg;
+
+	pthread_mutex_destroy(&se->serial_lock);
+	free(se);
+}
+
 ZCF_COMPAT_API void fuse_session_destroy(struct fuse_session *se)
 {
 	struct zcfuse_session *zs;
@@ -249,9 +257,11 @@ ZCF_COMPAT_API void fuse_session_destroy(struct fuse_session *se)
 		zs->got_destroy = true;
 		se->op.destroy(se->userdata);
 	}
+	/* Freed with the zcfuse session: a reader still in one of the program's
+	 * ops when the loop ended comes back through our adapters. */
+	zs->free_hook = compat_session_free;
+	zs->free_hook_arg = se;
 	zcfuse_session_destroy(zs);
-	pthread_mutex_destroy(&se->serial_lock);
-	free(se);
 }
 
 ZCF_COMPAT_API int fuse_session_fd(struct fuse_session *se)

@@ -325,15 +325,9 @@ ZCFUSE_API int zcfuse_session_unmount(struct zcfuse_session *se)
 	return err;
 }
 
-ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
+/* The end of a session, once no reader can touch it any more. */
+static void session_free(struct zcfuse_session *se)
 {
-	if (!se)
-		return;
-	zcfuse_session_unmount(se);
-	/* A run that failed before starting its readers (negotiation) still
-	 * holds the buffer INIT was read into; after a normal stop this finds
-	 * nothing to free. */
-	zcf_classic_stop(se);
 	if (se->fd >= 0)
 		close(se->fd);
 	if (se->exit_efd >= 0)
@@ -343,7 +337,27 @@ ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
 	zcf_intrs_free(se);
 	pthread_mutex_destroy(&se->lock);
 	zcf_config_free(&se->cfg);
+	if (se->free_hook)
+		se->free_hook(se->free_hook_arg);
 	free(se);
+}
+
+ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
+{
+	if (!se)
+		return;
+	zcfuse_session_unmount(se);
+	/*
+	 * A run that failed before starting its readers (negotiation) still
+	 * holds the buffer INIT was read into; after a normal stop this finds
+	 * nothing to free. A reader that stayed in the filesystem's code past
+	 * the run's stop still needs the session (its reply, then its loop):
+	 * the last such reader frees it.
+	 */
+	if (zcf_classic_stop(se) == -EBUSY && zcf_classic_orphan(se, session_free))
+		return;
+	zcf_classic_stop(se);
+	session_free(se);
 }
 
 ZCFUSE_API const char *zcfuse_session_transport(struct zcfuse_session *se)

@@ -43,10 +43,20 @@ struct zcf_classic {
 	size_t payload_size;
 	unsigned nthreads;
 	pthread_t *threads;
-	int *fds;
+	int *fds;                   /* -1 once closed */
+	bool *joined;               /* joined, or detached to free the session */
 	_Atomic unsigned running;
-	bool leaked;                /* a reader would not stop: keep memory */
+	/*
+	 * A reader that would not stop (stuck in the filesystem's code) keeps
+	 * the session alive after zcfuse_session_destroy(): the last reader
+	 * to leave calls orphan_free with it.
+	 */
+	bool orphaned;
+	bool stuck;                 /* an earlier stop left one: try once more, briefly */
+	void (*orphan_free)(struct zcfuse_session *se);
 };
+
+static void classic_free(struct zcfuse_session *se);
 
 static int classic_send(struct zcfuse_req *req, int error, const struct iovec *iov,
 			int iovcnt);
@@ -224,6 +234,7 @@ static void *reader_main(void *p)
 	struct zcf_classic *c = a->c;
 	struct zcfuse_session *se = c->se;
 	int fd = a->fd;
+	bool last;
 	ssize_t n;
 
 	free(a);
@@ -248,7 +259,16 @@ static void *reader_main(void *p)
 		if (frame(c, r, fd, (size_t)n) == 0)
 			zcf_dispatch(&r->req);
 	}
-	atomic_fetch_sub(&c->running, 1);
+	pthread_mutex_lock(&c->lock);
+	last = atomic_fetch_sub(&c->running, 1) == 1 && c->orphaned;
+	pthread_mutex_unlock(&c->lock);
+	if (last) {
+		void (*done)(struct zcfuse_session *) = c->orphan_free;
+
+		zcf_info("the last /dev/fuse reader left; freeing its session");
+		classic_free(se);
+		done(se);
+	}
 	return NULL;
 }
 
@@ -291,7 +311,8 @@ int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads)
 	base = c->nthreads;
 	c->threads = realloc(c->threads, (base + nthreads) * sizeof(*c->threads));
 	c->fds = realloc(c->fds, (base + nthreads) * sizeof(*c->fds));
-	if (!c->threads || !c->fds)
+	c->joined = realloc(c->joined, (base + nthreads) * sizeof(*c->joined));
+	if (!c->threads || !c->fds || !c->joined)
 		return -ENOMEM;
 	zcf_block_stop_signals(&old); /* readers leave them to the main thread */
 	for (i = base; i < base + nthreads; i++) {
@@ -319,6 +340,7 @@ int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads)
 		a->c = c;
 		a->fd = fd;
 		c->fds[i] = fd;
+		c->joined[i] = false;
 		atomic_fetch_add(&c->running, 1);
 		err = -pthread_create(&c->threads[i], NULL, reader_main, a);
 		if (err) {
@@ -335,18 +357,46 @@ int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads)
 	return c->nthreads > base ? 0 : err;
 }
 
-void zcf_classic_stop(struct zcfuse_session *se)
+/* Frees what the readers used; every reader has left. */
+static void classic_free(struct zcfuse_session *se)
 {
 	struct zcf_classic *c = se->classic;
 	struct classic_req *r, *next;
+	unsigned i;
+
+	for (i = 1; i < c->nthreads; i++)
+		if (c->fds[i] >= 0)
+			close(c->fds[i]);
+	for (r = c->all; r; r = next) {
+		next = r->all_next;
+		munmap(r->mem, r->memsize);
+		free(r);
+	}
+	free(c->threads);
+	free(c->fds);
+	free(c->joined);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+	se->classic = NULL;
+}
+
+int zcf_classic_stop(struct zcfuse_session *se)
+{
+	struct zcf_classic *c = se->classic;
 	struct timespec ts;
-	unsigned i, tries;
+	unsigned i, tries, limit;
+	bool stuck = false;
 
 	if (!c)
-		return;
+		return 0;
+	if (c->orphaned)
+		return -EBUSY;
 	se->exiting = 1;
+	limit = c->stuck ? 1 : 50; /* 5 s, the first time */
 	for (i = 0; i < c->nthreads; i++) {
-		for (tries = 0; tries < 50; tries++) {
+		if (c->joined[i])
+			continue; /* an earlier call joined it */
+		for (tries = 0; tries < limit; tries++) {
 			pthread_kill(c->threads[i], WAKE_SIGNAL);
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 100 * 1000 * 1000;
@@ -357,24 +407,47 @@ void zcf_classic_stop(struct zcfuse_session *se)
 			if (pthread_timedjoin_np(c->threads[i], NULL, &ts) == 0)
 				break;
 		}
-		if (tries == 50) {
-			/* Stuck in the filesystem's code: its memory must stay. */
-			zcf_warn("a /dev/fuse reader did not stop; leaving it");
-			c->leaked = true;
+		if (tries == limit) {
+			/* Stuck in the filesystem's code: it may still answer on its
+			 * descriptor, and read the session after. */
+			if (!c->stuck)
+				zcf_warn("a /dev/fuse reader did not stop within 5 s; it keeps "
+					 "its session");
+			stuck = true;
+			continue;
 		}
-		if (i > 0)
+		c->joined[i] = true;
+		if (i > 0) {
 			close(c->fds[i]);
+			c->fds[i] = -1;
+		}
 	}
-	if (c->leaked)
-		return;
-	for (r = c->all; r; r = next) {
-		next = r->all_next;
-		munmap(r->mem, r->memsize);
-		free(r);
+	c->stuck = stuck;
+	if (stuck)
+		return -EBUSY;
+	classic_free(se);
+	return 0;
+}
+
+bool zcf_classic_orphan(struct zcfuse_session *se, void (*free_fn)(struct zcfuse_session *se))
+{
+	struct zcf_classic *c = se->classic;
+	unsigned i;
+	bool orphaned;
+
+	if (!c)
+		return false;
+	pthread_mutex_lock(&c->lock);
+	orphaned = atomic_load(&c->running) > 0;
+	if (orphaned) {
+		c->orphaned = true;
+		c->orphan_free = free_fn;
+		for (i = 0; i < c->nthreads; i++)
+			if (!c->joined[i]) {
+				pthread_detach(c->threads[i]);
+				c->joined[i] = true;
+			}
 	}
-	free(c->threads);
-	free(c->fds);
-	pthread_mutex_destroy(&c->lock);
-	free(c);
-	se->classic = NULL;
+	pthread_mutex_unlock(&c->lock);
+	return orphaned;
 }

@@ -21,8 +21,18 @@ extern const struct zcf_transport zcf_classic_transport;
 int zcf_classic_read_init(struct zcfuse_session *se, struct zcfuse_req **out);
 /* Starts @nthreads readers; each clones se->fd. 0 or -errno. */
 int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads);
-/* Joins the readers (they end when the connection ends). */
-void zcf_classic_stop(struct zcfuse_session *se);
+/*
+ * Joins the readers (they end when the connection ends) and frees them: 0.
+ * -EBUSY when one stays inside the filesystem's code beyond 5 s; it keeps
+ * its descriptor and buffers, and a later call tries again.
+ */
+int zcf_classic_stop(struct zcfuse_session *se);
+/*
+ * After a stop that answered -EBUSY: hands the session to the readers still
+ * running; the last one to leave frees the transport and calls @free_fn
+ * with the session. false when none is running any more (nothing handed).
+ */
+bool zcf_classic_orphan(struct zcfuse_session *se, void (*free_fn)(struct zcfuse_session *se));
 
 /*
  * Before the INIT reply: creates the rings, buffers and registrations for
