@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "transport/transport.h"
 
 /* libfuse options zcfuse has no use for; taken quietly, as libfuse takes them. */
 static const char *const ignored_opts[] = {
@@ -270,18 +271,71 @@ ZCF_COMPAT_API int fuse_session_fd(struct fuse_session *se)
 }
 
 /*
- * Programs that run their own loop: zcfuse serves requests on its own
- * threads (classic readers or ring queues), so a program-driven
- * receive/process loop is not offered yet.
+ * Programs that run their own loop (pyfuse3, llfuse, event-loop servers):
+ * the program's threads read /dev/fuse, so zcfuse serves them over classic
+ * (INIT says so in the transport line). A request is read into the
+ * program's buffer, as libfuse does, then copied into one of zcfuse's
+ * classic requests and dispatched on the calling thread.
  */
 ZCF_COMPAT_API int fuse_session_receive_buf(struct fuse_session *se, struct fuse_buf *buf)
 {
-	return compat_pending("own_loop");
+	struct zcfuse_session *zs = se->zs;
+	size_t size = zcf_classic_bufsize(zs);
+	ssize_t n;
+	int err;
+
+	if (!size)
+		return -ENOMEM;
+	if (!buf->mem) {
+		buf->mem = malloc(size);
+		if (!buf->mem) {
+			fuse_log(FUSE_LOG_ERR, "fuse: failed to allocate read buffer\n");
+			return -ENOMEM;
+		}
+	}
+	do {
+		n = read(zs->fd, buf->mem, size);
+		err = errno;
+		if (fuse_session_exited(se))
+			return 0;
+		/* ENOENT: the request was interrupted before we read it. */
+	} while (n < 0 && err == ENOENT);
+	if (n < 0) {
+		if (err == ENODEV) { /* unmounted */
+			fuse_session_exit(se);
+			return 0;
+		}
+		if (err != EINTR && err != EAGAIN)
+			fuse_log(FUSE_LOG_ERR, "fuse: reading device: %s\n", strerror(err));
+		return -err;
+	}
+	if ((size_t)n < sizeof(struct fuse_in_header)) {
+		fuse_log(FUSE_LOG_ERR, "short read on fuse device\n");
+		return -EIO;
+	}
+	buf->size = (size_t)n;
+	buf->flags = 0;
+	return (int)n;
 }
 
 ZCF_COMPAT_API void fuse_session_process_buf(struct fuse_session *se, const struct fuse_buf *buf)
 {
-	compat_pending("own_loop");
+	struct zcfuse_req *init;
+	int err;
+
+	if (buf->flags & FUSE_BUF_IS_FD) {
+		/* Only a custom receive (fuse_session_custom_io) makes these. */
+		fuse_log(FUSE_LOG_ERR, "fuse: a descriptor buffer cannot be processed: %s\n",
+			 strerror(ENOTSUP));
+		return;
+	}
+	err = zcf_classic_process(se->zs, buf->mem, buf->size, &init);
+	if (!err && init)
+		err = zcf_session_own_init(se->zs, init);
+	if (err && err != -EPROTO)
+		fuse_log(FUSE_LOG_ERR, "fuse: processing a request: %s\n", strerror(-err));
+	if (err && !se->zs->got_init)
+		fuse_session_exit(se); /* no INIT: nothing can follow */
 }
 
 /* ---- Loop configuration ---- */

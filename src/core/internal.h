@@ -404,6 +404,8 @@ static inline bool zcf_enosys_known(struct zcfuse_session *se, uint32_t opcode)
 void zcf_dispatch(struct zcfuse_req *req);
 /* Answers INIT; fills se->conn; picks what to ask of the kernel. */
 int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t extra_flags);
+/* zcf_handle_init() over classic for a program running its own loop. */
+int zcf_session_own_init(struct zcfuse_session *se, struct zcfuse_req *req);
 /*
  * An INTERRUPT for @unique (proto/interrupt.c): marks the request, calls its
  * interrupt callback, cancels its backing I/O; held for a request that has

@@ -203,11 +203,45 @@ static enum zcf_transport_kind choose_transport(struct zcfuse_session *se)
 	return ZCF_TRANSPORT_ZEROCOPY;
 }
 
+/* What the kernel offers, from its INIT request. */
+static void init_in(struct zcfuse_session *se, const struct zcfuse_req *req)
+{
+	struct fuse_init_in in = { 0 };
+
+	/* Older kernels send a shorter INIT: read what came, zero the rest. */
+	memcpy(&in, req->arg, req->arg_len < sizeof(in) ? req->arg_len : sizeof(in));
+	se->conn.proto_minor = in.minor;
+	se->conn.kernel_flags = in.flags;
+	if (in.flags & FUSE_INIT_EXT)
+		se->conn.kernel_flags |= (uint64_t)in.flags2 << 32;
+}
+
+/*
+ * INIT for a program that runs its own loop (zcf_classic_process): its
+ * thread reads /dev/fuse, so the transport is classic whatever was asked.
+ */
+int zcf_session_own_init(struct zcfuse_session *se, struct zcfuse_req *req)
+{
+	int err;
+
+	init_in(se, req);
+	se->kind = ZCF_TRANSPORT_CLASSIC;
+	if (se->cfg.transport_explicit && se->cfg.transport != ZCF_TRANSPORT_CLASSIC)
+		zcf_warn("transport %s asked for, but the program reads /dev/fuse in its own "
+			 "loop: classic", zcf_transport_name(se->cfg.transport));
+	snprintf(se->transport_reason, sizeof(se->transport_reason),
+		 "the program runs its own loop (fuse_session_receive_buf)");
+	err = zcf_handle_init(se, req, 0);
+	zcf_info("transport: classic (the program's threads, max_write %u); %s",
+		 se->conn.max_write, se->transport_reason);
+	zcf_session_ready(se, !err);
+	return err;
+}
+
 /* Reads INIT, picks and prepares the transport, answers INIT. */
 static int negotiate(struct zcfuse_session *se)
 {
 	struct zcfuse_req *req;
-	struct fuse_init_in in = { 0 };
 	enum zcf_transport_kind kind;
 	char why[256];
 	int err;
@@ -215,12 +249,7 @@ static int negotiate(struct zcfuse_session *se)
 	err = zcf_classic_read_init(se, &req);
 	if (err)
 		return err;
-	/* Older kernels send a shorter INIT: read what came, zero the rest. */
-	memcpy(&in, req->arg, req->arg_len < sizeof(in) ? req->arg_len : sizeof(in));
-	se->conn.proto_minor = in.minor;
-	se->conn.kernel_flags = in.flags;
-	if (in.flags & FUSE_INIT_EXT)
-		se->conn.kernel_flags |= (uint64_t)in.flags2 << 32;
+	init_in(se, req);
 
 	kind = choose_transport(se);
 	if (se->cfg.transport_explicit && kind < se->cfg.transport) {

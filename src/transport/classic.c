@@ -208,7 +208,7 @@ int zcf_classic_read_init(struct zcfuse_session *se, struct zcfuse_req **out)
 	while (n == -EINTR && !se->exiting);
 	if (n < 0) {
 		req_put(c, r);
-		if (n != -EINTR)
+		if (n != -EINTR && n != -EAGAIN)
 			zcf_err("reading INIT from /dev/fuse: %s", strerror((int)-n));
 		return (int)n;
 	}
@@ -220,6 +220,47 @@ int zcf_classic_read_init(struct zcfuse_session *se, struct zcfuse_req **out)
 		return -EPROTO;
 	}
 	*out = &r->req;
+	return 0;
+}
+
+size_t zcf_classic_bufsize(struct zcfuse_session *se)
+{
+	struct zcf_classic *c = classic_get(se);
+
+	return c ? HDR_BYTES + c->payload_size : 0;
+}
+
+int zcf_classic_process(struct zcfuse_session *se, const void *buf, size_t n,
+			struct zcfuse_req **init)
+{
+	struct zcf_classic *c = classic_get(se);
+	struct classic_req *r;
+	size_t head = n < HDR_BYTES ? n : HDR_BYTES;
+
+	*init = NULL;
+	if (!c)
+		return -ENOMEM;
+	if (n > HDR_BYTES + c->payload_size)
+		return -EMSGSIZE;
+	r = req_get(c);
+	if (!r)
+		return -ENOMEM;
+	/* The layout read_request()'s readv() makes, so framing is the same. */
+	memcpy(r->mem + HEADROOM - HDR_BYTES, buf, head);
+	if (n > head)
+		memcpy(r->mem + HEADROOM, (const char *)buf + head, n - head);
+	if (frame(c, r, se->fd, n))
+		return -EPROTO; /* answered or dropped */
+	if (!se->got_init) {
+		if (r->req.in.opcode == FUSE_INIT) {
+			*init = &r->req;
+			return 0;
+		}
+		zcf_err("first request was %s, not INIT", zcf_opcode_name(r->req.in.opcode));
+		zcfuse_reply_err(&r->req, EPROTO);
+		return -EPROTO;
+	}
+	zcf_dispatch(&r->req);
 	return 0;
 }
 

@@ -19,6 +19,16 @@ extern const struct zcf_transport zcf_classic_transport;
 
 /* Reads the first request (INIT) on se->fd into a fresh request. 0 or -errno. */
 int zcf_classic_read_init(struct zcfuse_session *se, struct zcfuse_req **out);
+/*
+ * The program's own loop (libfuse's fuse_session_receive_buf/process_buf):
+ * the largest request a read of se->fd can return, and one request read
+ * by the program, @n bytes at @buf, copied into a request of ours and
+ * dispatched on the calling thread. Before INIT only INIT is taken: it is
+ * handed back in @init for zcf_session_own_init(). 0 or -errno.
+ */
+size_t zcf_classic_bufsize(struct zcfuse_session *se);
+int zcf_classic_process(struct zcfuse_session *se, const void *buf, size_t n,
+			struct zcfuse_req **init);
 /* Starts @nthreads readers; each clones se->fd. 0 or -errno. */
 int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads);
 /*
