@@ -61,6 +61,16 @@ static int new_proc(void *data, const char *arg, int key, struct fuse_args *out)
 	}
 	if (arg[0] == '-')
 		return 1; /* a flag nobody knows: reported below */
+	/* libfuse 3.18's ring: zcfuse takes one where the kernel offers it anyway
+	 * (transport=auto), and libfuse falls back to /dev/fuse as zcfuse does. */
+	if (!strcmp(arg, "io_uring"))
+		return 0;
+	if (!strncmp(arg, "io_uring_q_depth=", 17)) {
+		char qd[48];
+
+		snprintf(qd, sizeof(qd), "queue_depth=%s", arg + 17);
+		return fuse_opt_add_opt(&c->olist, qd) ? -1 : 0;
+	}
 	return fuse_opt_add_opt(&c->olist, arg) ? -1 : 0;
 }
 
@@ -143,10 +153,29 @@ ZCF_COMPAT_API int fuse_session_custom_io(struct fuse_session *se,
 	return compat_pending("custom_io");
 }
 
+/*
+ * "/dev/fd/N" is a /dev/fuse descriptor a parent opened and mounted (as
+ * mount.fuse3 does with drop_privileges): zcfuse serves it and leaves the
+ * mount to that parent.
+ */
 ZCF_COMPAT_API int fuse_session_mount(struct fuse_session *se, const char *mountpoint)
 {
-	char *abs = realpath(mountpoint, NULL);
+	char *abs;
 	int err;
+
+	if (zcf_passed_fd(mountpoint) >= 0) {
+		abs = strdup(mountpoint);
+		if (!abs)
+			return -1;
+		free(se->zs->cfg.mountpoint);
+		se->zs->cfg.mountpoint = abs;
+		if (zcfuse_session_mount(se->zs)) {
+			fuse_log(FUSE_LOG_ERR, "fuse: Invalid file descriptor %s\n", mountpoint);
+			return -1;
+		}
+		return 0;
+	}
+	abs = realpath(mountpoint, NULL);
 
 	if (!abs) {
 		fuse_log(FUSE_LOG_ERR, "fuse: bad mount point `%s': %s\n", mountpoint,
@@ -157,6 +186,44 @@ ZCF_COMPAT_API int fuse_session_mount(struct fuse_session *se, const char *mount
 	se->zs->cfg.mountpoint = abs;
 	err = zcfuse_session_mount(se->zs);
 	return err ? -1 : 0;
+}
+
+static int any_opt(void *userdata, const char *key, const char *value)
+{
+	return 0; /* mount.fuse3 hands over the filesystem's options too */
+}
+
+/*
+ * Mounts and returns the /dev/fuse descriptor, which the caller hands on
+ * (mount.fuse3 with drop_privileges passes it as /dev/fd/N): zcfuse's
+ * mount, from a session that only mounts and then lets go of it.
+ */
+ZCF_COMPAT_API int fuse_open_channel(const char *mountpoint, const char *options)
+{
+	static const struct zcfuse_ops none;
+	struct zcfuse_session_opts zo = { .sz = sizeof(zo), .opt = any_opt };
+	struct zcfuse_session *zs;
+	char *argv[5];
+	int argc = 0, fd;
+
+	argv[argc++] = "fuse";
+	if (options && *options) {
+		argv[argc++] = "-o";
+		argv[argc++] = (char *)options;
+	}
+	argv[argc++] = (char *)mountpoint;
+	argv[argc] = NULL;
+	if (zcfuse_session_new(argc, argv, &none, sizeof(none), &zo, NULL, &zs))
+		return -1;
+	if (zcfuse_session_mount(zs)) {
+		zcfuse_session_destroy(zs);
+		return -1;
+	}
+	fd = zs->fd;
+	zs->fd = -1;          /* the caller's now */
+	zs->mounted = false;  /* and so is the mount */
+	zcfuse_session_destroy(zs);
+	return fd;
 }
 
 /* Runs the zcfuse session: INIT, transport, workers; returns at exit. */

@@ -70,7 +70,9 @@ ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_op
 	zcf_raise_nofile();
 	{
 		/* Absolute, as a daemon changes to / and unmounts later. */
-		char *abs = realpath(se->cfg.mountpoint, NULL);
+		char *abs = zcf_passed_fd(se->cfg.mountpoint) >= 0
+				    ? NULL /* /dev/fd/N resolves to /dev/fuse */
+				    : realpath(se->cfg.mountpoint, NULL);
 
 		if (abs) {
 			free(se->cfg.mountpoint);
