@@ -242,6 +242,7 @@ struct zcf_io {
 	uint64_t len;
 	int mode;           /* fallocate mode */
 	void *buf;          /* READ/WRITE memory (payload) */
+	bool async;         /* on the ring: straight to a worker (IOSQE_ASYNC) */
 };
 
 struct zcf_transport {

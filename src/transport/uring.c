@@ -290,6 +290,8 @@ static int uring_submit_io(struct zcfuse_req *req, const struct zcf_io *io)
 		req->io_path = ZCF_PATH_MAX;
 		break;
 	}
+	if (io->async)
+		sqe->flags |= IOSQE_ASYNC;
 	sqe->user_data = ud(e, UD_IO);
 	q->inflight_io++;
 	e->io_inflight = true;
