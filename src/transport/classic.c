@@ -75,9 +75,18 @@ static struct zcf_classic *classic_get(struct zcfuse_session *se)
 
 	if (c)
 		return c;
+	/* A program's own threads may all ask at once (zcf_classic_bufsize). */
+	pthread_mutex_lock(&se->lock);
+	c = se->classic;
+	if (c) {
+		pthread_mutex_unlock(&se->lock);
+		return c;
+	}
 	c = calloc(1, sizeof(*c));
-	if (!c)
+	if (!c) {
+		pthread_mutex_unlock(&se->lock);
 		return NULL;
+	}
 	c->se = se;
 	pthread_mutex_init(&c->lock, NULL);
 	/*
@@ -89,6 +98,7 @@ static struct zcf_classic *classic_get(struct zcfuse_session *se)
 		c->payload_size = FUSE_MIN_READ_BUFFER;
 	c->payload_size = (c->payload_size + 4095) & ~(size_t)4095;
 	se->classic = c;
+	pthread_mutex_unlock(&se->lock);
 	return c;
 }
 

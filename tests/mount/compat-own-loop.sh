@@ -68,7 +68,7 @@ if /usr/bin/python3 -c "import pyfuse3, trio" 2>/dev/null; then
 	fi
 	mnt=$T/py.mnt
 	mkdir -p "$mnt"
-	"${preload[@]}" "$run" --transport="$TR" /usr/bin/python3 "$T_REPO/tests/compat/pyownloop.py" \
+	"$run" --transport="$TR" "${preload[@]}" /usr/bin/python3 "$T_REPO/tests/compat/pyownloop.py" \
 		"$mnt" 2>"$T/py.log" &
 	check pyfuse3 $! "$mnt" "$T/py.log" "Hello from pyfuse3"
 else
