@@ -239,7 +239,17 @@ $(O)/tests/unit/compat-%: tests/unit/compat-%.c $(O)/compat/libfuse3.so $(COMPAT
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< -L$(O)/compat -lfuse3 \
 		-Wl,-rpath,'$$ORIGIN/../../compat' $(LDFLAGS) -pthread
 
-compat: $(O)/compat/libfuse3.so $(O)/compat/fuse3-zcfuse.pc $(O)/compat/zcfuse-run
+# libfuse programs the mount tests run (tests/compat/ownloop.c): written
+# against libfuse's API only, built with the compat headers.
+COMPAT_TEST_PROGS := $(O)/tests/compat/ownloop
+$(COMPAT_TEST_PROGS): $(O)/tests/compat/%: tests/compat/%.c $(O)/compat/libfuse3.so $(COMPAT_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@"
+	$(Q)$(CC) -Iinclude/zcfuse/compat $(CFLAGS) -o $@ $< -L$(O)/compat -lfuse3 \
+		-Wl,-rpath,'$$ORIGIN/../../compat' $(LDFLAGS) -pthread
+
+compat: $(O)/compat/libfuse3.so $(O)/compat/fuse3-zcfuse.pc $(O)/compat/zcfuse-run \
+	$(COMPAT_TEST_PROGS)
 all: compat
 .PHONY: compat
 

@@ -17,6 +17,7 @@ ORDER = [
     "libfuse-3.18-classic", "libfuse-3.18-uring", "zcfuse-classic",
     "zcfuse-uring", "zcfuse-bufpool", "zcfuse-zerocopy",
     "libfuse-3.18-hl-uring", "zcfuse-compat-hl-uring",
+    "zcfuse-compat-classic", "zcfuse-compat-uring",
 ]
 # The high-level (path API) pair is compared only with each other.
 HL = [c for c in ORDER if "-hl-" in c]
@@ -189,6 +190,14 @@ def gain_columns(present):
         for c in ("zcfuse-bufpool", "zcfuse-zerocopy"):
             if c in present:
                 cols.append(("%s / zcfuse-uring" % c, c, "zcfuse-uring"))
+    # The compat library: the same passthrough_hp on libfuse and on zcfuse
+    # (the library's own ratio), and against zcfuse's own passthrough.
+    for compat, peer, native in (("zcfuse-compat-uring", "libfuse-3.18-uring", "zcfuse-uring"),
+                                 ("zcfuse-compat-classic", "libfuse-3.18-classic", "zcfuse-classic")):
+        if compat in present:
+            for den in (peer, native):
+                if den in present:
+                    cols.append(("%s / %s" % (compat, den), compat, den))
     if "kernel-passthrough" in present:
         for c in zc:
             cols.append(("%s / kernel passthrough" % c, c, "kernel-passthrough"))

@@ -131,7 +131,8 @@ static int cmdline_proc(void *data, const char *arg, int key, struct fuse_args *
 		fuse_log(FUSE_LOG_ERR, "fuse: invalid argument `%s'\n", arg);
 		return -1;
 	}
-	abs = realpath(arg, NULL);
+	/* A descriptor passed by the parent stays as it is (see fuse_session_mount). */
+	abs = zcf_passed_fd(arg) >= 0 ? strdup(arg) : realpath(arg, NULL);
 	if (!abs) {
 		fuse_log(FUSE_LOG_ERR, "fuse: bad mount point `%s': %s\n", arg, strerror(errno));
 		return -1;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What libfuse exports and zcfuse's compatibility library does not
- * implement (CUSE, fuse_open_channel), under libfuse's names and versions
+ * implement (CUSE), under libfuse's names and versions
  * so that every libfuse 3 program links and loads; each says so once and
  * fails (NULL, -ENOSYS, or exit status 1). The high-level API itself is in
  * compat/hl-*.c.
@@ -23,5 +23,4 @@ FAIL_WITH(cuse_lowlevel_main, "cuse", 1)
 FAIL_WITH(cuse_lowlevel_new, "cuse", 0)
 FAIL_WITH(cuse_lowlevel_setup, "cuse", 0)
 FAIL_WITH(cuse_lowlevel_teardown, "cuse", -ENOSYS)
-FAIL_WITH(fuse_open_channel, "the high-level API", -ENOSYS)
 

@@ -58,6 +58,9 @@ void compat_fi_out_se(const struct fuse_session *se, const struct fuse_file_info
 /* ---- pending.c: features zcfuse does not offer yet, one place each ---- */
 int compat_pending(const char *feature);
 
+/* Exported by libfuse for its mount.fuse3 helper, declared in no public header. */
+int fuse_open_channel(const char *mountpoint, const char *options);
+
 /* ---- Versioned entry points (the map and .symver give them libfuse's names) ---- */
 int fuse_parse_cmdline_30(struct fuse_args *args, struct fuse_cmdline_opts *opts);
 int fuse_parse_cmdline_312(struct fuse_args *args, struct fuse_cmdline_opts *opts);

@@ -168,6 +168,10 @@ static void a_init(void *ud, struct zcfuse_conn_info *ci)
 				FUSE_CAP_HANDLE_KILLPRIV);
 	if (se->op.readdirplus)
 		c->want |= c->capable & FUSE_CAP_READDIRPLUS;
+	/* AUTO lets the kernel send plain READDIR too: only with both ops
+	 * (pyfuse3 has readdirplus alone, and got ENOSYS from a listing). */
+	if (!se->op.readdirplus || !se->op.readdir)
+		c->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
 	if (se->op.getlk && se->op.setlk)
 		c->want |= c->capable & FUSE_CAP_POSIX_LOCKS;
 	if (se->op.flock)

@@ -3,7 +3,6 @@
  * What zcfuse's compatibility library cannot do yet because zcfuse itself
  * lacks it. Every such answer comes from here, named by feature, so wiring
  * one up later is a matter of deleting its caller's call into this file:
- *   "own_loop"          fuse_session_receive_buf/process_buf
  *   "custom_io"         fuse_session_custom_io
  *   "high_level"        fuse_main_real, fuse_new, fuse_fs_* (fuse.h)
  *   "cuse"              cuse_lowlevel_*

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "transport/transport.h"
 
 /* libfuse options zcfuse has no use for; taken quietly, as libfuse takes them. */
 static const char *const ignored_opts[] = {
@@ -60,6 +61,16 @@ static int new_proc(void *data, const char *arg, int key, struct fuse_args *out)
 	}
 	if (arg[0] == '-')
 		return 1; /* a flag nobody knows: reported below */
+	/* libfuse 3.18's ring: zcfuse takes one where the kernel offers it anyway
+	 * (transport=auto), and libfuse falls back to /dev/fuse as zcfuse does. */
+	if (!strcmp(arg, "io_uring"))
+		return 0;
+	if (!strncmp(arg, "io_uring_q_depth=", 17)) {
+		char qd[48];
+
+		snprintf(qd, sizeof(qd), "queue_depth=%s", arg + 17);
+		return fuse_opt_add_opt(&c->olist, qd) ? -1 : 0;
+	}
 	return fuse_opt_add_opt(&c->olist, arg) ? -1 : 0;
 }
 
@@ -142,10 +153,29 @@ ZCF_COMPAT_API int fuse_session_custom_io(struct fuse_session *se,
 	return compat_pending("custom_io");
 }
 
+/*
+ * "/dev/fd/N" is a /dev/fuse descriptor a parent opened and mounted (as
+ * mount.fuse3 does with drop_privileges): zcfuse serves it and leaves the
+ * mount to that parent.
+ */
 ZCF_COMPAT_API int fuse_session_mount(struct fuse_session *se, const char *mountpoint)
 {
-	char *abs = realpath(mountpoint, NULL);
+	char *abs;
 	int err;
+
+	if (zcf_passed_fd(mountpoint) >= 0) {
+		abs = strdup(mountpoint);
+		if (!abs)
+			return -1;
+		free(se->zs->cfg.mountpoint);
+		se->zs->cfg.mountpoint = abs;
+		if (zcfuse_session_mount(se->zs)) {
+			fuse_log(FUSE_LOG_ERR, "fuse: Invalid file descriptor %s\n", mountpoint);
+			return -1;
+		}
+		return 0;
+	}
+	abs = realpath(mountpoint, NULL);
 
 	if (!abs) {
 		fuse_log(FUSE_LOG_ERR, "fuse: bad mount point `%s': %s\n", mountpoint,
@@ -156,6 +186,44 @@ ZCF_COMPAT_API int fuse_session_mount(struct fuse_session *se, const char *mount
 	se->zs->cfg.mountpoint = abs;
 	err = zcfuse_session_mount(se->zs);
 	return err ? -1 : 0;
+}
+
+static int any_opt(void *userdata, const char *key, const char *value)
+{
+	return 0; /* mount.fuse3 hands over the filesystem's options too */
+}
+
+/*
+ * Mounts and returns the /dev/fuse descriptor, which the caller hands on
+ * (mount.fuse3 with drop_privileges passes it as /dev/fd/N): zcfuse's
+ * mount, from a session that only mounts and then lets go of it.
+ */
+ZCF_COMPAT_API int fuse_open_channel(const char *mountpoint, const char *options)
+{
+	static const struct zcfuse_ops none;
+	struct zcfuse_session_opts zo = { .sz = sizeof(zo), .opt = any_opt };
+	struct zcfuse_session *zs;
+	char *argv[5];
+	int argc = 0, fd;
+
+	argv[argc++] = "fuse";
+	if (options && *options) {
+		argv[argc++] = "-o";
+		argv[argc++] = (char *)options;
+	}
+	argv[argc++] = (char *)mountpoint;
+	argv[argc] = NULL;
+	if (zcfuse_session_new(argc, argv, &none, sizeof(none), &zo, NULL, &zs))
+		return -1;
+	if (zcfuse_session_mount(zs)) {
+		zcfuse_session_destroy(zs);
+		return -1;
+	}
+	fd = zs->fd;
+	zs->fd = -1;          /* the caller's now */
+	zs->mounted = false;  /* and so is the mount */
+	zcfuse_session_destroy(zs);
+	return fd;
 }
 
 /* Runs the zcfuse session: INIT, transport, workers; returns at exit. */
@@ -231,6 +299,14 @@ ZCF_COMPAT_API void fuse_session_unmount(struct fuse_session *se)
 	zcfuse_session_unmount(se->zs);
 }
 
+static void compat_session_free(void *arg)
+{
+	struct fuse_session *se = arg;
+
+	pthread_mutex_destroy(&se->serial_lock);
+	free(se);
+}
+
 ZCF_COMPAT_API void fuse_session_destroy(struct fuse_session *se)
 {
 	struct zcfuse_session *zs;
@@ -249,9 +325,11 @@ ZCF_COMPAT_API void fuse_session_destroy(struct fuse_session *se)
 		zs->got_destroy = true;
 		se->op.destroy(se->userdata);
 	}
+	/* Freed with the zcfuse session: a reader still in one of the program's
+	 * ops when the loop ended comes back through our adapters. */
+	zs->free_hook = compat_session_free;
+	zs->free_hook_arg = se;
 	zcfuse_session_destroy(zs);
-	pthread_mutex_destroy(&se->serial_lock);
-	free(se);
 }
 
 ZCF_COMPAT_API int fuse_session_fd(struct fuse_session *se)
@@ -260,18 +338,71 @@ ZCF_COMPAT_API int fuse_session_fd(struct fuse_session *se)
 }
 
 /*
- * Programs that run their own loop: zcfuse serves requests on its own
- * threads (classic readers or ring queues), so a program-driven
- * receive/process loop is not offered yet.
+ * Programs that run their own loop (pyfuse3, llfuse, event-loop servers):
+ * the program's threads read /dev/fuse, so zcfuse serves them over classic
+ * (INIT says so in the transport line). A request is read into the
+ * program's buffer, as libfuse does, then copied into one of zcfuse's
+ * classic requests and dispatched on the calling thread.
  */
 ZCF_COMPAT_API int fuse_session_receive_buf(struct fuse_session *se, struct fuse_buf *buf)
 {
-	return compat_pending("own_loop");
+	struct zcfuse_session *zs = se->zs;
+	size_t size = zcf_classic_bufsize(zs);
+	ssize_t n;
+	int err;
+
+	if (!size)
+		return -ENOMEM;
+	if (!buf->mem) {
+		buf->mem = malloc(size);
+		if (!buf->mem) {
+			fuse_log(FUSE_LOG_ERR, "fuse: failed to allocate read buffer\n");
+			return -ENOMEM;
+		}
+	}
+	do {
+		n = read(zs->fd, buf->mem, size);
+		err = errno;
+		if (fuse_session_exited(se))
+			return 0;
+		/* ENOENT: the request was interrupted before we read it. */
+	} while (n < 0 && err == ENOENT);
+	if (n < 0) {
+		if (err == ENODEV) { /* unmounted */
+			fuse_session_exit(se);
+			return 0;
+		}
+		if (err != EINTR && err != EAGAIN)
+			fuse_log(FUSE_LOG_ERR, "fuse: reading device: %s\n", strerror(err));
+		return -err;
+	}
+	if ((size_t)n < sizeof(struct fuse_in_header)) {
+		fuse_log(FUSE_LOG_ERR, "short read on fuse device\n");
+		return -EIO;
+	}
+	buf->size = (size_t)n;
+	buf->flags = 0;
+	return (int)n;
 }
 
 ZCF_COMPAT_API void fuse_session_process_buf(struct fuse_session *se, const struct fuse_buf *buf)
 {
-	compat_pending("own_loop");
+	struct zcfuse_req *init;
+	int err;
+
+	if (buf->flags & FUSE_BUF_IS_FD) {
+		/* Only a custom receive (fuse_session_custom_io) makes these. */
+		fuse_log(FUSE_LOG_ERR, "fuse: a descriptor buffer cannot be processed: %s\n",
+			 strerror(ENOTSUP));
+		return;
+	}
+	err = zcf_classic_process(se->zs, buf->mem, buf->size, &init);
+	if (!err && init)
+		err = zcf_session_own_init(se->zs, init);
+	if (err && err != -EPROTO)
+		fuse_log(FUSE_LOG_ERR, "fuse: processing a request: %s\n", strerror(-err));
+	if (err && !se->zs->got_init)
+		fuse_session_exit(se); /* no INIT: nothing can follow */
 }
 
 /* ---- Loop configuration ---- */

@@ -103,6 +103,12 @@ void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts);
  * /dev/fuse descriptor. Returns 0 or -errno (already logged).
  */
 int zcf_mount(const struct zcf_config *cfg, int *fd);
+/*
+ * N when @mountpoint is "/dev/fd/N": a parent (mount.fuse3 with
+ * drop_privileges, a container runtime) opened /dev/fuse, mounted it and
+ * passes the descriptor; nothing is mounted or unmounted here. Else -1.
+ */
+int zcf_passed_fd(const char *mountpoint);
 /* Unmounts (umount2 or fusermount3 -u -z). Returns 0 or -errno. */
 int zcf_unmount(const struct zcf_config *cfg, int fd);
 

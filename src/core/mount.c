@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -519,11 +520,33 @@ static int mount_fusermount(const struct zcf_config *cfg, int *fdp)
 	return 0;
 }
 
+int zcf_passed_fd(const char *mountpoint)
+{
+	unsigned fd;
+	int len = 0;
+
+	if (!mountpoint || sscanf(mountpoint, "/dev/fd/%u%n", &fd, &len) != 1 ||
+	    mountpoint[len] || mountpoint[8] < '0' || mountpoint[8] > '9' || fd > INT_MAX)
+		return -1;
+	return (int)fd;
+}
+
 int zcf_mount(const struct zcf_config *cfg, int *fd)
 {
 	mode_t mode = S_IFDIR;
-	int err;
+	int err, passed = zcf_passed_fd(cfg->mountpoint);
 
+	if (passed >= 0) {
+		if (fcntl(passed, F_GETFD) < 0) {
+			err = -errno;
+			zcf_err("mountpoint %s: not an open descriptor: %s", cfg->mountpoint,
+				strerror(-err));
+			return err;
+		}
+		*fd = passed;
+		zcf_dbg("serving /dev/fuse descriptor %d, mounted by the parent", passed);
+		return 0;
+	}
 	err = check_mountpoint(cfg->mountpoint, &mode);
 	if (err)
 		return err;
@@ -556,8 +579,8 @@ int zcf_unmount(const struct zcf_config *cfg, int fd)
 
 	if (!mnt)
 		return -EINVAL;
-	if (connection_gone(fd))
-		return 0;
+	if (connection_gone(fd) || zcf_passed_fd(mnt) >= 0)
+		return 0; /* gone, or the parent's mount to undo */
 
 	if (privileged()) {
 		if (umount2(mnt, MNT_DETACH) == 0)

@@ -150,6 +150,10 @@ struct zcfuse_session {
 	enum zcf_transport_kind kind; /* session floor: in use after run */
 	char transport_reason[512];   /* session floor: why not a better one */
 	struct zcf_chan *chan;        /* transport: the /dev/fuse readers (always, for FORGET/INTERRUPT) */
+	/* Called as the session is freed, which a lingering reader may do after
+	 * zcfuse_session_destroy() returned (the compat library's own session). */
+	void (*free_hook)(void *arg);
+	void *free_hook_arg;
 	struct zcf_ring *ring;        /* transport: ring queues, if any */
 	volatile sig_atomic_t exiting;
 	int exit_efd;                 /* eventfd: wakes run() on exit; carriers report here */

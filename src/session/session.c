@@ -65,7 +65,9 @@ ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_op
 	zcf_raise_nofile();
 	{
 		/* Absolute, as a daemon changes to / and unmounts later. */
-		char *abs = realpath(se->cfg.mountpoint, NULL);
+		char *abs = zcf_passed_fd(se->cfg.mountpoint) >= 0
+				    ? NULL /* /dev/fd/N resolves to /dev/fuse */
+				    : realpath(se->cfg.mountpoint, NULL);
 
 		if (abs) {
 			free(se->cfg.mountpoint);
@@ -106,6 +108,28 @@ ZCFUSE_API void zcfuse_session_exit(struct zcfuse_session *se)
 	se->exiting = 1;
 	n = write(se->exit_efd, &one, sizeof(one)); /* async-signal-safe wake-up */
 	(void)n;
+}
+
+/*
+ * INIT for a program that runs its own loop (zcf_classic_process): its
+ * thread reads /dev/fuse, so the transport is classic whatever was asked.
+ */
+int zcf_session_own_init(struct zcfuse_session *se, struct zcfuse_req *req)
+{
+	int err;
+
+	zcf_init_parse(se, req);
+	se->kind = ZCF_TRANSPORT_CLASSIC;
+	if (se->cfg.transport_explicit && se->cfg.transport != ZCF_TRANSPORT_CLASSIC)
+		zcf_warn("transport %s asked for, but the program reads /dev/fuse in its own "
+			 "loop: classic", zcf_transport_name(se->cfg.transport));
+	snprintf(se->transport_reason, sizeof(se->transport_reason),
+		 "the program runs its own loop (fuse_session_receive_buf)");
+	err = zcf_handle_init(se, req, 0);
+	zcf_info("transport: classic (the program's threads, max_write %u); %s",
+		 se->conn.max_write, se->transport_reason);
+	zcf_session_ready(se, !err);
+	return err;
 }
 
 /* Reads INIT, picks and prepares the transport, answers INIT. */
@@ -233,15 +257,9 @@ ZCFUSE_API int zcfuse_session_unmount(struct zcfuse_session *se)
 	return err;
 }
 
-ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
+/* The end of a session, once no reader can touch it any more. */
+static void session_free(struct zcfuse_session *se)
 {
-	if (!se)
-		return;
-	zcfuse_session_unmount(se);
-	/* A run that failed before starting its readers (negotiation) still
-	 * holds the buffer INIT was read into; after a normal stop this finds
-	 * nothing to free. */
-	zcf_classic_transport.stop(se);
 	if (se->fd >= 0)
 		close(se->fd);
 	if (se->exit_efd >= 0)
@@ -251,7 +269,27 @@ ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
 	zcf_intrs_free(se);
 	pthread_mutex_destroy(&se->lock);
 	zcf_config_free(&se->cfg);
+	if (se->free_hook)
+		se->free_hook(se->free_hook_arg);
 	free(se);
+}
+
+ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
+{
+	if (!se)
+		return;
+	zcfuse_session_unmount(se);
+	/*
+	 * A run that failed before starting its readers (negotiation) still
+	 * holds the buffer INIT was read into; after a normal stop this finds
+	 * nothing to free. A reader that stayed in the filesystem's code past
+	 * the run's stop still needs the session (its reply, then its loop):
+	 * the last such reader frees it.
+	 */
+	if (zcf_classic_stop(se) == -EBUSY && zcf_classic_orphan(se, session_free))
+		return;
+	zcf_classic_stop(se);
+	session_free(se);
 }
 
 ZCFUSE_API const char *zcfuse_session_transport(struct zcfuse_session *se)

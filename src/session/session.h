@@ -68,6 +68,8 @@ bool zcf_rung_at_least(enum zcf_transport_kind a, enum zcf_transport_kind b);
 
 /* The session serves (ok) or gave up: releases a daemonizing parent (main.c). */
 void zcf_session_ready(struct zcfuse_session *se, bool ok);
+/* zcf_handle_init() over classic for a program running its own loop. */
+int zcf_session_own_init(struct zcfuse_session *se, struct zcfuse_req *req);
 /* -o stats=PATH (stats_json.c). 0 or -errno. */
 int zcf_stats_write(struct zcfuse_session *se, const char *path);
 

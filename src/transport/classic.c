@@ -41,10 +41,20 @@ struct zcf_chan {
 	size_t payload_size;
 	unsigned nthreads;
 	pthread_t *threads;
-	int *fds;
+	int *fds;                   /* -1 once closed */
+	bool *joined;               /* joined, or detached to free the session */
 	_Atomic unsigned running;
-	bool leaked;                /* a reader would not stop: keep memory */
+	/*
+	 * A reader that would not stop (stuck in the filesystem's code) keeps
+	 * the session alive after zcfuse_session_destroy(): the last reader
+	 * to leave calls orphan_free with it.
+	 */
+	bool orphaned;
+	bool stuck;                 /* an earlier stop left one: try once more, briefly */
+	void (*orphan_free)(struct zcfuse_session *se);
 };
+
+static void classic_free(struct zcfuse_session *se);
 
 static int classic_send(struct zcfuse_req *req, int error, const struct iovec *iov,
 			int iovcnt);
@@ -65,9 +75,18 @@ static struct zcf_chan *classic_get(struct zcfuse_session *se)
 
 	if (c)
 		return c;
+	/* A program's own threads may all ask at once (zcf_classic_bufsize). */
+	pthread_mutex_lock(&se->lock);
+	c = se->chan;
+	if (c) {
+		pthread_mutex_unlock(&se->lock);
+		return c;
+	}
 	c = calloc(1, sizeof(*c));
-	if (!c)
+	if (!c) {
+		pthread_mutex_unlock(&se->lock);
 		return NULL;
+	}
 	c->se = se;
 	pthread_mutex_init(&c->lock, NULL);
 	/*
@@ -80,6 +99,7 @@ static struct zcf_chan *classic_get(struct zcfuse_session *se)
 	c->payload_size = (c->payload_size + 4095) & ~(size_t)4095;
 	se->chan = c;
 	se->wake_sync_io = classic_wake_sync_io;
+	pthread_mutex_unlock(&se->lock);
 	return c;
 }
 
@@ -199,7 +219,7 @@ int zcf_classic_read_init(struct zcfuse_session *se, struct zcfuse_req **out)
 	while (n == -EINTR && !se->exiting);
 	if (n < 0) {
 		req_put(c, r);
-		if (n != -EINTR)
+		if (n != -EINTR && n != -EAGAIN)
 			zcf_err("reading INIT from /dev/fuse: %s", strerror((int)-n));
 		return (int)n;
 	}
@@ -214,6 +234,47 @@ int zcf_classic_read_init(struct zcfuse_session *se, struct zcfuse_req **out)
 	return 0;
 }
 
+size_t zcf_classic_bufsize(struct zcfuse_session *se)
+{
+	struct zcf_chan *c = classic_get(se);
+
+	return c ? HDR_BYTES + c->payload_size : 0;
+}
+
+int zcf_classic_process(struct zcfuse_session *se, const void *buf, size_t n,
+			struct zcfuse_req **init)
+{
+	struct zcf_chan *c = classic_get(se);
+	struct classic_req *r;
+	size_t head = n < HDR_BYTES ? n : HDR_BYTES;
+
+	*init = NULL;
+	if (!c)
+		return -ENOMEM;
+	if (n > HDR_BYTES + c->payload_size)
+		return -EMSGSIZE;
+	r = req_get(c);
+	if (!r)
+		return -ENOMEM;
+	/* The layout read_request()'s readv() makes, so framing is the same. */
+	memcpy(r->mem + HEADROOM - HDR_BYTES, buf, head);
+	if (n > head)
+		memcpy(r->mem + HEADROOM, (const char *)buf + head, n - head);
+	if (frame(c, r, se->fd, n))
+		return -EPROTO; /* answered or dropped */
+	if (!se->got_init) {
+		if (r->req.in.opcode == FUSE_INIT) {
+			*init = &r->req;
+			return 0;
+		}
+		zcf_err("first request was %s, not INIT", zcf_opcode_name(r->req.in.opcode));
+		zcfuse_reply_err(&r->req, EPROTO);
+		return -EPROTO;
+	}
+	zcf_dispatch(&r->req);
+	return 0;
+}
+
 struct reader_arg {
 	struct zcf_chan *c;
 	int fd;
@@ -225,6 +286,7 @@ static void *reader_main(void *p)
 	struct zcf_chan *c = a->c;
 	struct zcfuse_session *se = c->se;
 	int fd = a->fd;
+	bool last;
 	ssize_t n;
 
 	free(a);
@@ -249,7 +311,16 @@ static void *reader_main(void *p)
 		if (frame(c, r, fd, (size_t)n) == 0)
 			zcf_dispatch(&r->req);
 	}
-	atomic_fetch_sub(&c->running, 1);
+	pthread_mutex_lock(&c->lock);
+	last = atomic_fetch_sub(&c->running, 1) == 1 && c->orphaned;
+	pthread_mutex_unlock(&c->lock);
+	if (last) {
+		void (*done)(struct zcfuse_session *) = c->orphan_free;
+
+		zcf_info("the last /dev/fuse reader left; freeing its session");
+		classic_free(se);
+		done(se);
+	}
 	return NULL;
 }
 
@@ -293,7 +364,8 @@ static int classic_start(struct zcfuse_session *se, unsigned nthreads, char *why
 	base = c->nthreads;
 	c->threads = realloc(c->threads, (base + nthreads) * sizeof(*c->threads));
 	c->fds = realloc(c->fds, (base + nthreads) * sizeof(*c->fds));
-	if (!c->threads || !c->fds)
+	c->joined = realloc(c->joined, (base + nthreads) * sizeof(*c->joined));
+	if (!c->threads || !c->fds || !c->joined)
 		return -ENOMEM;
 	zcf_block_stop_signals(&old); /* readers leave them to the main thread */
 	for (i = base; i < base + nthreads; i++) {
@@ -317,6 +389,7 @@ static int classic_start(struct zcfuse_session *se, unsigned nthreads, char *why
 		a->c = c;
 		a->fd = fd;
 		c->fds[i] = fd;
+		c->joined[i] = false;
 		atomic_fetch_add(&c->running, 1);
 		err = -pthread_create(&c->threads[i], NULL, reader_main, a);
 		if (err) {
@@ -333,18 +406,47 @@ static int classic_start(struct zcfuse_session *se, unsigned nthreads, char *why
 	return c->nthreads > base ? 0 : err;
 }
 
-static void classic_stop(struct zcfuse_session *se)
+/* Frees what the readers used; every reader has left. */
+static void classic_free(struct zcfuse_session *se)
 {
 	struct zcf_chan *c = se->chan;
 	struct classic_req *r, *next;
+	unsigned i;
+
+	for (i = 1; i < c->nthreads; i++)
+		if (c->fds[i] >= 0)
+			close(c->fds[i]);
+	for (r = c->all; r; r = next) {
+		next = r->all_next;
+		munmap(r->mem, r->memsize);
+		free(r);
+	}
+	free(c->threads);
+	free(c->fds);
+	free(c->joined);
+	pthread_mutex_destroy(&c->lock);
+	se->wake_sync_io = NULL;
+	free(c);
+	se->chan = NULL;
+}
+
+int zcf_classic_stop(struct zcfuse_session *se)
+{
+	struct zcf_chan *c = se->chan;
 	struct timespec ts;
-	unsigned i, tries;
+	unsigned i, tries, limit;
+	bool stuck = false;
 
 	if (!c)
-		return;
+		return 0;
+	if (c->orphaned)
+		return -EBUSY;
 	se->exiting = 1;
+	limit = c->stuck ? 1 : 50; /* 5 s, the first time */
 	for (i = 0; i < c->nthreads; i++) {
-		for (tries = 0; tries < 50; tries++) {
+		if (c->joined[i])
+			continue; /* an earlier call joined it */
+		for (tries = 0; tries < limit; tries++) {
 			pthread_kill(c->threads[i], WAKE_SIGNAL);
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 100 * 1000 * 1000;
@@ -355,27 +457,55 @@ static void classic_stop(struct zcfuse_session *se)
 			if (pthread_timedjoin_np(c->threads[i], NULL, &ts) == 0)
 				break;
 		}
-		if (tries == 50) {
-			/* Stuck in the filesystem's code: its memory must stay. */
-			zcf_warn("a /dev/fuse reader did not stop; leaving it");
-			c->leaked = true;
+		if (tries == limit) {
+			/* Stuck in the filesystem's code: it may still answer on its
+			 * descriptor, and read the session after. */
+			if (!c->stuck)
+				zcf_warn("a /dev/fuse reader did not stop within 5 s; it keeps "
+					 "its session");
+			stuck = true;
+			continue;
 		}
-		if (i > 0)
+		c->joined[i] = true;
+		if (i > 0) {
 			close(c->fds[i]);
+			c->fds[i] = -1;
+		}
 	}
-	if (c->leaked)
-		return;
-	for (r = c->all; r; r = next) {
-		next = r->all_next;
-		munmap(r->mem, r->memsize);
-		free(r);
+	c->stuck = stuck;
+	if (stuck)
+		return -EBUSY;
+	classic_free(se);
+	return 0;
+}
+
+bool zcf_classic_orphan(struct zcfuse_session *se, void (*free_fn)(struct zcfuse_session *se))
+{
+	struct zcf_chan *c = se->chan;
+	unsigned i;
+	bool orphaned;
+
+	if (!c)
+		return false;
+	pthread_mutex_lock(&c->lock);
+	orphaned = atomic_load(&c->running) > 0;
+	if (orphaned) {
+		c->orphaned = true;
+		c->orphan_free = free_fn;
+		for (i = 0; i < c->nthreads; i++)
+			if (!c->joined[i]) {
+				pthread_detach(c->threads[i]);
+				c->joined[i] = true;
+			}
 	}
-	free(c->threads);
-	free(c->fds);
-	pthread_mutex_destroy(&c->lock);
-	se->wake_sync_io = NULL;
-	free(c);
-	se->chan = NULL;
+	pthread_mutex_unlock(&c->lock);
+	return orphaned;
+}
+
+/* The interface's stop: a stuck reader is left to zcf_classic_orphan(). */
+static void classic_stop(struct zcfuse_session *se)
+{
+	(void)zcf_classic_stop(se);
 }
 
 static size_t classic_pinned(const struct zcfuse_session *se)

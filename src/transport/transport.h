@@ -70,6 +70,29 @@ int zcf_chan_clone(int fd);
 void zcf_chan_report_end(struct zcfuse_session *se, const char *why);
 /* Reads the first request (INIT) on se->fd into a fresh request. 0 or -errno. */
 int zcf_classic_read_init(struct zcfuse_session *se, struct zcfuse_req **out);
+/*
+ * The program's own loop (libfuse's fuse_session_receive_buf/process_buf):
+ * the largest request a read of se->fd can return, and one request read
+ * by the program, @n bytes at @buf, copied into a request of ours and
+ * dispatched on the calling thread. Before INIT only INIT is taken: it is
+ * handed back in @init for zcf_session_own_init(). 0 or -errno.
+ */
+size_t zcf_classic_bufsize(struct zcfuse_session *se);
+int zcf_classic_process(struct zcfuse_session *se, const void *buf, size_t n,
+			struct zcfuse_req **init);
+/*
+ * zcf_classic_transport.stop with an answer, for the session's destroy:
+ * joins the readers (they end when the connection ends) and frees them: 0.
+ * -EBUSY when one stays inside the filesystem's code beyond 5 s; it keeps
+ * its descriptor and buffers, and a later call tries again.
+ */
+int zcf_classic_stop(struct zcfuse_session *se);
+/*
+ * After a stop that answered -EBUSY: hands the session to the readers still
+ * running; the last one to leave frees the transport and calls @free_fn
+ * with the session. false when none is running any more (nothing handed).
+ */
+bool zcf_classic_orphan(struct zcfuse_session *se, void (*free_fn)(struct zcfuse_session *se));
 
 /* ---- Backing I/O (backing.c) ---- */
 

@@ -39,12 +39,6 @@ SEL='(test_hello and not hello_ll) or (test_passthrough and not passthrough_ll a
 #     example: "example does not support writeback caching" (only
 #     passthrough_ll takes -o writeback).
 want=15
-# Over zcfuse's libfuse3.so.3: mount.fuse3 hands the program a /dev/fd/N
-# mountpoint, which zcfuse's compat library does not take yet (as in
-# compat-libfuse-tests): hello's four invoke_mount_fuse cases.
-case $HL_LIB_NAME in
-zcfuse*) SEL="($SEL) and not mount_fuse"; want=11 ;;
-esac
 cd "$B/test" || exit 1
 "$PY" -m pytest -p no:cacheprovider -q -rs -k "$SEL" test_examples.py >"$T/pytest.out" 2>&1
 st=$?
@@ -53,7 +47,7 @@ tail -25 "$T/pytest.out"
 summary=$(grep -E '^(=+ )?[0-9]+ (passed|failed)' "$T/pytest.out" | tail -1)
 [ "$st" = 0 ] || t_fail "libfuse's test_examples.py: $summary"
 npass=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
-[ "${npass:-0}" -ge $want ] || t_fail "only ${npass:-0} cases passed (expected $want: hello x6 (x2 without mount.fuse3), passthrough, --plus, passthrough_fh x2 each, null, ioctl, poll): $summary"
+[ "${npass:-0}" -ge $want ] || t_fail "only ${npass:-0} cases passed (expected $want: hello x6, passthrough, --plus, passthrough_fh x2 each, null, ioctl, poll): $summary"
 # Not a skip: each skipped case must be a writeback one (reason above).
 if grep -E '^SKIPPED' "$T/pytest.out" | grep -v 'does not support writeback' | grep -q .; then
 	t_fail "unexpected skips: $(grep -E '^SKIPPED' "$T/pytest.out" | grep -v writeback | head -3)"
