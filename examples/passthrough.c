@@ -44,7 +44,8 @@
  * Also forwarded: POSIX locks and flock() (as open-file-description locks on
  * the backing descriptor; a lock that must wait waits on a helper thread),
  * O_TMPFILE, statx (birth time where SOURCE has one), syncfs,
- * copy_file_range and lseek (SEEK_DATA/SEEK_HOLE).
+ * copy_file_range and lseek (SEEK_DATA/SEEK_HOLE), and of the ioctls only
+ * the inode flag ones (lsattr/chattr; see pt_ioctl_flags for why no other).
  *
  * INIT: parallel directory operations, async direct I/O and readdirplus;
  * the writeback cache only with -o writeback_cache (not measured yet).
@@ -63,7 +64,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/fsuid.h>
@@ -2498,6 +2501,97 @@ static void pt_tmpfile(struct zcfuse_req *req, zcfuse_ino_t parent, mode_t mode,
 	}
 }
 
+/*
+ * ioctl: only the inode attribute flags go through to SOURCE, the four
+ * commands behind lsattr/chattr and xfs_io's chattr (FS_IOC_GETFLAGS,
+ * FS_IOC_SETFLAGS, FS_IOC_FSGETXATTR, FS_IOC_FSSETXATTR; the client's
+ * kernel sends them for its own fileattr calls). Everything else is ENOTTY:
+ * a root server's ioctl runs with the server's capabilities, and many
+ * commands check capable() rather than the fsuid we switch to (FITRIM,
+ * fscrypt policies, btrfs subvolumes, ...), or carry pointers no server can
+ * follow. The flag commands run with the caller's credentials, so SOURCE
+ * checks ownership as for the caller; and since setting or clearing the
+ * immutable and append-only bits needs CAP_LINUX_IMMUTABLE, which a
+ * switched fsuid keeps, only a caller with uid 0 may change those two.
+ */
+static int pt_ioctl_flags(int fd, unsigned int cmd, const void *in_buf, size_t in_bufsz,
+			  void *out, size_t out_bufsz, bool privileged)
+{
+	struct fsxattr fx, cur_fx;
+	unsigned int flags, cur;
+
+	switch (cmd) {
+	case FS_IOC_GETFLAGS:
+		if (out_bufsz < sizeof(flags))
+			return -EINVAL;
+		if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+			return -errno;
+		memcpy(out, &flags, sizeof(flags));
+		return sizeof(flags);
+	case FS_IOC_SETFLAGS:
+		if (in_bufsz < sizeof(flags))
+			return -EINVAL;
+		memcpy(&flags, in_buf, sizeof(flags));
+		if (!privileged) {
+			if (ioctl(fd, FS_IOC_GETFLAGS, &cur) < 0)
+				return -errno;
+			if ((flags ^ cur) & (FS_IMMUTABLE_FL | FS_APPEND_FL))
+				return -EPERM;
+		}
+		return ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0 ? -errno : 0;
+	case FS_IOC_FSGETXATTR:
+		if (out_bufsz < sizeof(fx))
+			return -EINVAL;
+		if (ioctl(fd, FS_IOC_FSGETXATTR, &fx) < 0)
+			return -errno;
+		memcpy(out, &fx, sizeof(fx));
+		return sizeof(fx);
+	case FS_IOC_FSSETXATTR:
+		if (in_bufsz < sizeof(fx))
+			return -EINVAL;
+		memcpy(&fx, in_buf, sizeof(fx));
+		if (!privileged) {
+			if (ioctl(fd, FS_IOC_FSGETXATTR, &cur_fx) < 0)
+				return -errno;
+			if ((fx.fsx_xflags ^ cur_fx.fsx_xflags) &
+			    (FS_XFLAG_IMMUTABLE | FS_XFLAG_APPEND))
+				return -EPERM;
+		}
+		return ioctl(fd, FS_IOC_FSSETXATTR, &fx) < 0 ? -errno : 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void do_ioctl(struct zcfuse_req *req, unsigned int cmd, struct zcfuse_file_info *fi,
+		     unsigned flags, const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+	bool privileged = zcfuse_req_ctx(req)->uid == 0;
+	struct fsxattr out; /* the largest answer */
+	int fd, ret;
+
+	if (!fi || (flags & (ZCFUSE_IOCTL_COMPAT | ZCFUSE_IOCTL_32BIT))) {
+		zcfuse_reply_err(req, ENOTTY);
+		return;
+	}
+	fd = (flags & ZCFUSE_IOCTL_DIR) ? dirfd(fh_dir(fi)->dp) : fh_fd(fi);
+	memset(&out, 0, sizeof(out));
+	ret = pt_ioctl_flags(fd, cmd, in_buf, in_bufsz, &out, out_bufsz, privileged);
+	if (ret < 0)
+		zcfuse_reply_err(req, -ret);
+	else
+		zcfuse_reply_ioctl(req, 0, &out, (size_t)ret);
+}
+
+static void pt_ioctl(struct zcfuse_req *req, zcfuse_ino_t ino, unsigned int cmd, void *arg,
+		     struct zcfuse_file_info *fi, unsigned flags, const void *in_buf,
+		     size_t in_bufsz, size_t out_bufsz)
+{
+	(void)ino;
+	(void)arg;
+	AS_CALLER(req, do_ioctl(req, cmd, fi, flags, in_buf, in_bufsz, out_bufsz));
+}
+
 static void pt_statx(struct zcfuse_req *req, zcfuse_ino_t ino, int flags, int mask,
 		     struct zcfuse_file_info *fi)
 {
@@ -2583,6 +2677,7 @@ static const struct zcfuse_ops pt_ops = {
 	.setlk = pt_setlk,
 	.flock = pt_flock,
 	.tmpfile = as_tmpfile,
+	.ioctl = pt_ioctl,
 	.statx = pt_statx,
 	.syncfs = pt_syncfs,
 };
