@@ -48,7 +48,8 @@
  * the inode flag ones (lsattr/chattr; see pt_ioctl_flags for why no other).
  *
  * INIT: parallel directory operations, async direct I/O and readdirplus;
- * the writeback cache only with -o writeback_cache (not measured yet).
+ * the writeback cache only with -o writeback_cache (not measured yet), and
+ * then backing descriptors are opened readable and without O_APPEND.
  *
  * Inode numbers given to the kernel are ids from a counter, never reused;
  * attributes carry the backing st_ino, as a passthrough should show it.
@@ -211,6 +212,7 @@ static struct pt_fs *req_fs(struct zcfuse_req *req)
  * write(2) on a local file checks nothing more either.
  */
 static bool pt_switch_creds;
+static bool pt_writeback; /* see wb_open_flags */
 static uid_t pt_srv_uid;
 static gid_t pt_srv_gid;
 static int pt_srv_ngroups;
@@ -1031,6 +1033,7 @@ static void pt_init(void *userdata, struct zcfuse_conn_info *conn)
 {
 	struct pt_fs *fs = userdata;
 
+	pt_writeback = pt_writeback && (conn->capable & ZCFUSE_CAP_WRITEBACK_CACHE);
 	if (!fs->use_handles || fs->no_handles)
 		fprintf(stderr, "passthrough: no file handles (%s): inodes by name, "
 				"at most %zu descriptors cached\n",
@@ -1504,12 +1507,29 @@ static void detach_passthrough(struct pt_fs *fs, struct zcfuse_session *se, zcfu
 }
 
 /*
+ * With -o writeback_cache the kernel writes cached pages back at their own
+ * offsets, and reads pages in to fill partial writes, on any open of the
+ * file: the backing descriptor must not append and must be readable. A
+ * caller who may write but not read keeps a write-only descriptor
+ * (pt_open retries), as on SOURCE.
+ */
+static int wb_open_flags(int flags)
+{
+	if (!pt_writeback)
+		return flags;
+	flags &= ~O_APPEND;
+	if ((flags & O_ACCMODE) == O_WRONLY)
+		flags = (flags & ~O_ACCMODE) | O_RDWR;
+	return flags;
+}
+
+/*
  * Flags for the backing open: the kernel's, less those that would act on
  * the magic link or were already dealt with by the kernel.
  */
 static int backing_open_flags(int flags)
 {
-	return (flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY)) | O_CLOEXEC;
+	return wb_open_flags(flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY)) | O_CLOEXEC;
 }
 
 static void pt_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
@@ -1532,6 +1552,8 @@ static void pt_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file
 	}
 	proc_path(path, pathfd);
 	fd = open(path, backing_open_flags(fi->flags));
+	if (fd < 0 && errno == EACCES && pt_writeback && (fi->flags & O_ACCMODE) == O_WRONLY)
+		fd = open(path, (backing_open_flags(fi->flags) & ~O_ACCMODE) | O_WRONLY);
 	inode_put_fd(in, pathfd);
 	if (fd < 0) {
 		zcfuse_reply_err(req, errno);
@@ -1570,7 +1592,8 @@ static void pt_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char *n
 		return;
 	}
 	/* O_NOFOLLOW: a symlink raced into place is refused, not followed. */
-	fd = openat(dirfd, name, (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+	fd = openat(dirfd, name, wb_open_flags(fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    mode);
 	if (fd < 0) {
 		inode_put_fd(dir, dirfd);
 		zcfuse_reply_err(req, errno);
@@ -2925,6 +2948,8 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "passthrough: not root, so allow_other comes with "
 				"default_permissions\n");
 	}
+	/* The library applies -o writeback_cache after our init op sees it. */
+	pt_writeback = has_opt(argc, argv, "writeback_cache");
 	/* Modes arrive with the caller's umask applied already (no DONT_MASK). */
 	umask(0);
 	pt_signals_setup();
