@@ -66,7 +66,7 @@ try:
 finally:
     os.write(go_w, b"x"); os.waitpid(pid, 0)
 PY
-read -r _ lookups _ setlk _ getlk _ statx _ bmap < <(ask counts)
+read -r _ _ _ setlk _ getlk _ statx _ bmap < <(ask counts)
 [ "$setlk" -ge 2 ] && [ "$getlk" -ge 1 ] || t_fail "locks did not reach the filesystem: setlk $setlk getlk $getlk"
 
 # statx: the birth time is the filesystem's.
