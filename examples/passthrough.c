@@ -9,15 +9,20 @@
  * keep the page cache across opens), -o direct_io (same as cache=never).
  *
  * This is zcfuse's performance example. Every inode the kernel knows is a
- * file handle of the backing object (or, where SOURCE gives none or the server
- * lacks CAP_DAC_READ_SEARCH, a held O_PATH descriptor), and every operation
- * works relative to an O_PATH descriptor reopened from it (the *at() calls, or
- * /proc/self/fd/N where an O_PATH descriptor is not enough), so the server
- * never resolves a path through SOURCE and never follows a symlink itself:
- * names with '/' are refused, ".." of the root is the root, and symlink
- * targets go back to the kernel as they are, to be resolved in the caller's
- * mount namespace. Known inodes cost no descriptors, so no user can exhaust
- * them by looking names up.
+ * file handle of the backing object, or, where SOURCE gives none or the server
+ * lacks CAP_DAC_READ_SEARCH (not root), its parent and name with a bounded
+ * cache of open descriptors (-o fd_cache=N, least recently used closed and
+ * reopened by name; renames and removals through the mount keep the names
+ * right). Every operation works relative to an O_PATH descriptor (the *at()
+ * calls, or /proc/self/fd/N where an O_PATH descriptor is not enough), so the
+ * server never resolves a path through SOURCE and never follows a symlink
+ * itself: names with '/' are refused, ".." of the root is the root, and
+ * symlink targets go back to the kernel as they are, to be resolved in the
+ * caller's mount namespace. Known inodes cost no descriptors beyond the
+ * cache's bound, so no user can exhaust them by looking names up. An object
+ * removed while the kernel still knows it keeps a descriptor until forgotten;
+ * one renamed on SOURCE behind the mount's back is ENOENT once its
+ * descriptor left the cache.
  *
  * Access checks: run as root, the server does every lookup, create, change,
  * open and xattr call with the caller's fsuid, fsgid and supplementary
@@ -39,10 +44,12 @@
  * Also forwarded: POSIX locks and flock() (as open-file-description locks on
  * the backing descriptor; a lock that must wait waits on a helper thread),
  * O_TMPFILE, statx (birth time where SOURCE has one), syncfs,
- * copy_file_range and lseek (SEEK_DATA/SEEK_HOLE).
+ * copy_file_range and lseek (SEEK_DATA/SEEK_HOLE), and of the ioctls only
+ * the inode flag ones (lsattr/chattr; see pt_ioctl_flags for why no other).
  *
  * INIT: parallel directory operations, async direct I/O and readdirplus;
- * the writeback cache only with -o writeback_cache (not measured yet).
+ * the writeback cache only with -o writeback_cache (not measured yet), and
+ * then backing descriptors are opened readable and without O_APPEND.
  *
  * Inode numbers given to the kernel are ids from a counter, never reused;
  * attributes carry the backing st_ino, as a passthrough should show it.
@@ -58,7 +65,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/fsuid.h>
@@ -84,12 +93,27 @@ struct pt_inode {
 	dev_t dev;         /* backing identity */
 	ino_t ino;
 	mode_t type;       /* S_IFMT bits; never change for an inode */
-	/* O_PATH | O_NOFOLLOW descriptor held for the inode's life, or -1 when
-	 * it is reopened from its file handle for each operation. */
+	/* With a file handle: -1, an O_PATH descriptor is reopened from the
+	 * handle for each operation. Without one: the O_PATH | O_NOFOLLOW
+	 * descriptor while the descriptor cache keeps it open, else -1. */
 	int fd;
-	struct file_handle *handle; /* when fd is -1 */
+	struct file_handle *handle;
 	int mount_fd;               /* any descriptor on the handle's mount */
 	uint64_t nlookup;  /* under the table lock */
+	/*
+	 * Without a handle: how to reach the object again, @name in @parent
+	 * (which holds one of its @kids counts for us), changed by renames
+	 * and by lookups that reach it under another name. An inode with no
+	 * name (removed while known, O_TMPFILE, the root) keeps its
+	 * descriptor @pinned. parent and name under both locks, kids under
+	 * the table lock, the rest under the cache lock.
+	 */
+	struct pt_inode *parent;
+	char *name;
+	unsigned kids;
+	unsigned fd_users;                    /* operations using fd now */
+	bool pinned;
+	struct pt_inode *lru_prev, *lru_next; /* open, unused, not pinned */
 	/* Kernel passthrough: one backing id per inode while any open uses it
 	 * (the kernel allows one backing file per inode); under the table lock. */
 	int backing_id;
@@ -123,6 +147,7 @@ struct pt_fs {
 	/* Inodes are file handles, not held descriptors (needs
 	 * CAP_DAC_READ_SEARCH and a SOURCE that exports handles). */
 	bool use_handles;
+	bool no_handles; /* -o handles=no: the descriptor cache only (tests) */
 	struct pt_mounts mounts;
 	double timeout;
 	enum pt_cache cache;
@@ -187,6 +212,7 @@ static struct pt_fs *req_fs(struct zcfuse_req *req)
  * write(2) on a local file checks nothing more either.
  */
 static bool pt_switch_creds;
+static bool pt_writeback; /* see wb_open_flags */
 static uid_t pt_srv_uid;
 static gid_t pt_srv_gid;
 static int pt_srv_ngroups;
@@ -460,32 +486,243 @@ static struct pt_inode *inode_get(struct pt_fs *fs, zcfuse_ino_t id)
 }
 
 /*
- * An O_PATH descriptor of @in: the held one, or one reopened from its file
- * handle, which inode_put_fd() closes again. -ENOENT when the object is gone.
- * open_by_handle_at() needs CAP_DAC_READ_SEARCH, which a switched fsuid
- * drops, so it runs with the server's fsuid; it checks no permission, as
- * the held descriptor did not either (lookup checked the path).
+ * ---- The descriptor cache: inodes without a file handle ----
+ *
+ * Where handles do not work (the server lacks CAP_DAC_READ_SEARCH, SOURCE
+ * exports none, or -o handles=no), an inode remembers its parent and name
+ * instead, and at most fd_cache O_PATH descriptors stay open: the least
+ * recently used unused one is closed when another is needed, and reopened
+ * on demand by openat(parent, name), the parent reopened the same way, up
+ * to the nearest ancestor still open (the root always is). A reopened name
+ * must still be the same object (st_dev, st_ino), else the object is gone
+ * (ENOENT). Renames and removals through the mount keep the names right;
+ * an object that loses its name while known keeps its descriptor pinned
+ * until the kernel forgets it. The cache lock is taken after the table lock,
+ * never before.
  */
-static int inode_open_fd(struct pt_inode *in)
-{
-	int fd;
+static struct {
+	pthread_mutex_t lock;
+	struct pt_inode *head, *tail; /* most recently used first */
+	size_t open;                  /* descriptors open, pinned ones aside */
+	size_t max;                   /* -o fd_cache=N; 0 until first use */
+} pt_fdc = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-	if (in->fd >= 0)
+/* Has any inode ever been reached by name? Then removals and renames must
+ * keep names right (see by_name_get). */
+static bool pt_by_name;
+
+static void lru_unlink(struct pt_inode *in)
+{
+	if (in->lru_prev)
+		in->lru_prev->lru_next = in->lru_next;
+	else if (pt_fdc.head == in)
+		pt_fdc.head = in->lru_next;
+	if (in->lru_next)
+		in->lru_next->lru_prev = in->lru_prev;
+	else if (pt_fdc.tail == in)
+		pt_fdc.tail = in->lru_prev;
+	in->lru_prev = in->lru_next = NULL;
+}
+
+/* @in's descriptor became unused: it may be closed from now on. */
+static void lru_push(struct pt_inode *in)
+{
+	if (in->fd < 0 || in->pinned || in->fd_users)
+		return;
+	in->lru_prev = NULL;
+	in->lru_next = pt_fdc.head;
+	if (pt_fdc.head)
+		pt_fdc.head->lru_prev = in;
+	pt_fdc.head = in;
+	if (!pt_fdc.tail)
+		pt_fdc.tail = in;
+}
+
+static size_t fdc_max(void)
+{
+	struct rlimit rl;
+
+	if (!pt_fdc.max) {
+		/* A quarter of the (raised) limit leaves room for open files. */
+		rlim_t n = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur / 4 : 256;
+
+		pt_fdc.max = n < 16 ? 16 : n > 65536 ? 65536 : (size_t)n;
+	}
+	return pt_fdc.max;
+}
+
+/* Makes room for one more descriptor; under the cache lock. */
+static void fdc_make_room_locked(void)
+{
+	while (pt_fdc.open >= fdc_max() && pt_fdc.tail) {
+		struct pt_inode *in = pt_fdc.tail;
+
+		lru_unlink(in);
+		close(in->fd);
+		in->fd = -1;
+		pt_fdc.open--;
+	}
+}
+
+/* Gives @in the open descriptor @fd, unused; under the cache lock. */
+static void fdc_insert_locked(struct pt_inode *in, int fd)
+{
+	if (!in->pinned) {
+		fdc_make_room_locked();
+		pt_fdc.open++;
+	}
+	in->fd = fd;
+	lru_push(in);
+}
+
+static int handle_open(struct pt_inode *in);
+
+/*
+ * @in's descriptor, reopened by name if it was closed, with one use taken
+ * (fdc_release() gives it back). Under the cache lock, as the server.
+ */
+static int fdc_acquire_locked(struct pt_inode *in)
+{
+	struct pt_inode *parent = in->parent;
+	struct stat st;
+	int pfd, fd;
+
+	if (in->fd >= 0) {
+		if (!in->fd_users++)
+			lru_unlink(in);
 		return in->fd;
-	caller_pause();
-	fd = open_by_handle_at(in->mount_fd, in->handle, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (!in->name || !parent)
+		return -ENOENT; /* cannot happen: nameless inodes stay pinned */
+	pfd = parent->handle ? handle_open(parent) : fdc_acquire_locked(parent);
+	if (pfd < 0)
+		return pfd;
+	fd = openat(pfd, in->name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		fd = -errno;
+	} else if (fstatat(fd, "", &st, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0 ||
+		   st.st_dev != in->dev || st.st_ino != in->ino) {
+		/* Moved or removed behind the kernel's back. */
+		close(fd);
+		fd = -ENOENT;
+	}
+	if (parent->handle) {
+		close(pfd);
+	} else {
+		parent->fd_users--;
+		lru_push(parent);
+	}
+	if (fd < 0)
+		return fd;
+	fdc_insert_locked(in, fd);
+	in->fd_users++;
+	lru_unlink(in);
+	return fd;
+}
+
+static void fdc_release(struct pt_inode *in)
+{
+	pthread_mutex_lock(&pt_fdc.lock);
+	in->fd_users--;
+	lru_push(in);
+	pthread_mutex_unlock(&pt_fdc.lock);
+}
+
+/*
+ * Sets where @in is reached from: @name in @parent, or nowhere (NULL: pins
+ * its descriptor, opening it first if it can). Under the table lock. The
+ * old parent may become free; the caller frees what it returns.
+ */
+static struct pt_inode *inode_set_name_locked(struct pt_inode *in, struct pt_inode *parent,
+					      const char *name)
+{
+	struct pt_inode *old = in->parent;
+	char *copy = NULL;
+
+	if (in->handle || in->id == ZCFUSE_ROOT_ID)
+		return NULL;
+	if (name) {
+		copy = strdup(name);
+		if (!copy)
+			return NULL; /* keep the old name: stale at worst, never unsafe */
+	}
+	pthread_mutex_lock(&pt_fdc.lock);
+	if (name)
+		pt_by_name = true;
+	if (!name && !in->pinned) {
+		/* Losing its name: open it now, while the name still works. */
+		int fd;
+
+		caller_pause();
+		fd = fdc_acquire_locked(in);
+		caller_resume();
+
+		if (fd >= 0) {
+			in->fd_users--;
+			pt_fdc.open--;
+			in->pinned = true;
+		}
+	} else if (name && in->pinned) {
+		/* A nameless inode got a name (a link to it): unpin it. */
+		in->pinned = false;
+		fdc_make_room_locked();
+		pt_fdc.open++;
+		lru_push(in);
+	}
+	free(in->name);
+	in->name = copy;
+	in->parent = name ? parent : NULL;
+	pthread_mutex_unlock(&pt_fdc.lock);
+	if (in->parent)
+		in->parent->kids++;
+	if (old && !--old->kids && !old->nlookup && old->id != ZCFUSE_ROOT_ID)
+		return old;
+	return NULL;
+}
+
+/*
+ * An O_PATH descriptor of @in, which inode_put_fd() gives back: reopened
+ * from its file handle, or from the descriptor cache. -ENOENT when the
+ * object is gone. open_by_handle_at() needs CAP_DAC_READ_SEARCH, which a
+ * switched fsuid drops, so reopening runs with the server's fsuid; it checks
+ * no permission, as a held descriptor did not either (lookup checked the
+ * path).
+ */
+static int handle_open(struct pt_inode *in)
+{
+	int fd = open_by_handle_at(in->mount_fd, in->handle, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
 	/* Removed behind the kernel's back: what a held descriptor's *at()
 	 * calls would say then, not ESTALE, which callers do not expect. */
 	if (fd < 0)
 		fd = errno == ESTALE ? -ENOENT : -errno;
+	return fd;
+}
+
+static int inode_open_fd(struct pt_inode *in)
+{
+	int fd;
+
+	caller_pause();
+	if (in->handle) {
+		fd = handle_open(in);
+	} else {
+		pthread_mutex_lock(&pt_fdc.lock);
+		fd = fdc_acquire_locked(in);
+		pthread_mutex_unlock(&pt_fdc.lock);
+	}
 	caller_resume();
 	return fd;
 }
 
 static void inode_put_fd(struct pt_inode *in, int fd)
 {
-	if (fd >= 0 && fd != in->fd)
+	if (fd < 0)
+		return;
+	if (in->handle)
 		close(fd);
+	else
+		fdc_release(in);
 }
 
 /* The O_PATH fd of a kernel id (see inode_open_fd), or -ESTALE for an id we
@@ -500,8 +737,15 @@ static int inode_fd(struct pt_fs *fs, zcfuse_ino_t id, struct pt_inode **inp)
 
 static void inode_free(struct pt_inode *in)
 {
-	if (in->fd >= 0)
+	pthread_mutex_lock(&pt_fdc.lock);
+	if (in->fd >= 0) {
+		lru_unlink(in);
 		close(in->fd);
+		if (!in->pinned)
+			pt_fdc.open--;
+	}
+	pthread_mutex_unlock(&pt_fdc.lock);
+	free(in->name);
 	free(in->handle);
 	free(in);
 }
@@ -547,7 +791,7 @@ static bool inode_take_handle(struct pt_fs *fs, struct pt_inode *in, int fd, mod
 	struct file_handle *h;
 	int mnt_id, mfd;
 
-	if (!fs->use_handles)
+	if (!fs->use_handles || fs->no_handles)
 		return false;
 	h = malloc(sizeof(*h) + MAX_HANDLE_SZ);
 	if (!h)
@@ -564,6 +808,21 @@ static bool inode_take_handle(struct pt_fs *fs, struct pt_inode *in, int fd, mod
 	return true;
 }
 
+/*
+ * Frees @in, known to nobody now, and then each parent that only it kept
+ * (see inode_set_name_locked). Under the table lock.
+ */
+static void inode_drop_locked(struct pt_fs *fs, struct pt_inode *in)
+{
+	while (in) {
+		struct pt_inode *up = in->parent;
+
+		table_remove_locked(&fs->table, in);
+		inode_free(in);
+		in = up && !--up->kids && !up->nlookup && up->id != ZCFUSE_ROOT_ID ? up : NULL;
+	}
+}
+
 static void inode_forget_locked(struct pt_fs *fs, zcfuse_ino_t id, uint64_t n)
 {
 	struct pt_inode *in;
@@ -574,10 +833,10 @@ static void inode_forget_locked(struct pt_fs *fs, zcfuse_ino_t id, uint64_t n)
 	if (!in)
 		return;
 	in->nlookup = n < in->nlookup ? in->nlookup - n : 0;
-	if (in->nlookup)
+	/* Kept while a child without a handle is reached through it. */
+	if (in->nlookup || in->kids)
 		return;
-	table_remove_locked(&fs->table, in);
-	inode_free(in);
+	inode_drop_locked(fs, in);
 }
 
 static void inode_forget(struct pt_fs *fs, zcfuse_ino_t id, uint64_t n)
@@ -637,9 +896,10 @@ static void fill_entry(struct pt_fs *fs, struct zcfuse_entry_param *e, zcfuse_in
  * inode_forget() if the reply fails). With @known_only, an object not in the
  * table already is refused with ENOENT. Returns 0 or -errno.
  */
-static int lookup_at(struct pt_fs *fs, int dirfd, const char *name, bool known_only,
-		     struct zcfuse_entry_param *e)
+static int lookup_at(struct pt_fs *fs, struct pt_inode *dir, int dirfd, const char *name,
+		     bool known_only, struct zcfuse_entry_param *e)
 {
+	bool named = !is_dot_or_dotdot(name);
 	struct pt_inode *in, *fresh;
 	struct stat st;
 	int fd;
@@ -680,6 +940,17 @@ static int lookup_at(struct pt_fs *fs, int dirfd, const char *name, bool known_o
 	if (in) {
 		/* Known already (another name, a hard link, or a race): reuse it. */
 		in->nlookup++;
+		if (!in->handle && named && dir &&
+		    (in->parent != dir || !in->name || strcmp(in->name, name))) {
+			/* Reached under this name now: reopen it by this one. */
+			inode_drop_locked(fs, inode_set_name_locked(in, dir, name));
+		}
+		if (!in->handle && in->fd < 0 && fd >= 0) {
+			pthread_mutex_lock(&pt_fdc.lock);
+			fdc_insert_locked(in, fd);
+			pthread_mutex_unlock(&pt_fdc.lock);
+			fd = -1;
+		}
 	} else if (fresh && !known_only) {
 		in = fresh;
 		fresh = NULL;
@@ -688,11 +959,19 @@ static int lookup_at(struct pt_fs *fs, int dirfd, const char *name, bool known_o
 		in->ino = st.st_ino;
 		in->type = st.st_mode & S_IFMT;
 		in->nlookup = 1;
+		table_insert_locked(&fs->table, in);
 		if (in->fd == -2) {
-			in->fd = fd;
+			/* No handle: into the descriptor cache, with its name. */
+			in->fd = -1;
+			if (named && dir)
+				inode_set_name_locked(in, dir, name);
+			else
+				in->pinned = true;
+			pthread_mutex_lock(&pt_fdc.lock);
+			fdc_insert_locked(in, fd);
+			pthread_mutex_unlock(&pt_fdc.lock);
 			fd = -1;
 		}
-		table_insert_locked(&fs->table, in);
 	}
 	pthread_mutex_unlock(&fs->table.lock);
 	if (fresh)
@@ -727,9 +1006,9 @@ static int lookup_child(struct pt_fs *fs, zcfuse_ino_t parent, const char *name,
 	if (dirfd < 0)
 		return dirfd;
 	if (dotdot && parent == ZCFUSE_ROOT_ID)
-		ret = lookup_at(fs, dirfd, ".", false, e);
+		ret = lookup_at(fs, dir, dirfd, ".", false, e);
 	else
-		ret = lookup_at(fs, dirfd, name, dotdot, e);
+		ret = lookup_at(fs, dir, dirfd, name, dotdot, e);
 	inode_put_fd(dir, dirfd);
 	return ret;
 }
@@ -752,6 +1031,14 @@ static void reply_status(struct zcfuse_req *req, int ret)
 
 static void pt_init(void *userdata, struct zcfuse_conn_info *conn)
 {
+	struct pt_fs *fs = userdata;
+
+	pt_writeback = pt_writeback && (conn->capable & ZCFUSE_CAP_WRITEBACK_CACHE);
+	if (!fs->use_handles || fs->no_handles)
+		fprintf(stderr, "passthrough: no file handles (%s): inodes by name, "
+				"at most %zu descriptors cached\n",
+			fs->no_handles ? "handles=no" : "SOURCE or the server's rights",
+			fdc_max());
 	conn->want |= ZCFUSE_CAP_PARALLEL_DIROPS | ZCFUSE_CAP_ASYNC_DIO;
 	/*
 	 * We clear setuid/setgid bits ourselves (kill_suidgid): without this the
@@ -951,10 +1238,11 @@ static int parent_fd_for(struct zcfuse_req *req, zcfuse_ino_t parent, const char
 }
 
 /* After a successful create-like call: answer with the new name's entry. */
-static void reply_new_entry(struct zcfuse_req *req, int dirfd, const char *name)
+static void reply_new_entry(struct zcfuse_req *req, struct pt_inode *dir, int dirfd,
+			    const char *name)
 {
 	struct zcfuse_entry_param e;
-	int ret = lookup_at(req_fs(req), dirfd, name, false, &e);
+	int ret = lookup_at(req_fs(req), dir, dirfd, name, false, &e);
 
 	if (ret)
 		zcfuse_reply_err(req, -ret);
@@ -985,7 +1273,7 @@ static void make_entry(struct zcfuse_req *req, zcfuse_ino_t parent, const char *
 	if (ret < 0)
 		zcfuse_reply_err(req, errno);
 	else
-		reply_new_entry(req, dirfd, name);
+		reply_new_entry(req, dir, dirfd, name);
 	inode_put_fd(dir, dirfd);
 }
 
@@ -1006,16 +1294,64 @@ static void pt_symlink(struct zcfuse_req *req, const char *link, zcfuse_ino_t pa
 	make_entry(req, parent, name, PT_SYMLINK, 0, 0, link);
 }
 
+/*
+ * For removals and renames: the inode without a handle that the descriptor
+ * cache reaches as @name in @dir, with a lookup reference of ours that
+ * by_name_put() gives back; NULL if there is none.
+ */
+static struct pt_inode *by_name_get(struct pt_fs *fs, struct pt_inode *dir, int dirfd,
+				    const char *name)
+{
+	struct pt_inode *in;
+	struct stat st;
+
+	if (!pt_by_name || !dir || fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return NULL;
+	pthread_mutex_lock(&fs->table.lock);
+	in = table_find_key_locked(&fs->table, st.st_dev, st.st_ino);
+	if (in && (in->handle || in->parent != dir || !in->name || strcmp(in->name, name)))
+		in = NULL;
+	if (in)
+		in->nlookup++;
+	pthread_mutex_unlock(&fs->table.lock);
+	return in;
+}
+
+/* @in is now @name in @dir, or has no name (NULL: its descriptor is pinned). */
+static void by_name_set(struct pt_fs *fs, struct pt_inode *in, struct pt_inode *dir,
+			const char *name)
+{
+	pthread_mutex_lock(&fs->table.lock);
+	inode_drop_locked(fs, inode_set_name_locked(in, dir, name));
+	pthread_mutex_unlock(&fs->table.lock);
+}
+
+static void by_name_put(struct pt_fs *fs, struct pt_inode *in)
+{
+	if (in)
+		inode_forget(fs, in->id, 1);
+}
+
 static void remove_entry(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, int flags)
 {
-	struct pt_inode *dir;
+	struct pt_fs *fs = req_fs(req);
+	struct pt_inode *dir, *victim;
 	int dirfd = parent_fd_for(req, parent, name, &dir);
+	int ret;
 
 	if (dirfd < 0) {
 		reply_status(req, dirfd);
 		return;
 	}
-	reply_status(req, unlinkat(dirfd, name, flags) < 0 ? -errno : 0);
+	/* A known object losing its name keeps its descriptor until forgotten. */
+	victim = by_name_get(fs, dir, dirfd, name);
+	if (victim)
+		by_name_set(fs, victim, NULL, NULL);
+	ret = unlinkat(dirfd, name, flags) < 0 ? -errno : 0;
+	if (victim && ret)
+		by_name_set(fs, victim, dir, name);
+	by_name_put(fs, victim);
+	reply_status(req, ret);
 	inode_put_fd(dir, dirfd);
 }
 
@@ -1032,15 +1368,35 @@ static void pt_rmdir(struct zcfuse_req *req, zcfuse_ino_t parent, const char *na
 static void pt_rename(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name,
 		      zcfuse_ino_t newparent, const char *newname, unsigned flags)
 {
-	struct pt_inode *olddir, *newdir;
+	struct pt_fs *fs = req_fs(req);
+	struct pt_inode *olddir, *newdir, *moved = NULL, *target = NULL;
 	int olddirfd = parent_fd_for(req, parent, name, &olddir);
 	int newdirfd = parent_fd_for(req, newparent, newname, &newdir);
+	bool exchange = flags & RENAME_EXCHANGE;
+	int ret;
 
-	if (olddirfd < 0 || newdirfd < 0)
+	if (olddirfd < 0 || newdirfd < 0) {
 		reply_status(req, olddirfd < 0 ? olddirfd : newdirfd);
-	else
-		reply_status(req, renameat2(olddirfd, name, newdirfd, newname, flags) < 0 ? -errno
-											 : 0);
+		goto out;
+	}
+	/* Keep the descriptor cache's names right (see by_name_get). */
+	moved = by_name_get(fs, olddir, olddirfd, name);
+	target = by_name_get(fs, newdir, newdirfd, newname);
+	if (target && target == moved) {
+		by_name_put(fs, target); /* two links of one object: nothing moves */
+		target = NULL;
+	}
+	if (target && !exchange)
+		by_name_set(fs, target, NULL, NULL);
+	ret = renameat2(olddirfd, name, newdirfd, newname, flags) < 0 ? -errno : 0;
+	if (!ret && moved)
+		by_name_set(fs, moved, newdir, newname);
+	if (target && (ret || exchange))
+		by_name_set(fs, target, ret ? newdir : olddir, ret ? newname : name);
+	by_name_put(fs, moved);
+	by_name_put(fs, target);
+	reply_status(req, ret);
+out:
 	if (olddir)
 		inode_put_fd(olddir, olddirfd);
 	if (newdir)
@@ -1075,7 +1431,7 @@ static void pt_link(struct zcfuse_req *req, zcfuse_ino_t ino, zcfuse_ino_t newpa
 			goto out;
 		}
 	}
-	reply_new_entry(req, dirfd, newname);
+	reply_new_entry(req, dir, dirfd, newname);
 out:
 	if (in)
 		inode_put_fd(in, fd);
@@ -1151,12 +1507,29 @@ static void detach_passthrough(struct pt_fs *fs, struct zcfuse_session *se, zcfu
 }
 
 /*
+ * With -o writeback_cache the kernel writes cached pages back at their own
+ * offsets, and reads pages in to fill partial writes, on any open of the
+ * file: the backing descriptor must not append and must be readable. A
+ * caller who may write but not read keeps a write-only descriptor
+ * (pt_open retries), as on SOURCE.
+ */
+static int wb_open_flags(int flags)
+{
+	if (!pt_writeback)
+		return flags;
+	flags &= ~O_APPEND;
+	if ((flags & O_ACCMODE) == O_WRONLY)
+		flags = (flags & ~O_ACCMODE) | O_RDWR;
+	return flags;
+}
+
+/*
  * Flags for the backing open: the kernel's, less those that would act on
  * the magic link or were already dealt with by the kernel.
  */
 static int backing_open_flags(int flags)
 {
-	return (flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY)) | O_CLOEXEC;
+	return wb_open_flags(flags & ~(O_NOFOLLOW | O_CREAT | O_EXCL | O_NOCTTY)) | O_CLOEXEC;
 }
 
 static void pt_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
@@ -1179,6 +1552,8 @@ static void pt_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file
 	}
 	proc_path(path, pathfd);
 	fd = open(path, backing_open_flags(fi->flags));
+	if (fd < 0 && errno == EACCES && pt_writeback && (fi->flags & O_ACCMODE) == O_WRONLY)
+		fd = open(path, (backing_open_flags(fi->flags) & ~O_ACCMODE) | O_WRONLY);
 	inode_put_fd(in, pathfd);
 	if (fd < 0) {
 		zcfuse_reply_err(req, errno);
@@ -1217,7 +1592,8 @@ static void pt_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char *n
 		return;
 	}
 	/* O_NOFOLLOW: a symlink raced into place is refused, not followed. */
-	fd = openat(dirfd, name, (fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode);
+	fd = openat(dirfd, name, wb_open_flags(fi->flags & ~O_NOCTTY) | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		    mode);
 	if (fd < 0) {
 		inode_put_fd(dir, dirfd);
 		zcfuse_reply_err(req, errno);
@@ -1226,7 +1602,7 @@ static void pt_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char *n
 	/* An existing file opened with O_TRUNC; before the entry's attributes are read. */
 	ret = fi->kill_suidgid && (fi->flags & O_TRUNC) ? kill_suidgid(fd) : 0;
 	if (ret >= 0)
-		ret = lookup_at(fs, dirfd, name, false, &e);
+		ret = lookup_at(fs, dir, dirfd, name, false, &e);
 	inode_put_fd(dir, dirfd);
 	if (ret) {
 		close(fd);
@@ -1511,10 +1887,11 @@ static void pt_opendir(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_f
  * and ".." is looked up, and those references are given back if the reply
  * never reaches the kernel.
  */
-static void do_readdir(struct zcfuse_req *req, size_t size, off_t off,
+static void do_readdir(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size, off_t off,
 		       struct zcfuse_file_info *fi, bool plus)
 {
 	struct pt_fs *fs = req_fs(req);
+	struct pt_inode *dir = inode_get(fs, ino);
 	struct pt_dir *d = fh_dir(fi);
 	zcfuse_ino_t *refs = NULL;
 	size_t nrefs = 0, used = 0, cap = 0;
@@ -1573,7 +1950,8 @@ static void do_readdir(struct zcfuse_req *req, size_t size, off_t off,
 						  &e.attr, de->d_off);
 		} else {
 			if (!is_dot_or_dotdot(de->d_name)) {
-				int ret = lookup_at(fs, dirfd(d->dp), de->d_name, false, &e);
+				int ret = lookup_at(fs, dir, dirfd(d->dp), de->d_name, false,
+						    &e);
 
 				if (ret == -EACCES) {
 					/* A directory we may list but not search: the
@@ -1629,13 +2007,13 @@ static void do_readdir(struct zcfuse_req *req, size_t size, off_t off,
 static void pt_readdir(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size, off_t off,
 		       struct zcfuse_file_info *fi)
 {
-	do_readdir(req, size, off, fi, false);
+	do_readdir(req, ino, size, off, fi, false);
 }
 
 static void pt_readdirplus(struct zcfuse_req *req, zcfuse_ino_t ino, size_t size, off_t off,
 			   struct zcfuse_file_info *fi)
 {
-	do_readdir(req, size, off, fi, true);
+	do_readdir(req, ino, size, off, fi, true);
 }
 
 static void pt_releasedir(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
@@ -2101,6 +2479,7 @@ static int inode_from_fd(struct pt_fs *fs, int fd, struct zcfuse_entry_param *e)
 		in->ino = st.st_ino;
 		in->type = st.st_mode & S_IFMT;
 		in->fd = pfd;
+		in->pinned = true; /* no name to reopen it by, until linked */
 		in->nlookup = 1;
 		table_insert_locked(&fs->table, in);
 		pthread_mutex_unlock(&fs->table.lock);
@@ -2143,6 +2522,97 @@ static void pt_tmpfile(struct zcfuse_req *req, zcfuse_ino_t parent, mode_t mode,
 		close(fd);
 		inode_forget(fs, e.ino, 1);
 	}
+}
+
+/*
+ * ioctl: only the inode attribute flags go through to SOURCE, the four
+ * commands behind lsattr/chattr and xfs_io's chattr (FS_IOC_GETFLAGS,
+ * FS_IOC_SETFLAGS, FS_IOC_FSGETXATTR, FS_IOC_FSSETXATTR; the client's
+ * kernel sends them for its own fileattr calls). Everything else is ENOTTY:
+ * a root server's ioctl runs with the server's capabilities, and many
+ * commands check capable() rather than the fsuid we switch to (FITRIM,
+ * fscrypt policies, btrfs subvolumes, ...), or carry pointers no server can
+ * follow. The flag commands run with the caller's credentials, so SOURCE
+ * checks ownership as for the caller; and since setting or clearing the
+ * immutable and append-only bits needs CAP_LINUX_IMMUTABLE, which a
+ * switched fsuid keeps, only a caller with uid 0 may change those two.
+ */
+static int pt_ioctl_flags(int fd, unsigned int cmd, const void *in_buf, size_t in_bufsz,
+			  void *out, size_t out_bufsz, bool privileged)
+{
+	struct fsxattr fx, cur_fx;
+	unsigned int flags, cur;
+
+	switch (cmd) {
+	case FS_IOC_GETFLAGS:
+		if (out_bufsz < sizeof(flags))
+			return -EINVAL;
+		if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+			return -errno;
+		memcpy(out, &flags, sizeof(flags));
+		return sizeof(flags);
+	case FS_IOC_SETFLAGS:
+		if (in_bufsz < sizeof(flags))
+			return -EINVAL;
+		memcpy(&flags, in_buf, sizeof(flags));
+		if (!privileged) {
+			if (ioctl(fd, FS_IOC_GETFLAGS, &cur) < 0)
+				return -errno;
+			if ((flags ^ cur) & (FS_IMMUTABLE_FL | FS_APPEND_FL))
+				return -EPERM;
+		}
+		return ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0 ? -errno : 0;
+	case FS_IOC_FSGETXATTR:
+		if (out_bufsz < sizeof(fx))
+			return -EINVAL;
+		if (ioctl(fd, FS_IOC_FSGETXATTR, &fx) < 0)
+			return -errno;
+		memcpy(out, &fx, sizeof(fx));
+		return sizeof(fx);
+	case FS_IOC_FSSETXATTR:
+		if (in_bufsz < sizeof(fx))
+			return -EINVAL;
+		memcpy(&fx, in_buf, sizeof(fx));
+		if (!privileged) {
+			if (ioctl(fd, FS_IOC_FSGETXATTR, &cur_fx) < 0)
+				return -errno;
+			if ((fx.fsx_xflags ^ cur_fx.fsx_xflags) &
+			    (FS_XFLAG_IMMUTABLE | FS_XFLAG_APPEND))
+				return -EPERM;
+		}
+		return ioctl(fd, FS_IOC_FSSETXATTR, &fx) < 0 ? -errno : 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void do_ioctl(struct zcfuse_req *req, unsigned int cmd, struct zcfuse_file_info *fi,
+		     unsigned flags, const void *in_buf, size_t in_bufsz, size_t out_bufsz)
+{
+	bool privileged = zcfuse_req_ctx(req)->uid == 0;
+	struct fsxattr out; /* the largest answer */
+	int fd, ret;
+
+	if (!fi || (flags & (ZCFUSE_IOCTL_COMPAT | ZCFUSE_IOCTL_32BIT))) {
+		zcfuse_reply_err(req, ENOTTY);
+		return;
+	}
+	fd = (flags & ZCFUSE_IOCTL_DIR) ? dirfd(fh_dir(fi)->dp) : fh_fd(fi);
+	memset(&out, 0, sizeof(out));
+	ret = pt_ioctl_flags(fd, cmd, in_buf, in_bufsz, &out, out_bufsz, privileged);
+	if (ret < 0)
+		zcfuse_reply_err(req, -ret);
+	else
+		zcfuse_reply_ioctl(req, 0, &out, (size_t)ret);
+}
+
+static void pt_ioctl(struct zcfuse_req *req, zcfuse_ino_t ino, unsigned int cmd, void *arg,
+		     struct zcfuse_file_info *fi, unsigned flags, const void *in_buf,
+		     size_t in_bufsz, size_t out_bufsz)
+{
+	(void)ino;
+	(void)arg;
+	AS_CALLER(req, do_ioctl(req, cmd, fi, flags, in_buf, in_bufsz, out_bufsz));
 }
 
 static void pt_statx(struct zcfuse_req *req, zcfuse_ino_t ino, int flags, int mask,
@@ -2230,6 +2700,7 @@ static const struct zcfuse_ops pt_ops = {
 	.setlk = pt_setlk,
 	.flock = pt_flock,
 	.tmpfile = as_tmpfile,
+	.ioctl = pt_ioctl,
 	.statx = pt_statx,
 	.syncfs = pt_syncfs,
 };
@@ -2292,6 +2763,7 @@ static int pt_arg(void *userdata, int index, const char *arg)
 	root->ino = st.st_ino;
 	root->type = S_IFDIR;
 	root->fd = fd;
+	root->pinned = true;
 	root->nlookup = 1; /* the kernel never forgets the root */
 	fs->use_handles = handles_work(fd);
 	fs->source = arg;
@@ -2336,6 +2808,28 @@ static int pt_opt(void *userdata, const char *key, const char *value)
 		if (value)
 			return -EINVAL;
 		fs->cache = PT_CACHE_NEVER;
+		return 0;
+	}
+	if (!strcmp(key, "handles")) {
+		if (value && !strcmp(value, "no"))
+			fs->no_handles = true;
+		else if (value && !strcmp(value, "yes"))
+			fs->no_handles = false;
+		else
+			return -EINVAL;
+		return 0;
+	}
+	if (!strcmp(key, "fd_cache")) {
+		char *end;
+		unsigned long n;
+
+		if (!value || !*value)
+			return -EINVAL;
+		errno = 0;
+		n = strtoul(value, &end, 10);
+		if (errno || *end || n < 1 || n > (1UL << 20))
+			return -EINVAL;
+		pt_fdc.max = n;
 		return 0;
 	}
 	if (!strcmp(key, "zero_copy")) { /* which opens ask for zero copy */
@@ -2403,6 +2897,11 @@ int main(int argc, char *argv[])
 		"                           never: direct I/O on every open; auto: the default;\n"
 		"                           always: keep cached data across opens\n"
 		"    -o direct_io           same as cache=never\n"
+		"    -o handles=yes|no      keep known inodes as file handles where SOURCE and\n"
+		"                           the server's rights allow (yes, the default), or\n"
+		"                           always by name through the descriptor cache\n"
+		"    -o fd_cache=N          descriptors the cache keeps open (default: a quarter\n"
+		"                           of the descriptor limit, 16 to 65536)\n"
 		"    -o zero_copy=all|direct|none\n"
 		"                           opens that move data by io_uring zero copy on the\n"
 		"                           zerocopy transport (default all)\n";
@@ -2449,6 +2948,8 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "passthrough: not root, so allow_other comes with "
 				"default_permissions\n");
 	}
+	/* The library applies -o writeback_cache after our init op sees it. */
+	pt_writeback = has_opt(argc, argv, "writeback_cache");
 	/* Modes arrive with the caller's umask applied already (no DONT_MASK). */
 	umask(0);
 	pt_signals_setup();

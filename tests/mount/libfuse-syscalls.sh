@@ -17,6 +17,7 @@
 #                                the mount and expects them seen at once, so
 #                                no entry cache (as libfuse's passthrough_ll
 #                                runs with -o timeout=0)
+#   passthrough, no handles      -o handles=no,fd_cache=16: inodes by name
 #   passthrough, direct I/O      -o cache=never, and the smallest max_write
 #                                (4096) the library takes
 #   passthrough, kernel passthrough  -o passthrough (Linux 6.9+, root)
@@ -41,9 +42,8 @@ t_need_cmd setpriv
 
 # Cases that start and return without OK, by name (their numbers differ
 # between the root and the unprivileged runs).
-declare -A NOT_CHECKED=(
-	["create tmpfile"]="O_TMPFILE: zcfuse answers FUSE_TMPFILE (protocol 7.37) with ENOSYS until issue 11 adds it, the kernel turns that into EOPNOTSUPP and the tester returns without verdict"
-)
+# None today: "create tmpfile" was here until FUSE_TMPFILE was served.
+declare -A NOT_CHECKED=()
 
 # ---- the tester -------------------------------------------------------------
 
@@ -246,6 +246,11 @@ mkdir -p "$T/src"
 srv_start pt passthrough "$T/src" -o timeout=0
 run_tester "passthrough" root "${SRV_MNT[pt]}" ":$T/src"
 srv_stop_ok pt
+
+# Inodes by name through a descriptor cache of 16 (issue 9 item 4's fallback).
+srv_start pt-names passthrough "$T/src" -o timeout=0,handles=no,fd_cache=16
+run_tester "passthrough, no file handles" root "${SRV_MNT[pt-names]}" ":$T/src"
+srv_stop_ok pt-names
 
 srv_start pt-direct passthrough "$T/src" -o timeout=0,cache=never,max_write=4096
 run_tester "passthrough, cache=never, max_write=4096" root "${SRV_MNT[pt-direct]}" ":$T/src"

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# When the kernel drops cached file data (issue 11 item 6), seen from the
+# client: passthrough keeps the page cache across opens (cache=always),
+# attributes are never cached (timeout=0), and SOURCE changes behind the
+# mount's back, once in place with a new mtime and once growing the file.
+#   auto_inval_data (the default)  new mtime: new data; new size: new data
+#   no_auto_inval_data             new mtime: old data; new size: new data
+#   explicit_inval_data            old data both times (cached page kept)
+. "$(dirname "$0")/../lib/common.sh"
+
+t_need_cmd python3
+src=$T/src
+mkdir -p "$src"
+
+# put FILE CHAR SIZE: FILE on SOURCE holds SIZE bytes of CHAR, written in
+# place (no truncate), its mtime moved on by a minute each time.
+stamp=$(date +%s)
+put() {
+	stamp=$((stamp + 60))
+	python3 -c 'import sys; f=open(sys.argv[1], "r+b" if __import__("os").path.exists(sys.argv[1]) else "wb"); f.write(sys.argv[2].encode() * int(sys.argv[3]))' "$@"
+	touch -d "@$stamp" "$1"
+}
+# first CHARS of the file through the mount, as a run-length summary
+look() { python3 -c 'import sys,itertools; d=open(sys.argv[1],"rb").read(); print(" ".join("%s%d" % (k.decode(), len(list(g))) for k, g in itertools.groupby(d[i:i+1] for i in range(len(d)))))' "$1"; }
+
+check() {
+	local label=$1 want_mtime=$2 want_size=$3 got
+	shift 3
+	srv_start pt passthrough "$src" -o cache=always -o timeout=0 "$@"
+	put "$src/f" A 4096
+	[ "$(look "${SRV_MNT[pt]}/f")" = A4096 ] || t_fail "$label: first read wrong"
+	look "${SRV_MNT[pt]}/f" >/dev/null # cached now
+	put "$src/f" B 4096
+	got=$(look "${SRV_MNT[pt]}/f")
+	[ "$got" = "$want_mtime" ] || t_fail "$label: after an in-place change with a new mtime: read '$got', want '$want_mtime'"
+	put "$src/f" C 8192
+	got=$(look "${SRV_MNT[pt]}/f")
+	[ "$got" = "$want_size" ] || t_fail "$label: after the file grew on SOURCE: read '$got', want '$want_size'"
+	srv_stop_ok pt
+	rm -f "$src/f"
+	t_log "$label: ok"
+}
+
+check default B4096 C8192
+check auto_inval_data B4096 C8192 -o auto_inval_data
+check no_auto_inval_data A4096 C8192 -o no_auto_inval_data
+check explicit_inval_data A4096 "A4096 C4096" -o explicit_inval_data
+t_log "PASS"
