@@ -20,6 +20,7 @@
 
 #include "zcfuse/zcfuse.h"
 #include "proto/fuse_abi.h"
+#include "core/read_policy.h"
 
 #define ZCF_HIDDEN __attribute__((visibility("hidden")))
 /* max_write unless given; the pools may lower it to fit max_pinned. */
@@ -141,6 +142,7 @@ struct zcf_stats {
 	_Atomic uint64_t errors;     /* replies with error != 0 */
 	_Atomic uint64_t malformed;  /* requests rejected by decoding */
 	_Atomic uint64_t queue_waits; /* times a reply/IO waited for ring space */
+	struct zcf_counter read_reason[ZCF_RPR_MAX]; /* where backing reads ran, and why */
 };
 
 /*
@@ -175,14 +177,6 @@ enum {
 	ZCF_REQ_NOREPLY = 1 << 2,     /* FORGET-like: never answered */
 	ZCF_REQ_QUEUE_BUSY = 1 << 3,  /* its queue has other work in flight */
 };
-
-/*
- * Memory-filesystem reads above this size go to io-wq workers on the other
- * CPUs when the queue is busy, so the copy overlaps the queue's own work;
- * below it, or on an idle queue, they are served inline (a cross-CPU hop
- * costs more than a small copy, and there is nothing to overlap at qd1).
- */
-#define ZCF_INLINE_BUSY_MAX (32 * 1024)
 
 /*
  * A request as the protocol layer sees it, whatever carried it:
@@ -220,6 +214,9 @@ struct zcfuse_req {
 	enum zcf_path io_path;
 	struct zcf_intr *intr;     /* its interrupt callback, under se->lock (interrupt.c) */
 	_Atomic unsigned long io_thread; /* sync backing I/O: the blocked thread, or 0 */
+	/* A backing read the read policy watches (io.c): 1 + class*4 + mode*2 + contested */
+	uint8_t rp_tag;
+	uint64_t rp_t0;            /* when it started (contested reads only) */
 };
 
 /* ---- Transports (the transport folder) ---- */
@@ -307,6 +304,9 @@ struct zcfuse_session {
 	struct pending_retrieve *retrieves; /* under lock (proto/notify.c) */
 	uint64_t retrieve_seq;        /* under lock */
 	struct zcf_intr *intrs;       /* requests with an interrupt callback, under lock */
+	/* Where backing reads run: one state per queue thread (core/read_policy.c) */
+	_Atomic(struct zcf_rp_queue *) rp_queues;
+	unsigned rp_nqueues;          /* under lock */
 	/* Ring transports: cancel backing I/O of request @unique (any thread). */
 	void (*cancel_io)(struct zcfuse_session *se, uint64_t unique);
 };

@@ -82,6 +82,8 @@ static void stats_sum(struct zcfuse_session *se, struct zcf_stats *sum)
 			counter_add(&sum->op[i], &from->op[i]);
 		for (i = 0; i < ZCF_PATH_MAX; i++)
 			counter_add(&sum->path[i], &from->path[i]);
+		for (i = 0; i < ZCF_RPR_MAX; i++)
+			counter_add(&sum->read_reason[i], &from->read_reason[i]);
 		sum->via_dev += LOAD(from->via_dev);
 		sum->via_ring += LOAD(from->via_ring);
 		sum->errors += LOAD(from->errors);
@@ -103,6 +105,7 @@ void zcf_stats_free(struct zcfuse_session *se)
 		free(sh);
 	}
 	se->stat_shards = NULL;
+	zcf_rp_free(se);
 }
 
 /* Writes s as a JSON string body: quotes, backslashes and controls escaped. */
@@ -175,7 +178,15 @@ int zcf_stats_write(struct zcfuse_session *se, const char *path)
 		fprintf(f, "%s\n    \"%s\": {\"count\": %llu, \"bytes\": %llu}", i ? "," : "",
 			path_names[i], (unsigned long long)LOAD(st->path[i].n),
 			(unsigned long long)LOAD(st->path[i].bytes));
-	fprintf(f, "\n  }\n}\n");
+	/* Where each backing read ran and why, and each queue's measurements. */
+	fprintf(f, "\n  },\n  \"read_placement\": {\n    \"reasons\": {");
+	for (i = 0; i < ZCF_RPR_MAX; i++)
+		fprintf(f, "%s\n      \"%s\": {\"count\": %llu, \"bytes\": %llu}", i ? "," : "",
+			zcf_rp_reason_names[i], (unsigned long long)LOAD(st->read_reason[i].n),
+			(unsigned long long)LOAD(st->read_reason[i].bytes));
+	fprintf(f, "\n    },\n    \"queues\": [");
+	zcf_rp_write_json(se, f);
+	fprintf(f, "\n    ]\n  }\n}\n");
 	if (fflush(f) || ferror(f))
 		err = -EIO;
 	if (fclose(f) && !err)

@@ -85,6 +85,7 @@ struct uring_queue {
 	unsigned live_ents;
 	unsigned inflight_io;
 	unsigned batch;        /* completions in the batch being handled */
+	unsigned busy_left;    /* requests still counted busy since work last overlapped */
 	int err;
 	char why[200];
 };
@@ -380,6 +381,11 @@ static void *meta_main(void *arg)
 
 static void lend_entry(struct uring_queue *q);
 
+static unsigned u_depth(const struct uring_queue *q)
+{
+	return q->u->depth;
+}
+
 static void on_request(struct uring_queue *q, struct uring_ent *e)
 {
 	struct zcfuse_session *se = q->u->se;
@@ -398,8 +404,17 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 	/* Requests whose data arrived in the pool (zero copy counts at its I/O). */
 	if (is_pool(q->u) && e->req.data_len && !(e->req.flags & ZCF_REQ_ZERO_COPY))
 		zcf_count(&zcf_stats_mine(se)->path[ZCF_PATH_POOL], e->req.data_len);
+	/*
+	 * Busy: other work overlapped this request lately. Sticky, because a
+	 * queue that serves inline at depth rarely sees two requests at once
+	 * though the client keeps many in flight; at depth 1 it never does.
+	 */
 	if (q->inflight_io || q->batch > 1)
+		q->busy_left = 2 * u_depth(q);
+	if (q->busy_left) {
+		q->busy_left--;
 		e->req.flags |= ZCF_REQ_QUEUE_BUSY;
+	}
 	if (zcf_opcode_flags(e->req.in.opcode) & ZCF_OPF_MAY_WAIT)
 		lend_entry(q);
 	if (q->u->meta.nthreads && !runs_on_queue(e->req.in.opcode))
