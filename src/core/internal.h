@@ -73,6 +73,7 @@ struct zcf_config {
 	unsigned pool_bufs;      /* bufpool: payload buffers per queue (0: queue_depth) */
 	enum zcf_ring_setup ring_setup;
 	bool ring_fd_plain;      /* -o ring_fd=plain: do not register the ring's own fd */
+	bool splice_off;         /* -o splice=off: classic READ replies never splice */
 	unsigned threads;        /* classic worker threads */
 	unsigned meta_threads;   /* ring transports: threads for non-data ops (0: inline) */
 	unsigned max_write;
@@ -127,6 +128,7 @@ enum zcf_path {
 	ZCF_PATH_ZC_READ,        /* zero copy: READ_FIXED into the client's pages */
 	ZCF_PATH_ZC_WRITE,       /* zero copy: WRITE_FIXED from the client's pages */
 	ZCF_PATH_PASSTHROUGH_OPEN, /* opens handed to kernel passthrough */
+	ZCF_PATH_READ_SPLICE,    /* classic: backing file -> pipe -> /dev/fuse, no user copy */
 	ZCF_PATH_MAX
 };
 
@@ -176,6 +178,7 @@ enum {
 	ZCF_REQ_ZERO_COPY = 1 << 1,   /* data only via the entry's zc slot */
 	ZCF_REQ_NOREPLY = 1 << 2,     /* FORGET-like: never answered */
 	ZCF_REQ_QUEUE_BUSY = 1 << 3,  /* its queue has other work in flight */
+	ZCF_REQ_SPLICED = 1 << 4,     /* classic: its READ data waits in a pipe, not the payload */
 };
 
 /*
@@ -250,6 +253,15 @@ struct zcf_transport {
 	 * the caller does it synchronously. Called on any thread.
 	 */
 	int (*submit_io)(struct zcfuse_req *req, const struct zcf_io *io);
+	/*
+	 * READ without a ring: move @len bytes at @off of @fd into a pipe the
+	 * reply will splice to /dev/fuse (flag ZCF_REQ_SPLICED). Returns the
+	 * bytes moved, or -errno: -EOPNOTSUPP means read it into the payload.
+	 * NULL when the transport cannot.
+	 */
+	ssize_t (*splice_read)(struct zcfuse_req *req, int fd, uint64_t off, size_t len);
+	/* Puts spliced data into the payload after all (the fs wants to see it). */
+	void (*splice_undo)(struct zcfuse_req *req);
 };
 
 /* Called by a transport when a backing I/O ends: runs the filesystem's callback. */

@@ -210,13 +210,16 @@ static int data_io(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh,
 	atomic_store(&req->io_thread, (unsigned long)pthread_self());
 	if (req->se->nr_interrupted && zcfuse_req_interrupted(req))
 		n = -1, errno = EINTR;
+	else if (rd && !inl && req->tp->splice_read &&
+		 (n = req->tp->splice_read(req, io->fd, io->off, io->len)) != -EOPNOTSUPP)
+		n = n < 0 ? (errno = (int)-n, -1) : n; /* spliced bytes count when sent */
 	else
 		n = rd ? pread(io->fd, io->buf, io->len, (off_t)io->off)
 		       : pwrite(io->fd, io->buf, io->len, (off_t)io->off);
 	if (n < 0 && errno == ESPIPE) /* a pipe or socket: no offsets, as on the ring */
 		n = rd ? read(io->fd, io->buf, io->len) : write(io->fd, io->buf, io->len);
 	atomic_store(&req->io_thread, 0);
-	if (n >= 0)
+	if (n >= 0 && !(req->flags & ZCF_REQ_SPLICED))
 		zcf_count(&zcf_stats_mine(req->se)->path[path], (uint64_t)n);
 	zcf_io_complete(req, n < 0 ? -errno : (int)n);
 	return 0;

@@ -168,6 +168,15 @@ static int parse_one(struct zcf_config *cfg, char *opt, const struct zcfuse_sess
 		cfg->ring_fd_plain = i == 1;
 		return 0;
 	}
+	else if (!strcmp(opt, "splice")) {
+		static const char *const names[] = { "on", "off" };
+		int i = pick(opt, val, names, NR(names));
+
+		if (i < 0)
+			return i;
+		cfg->splice_off = i == 1;
+		return 0;
+	}
 	else if (!strcmp(opt, "pool_bufs"))
 		return parse_uint(opt, val, 1, 4096, &cfg->pool_bufs);
 	else if (!strcmp(opt, "meta_threads"))
@@ -346,6 +355,8 @@ void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts)
 	       "                           single (SINGLE_ISSUER only), plain (none)\n"
 	       "    -o ring_fd=MODE        registered (default) or plain ring descriptor\n"
 	       "    -o threads=N           classic worker threads (default 4)\n"
+	       "    -o splice=on|off       classic: READ replies from zcfuse_req_read_fd()\n"
+	       "                           splice the backing file to /dev/fuse (default on)\n"
 	       "    -o meta_threads=N      ring transports: threads that run non-data ops,\n"
 	       "                           so a slow lookup never stalls a queue (default 2;\n"
 	       "                           0 runs everything on the queue thread)\n"
