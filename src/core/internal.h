@@ -74,6 +74,7 @@ struct zcf_config {
 	enum zcf_ring_setup ring_setup;
 	bool ring_fd_plain;      /* -o ring_fd=plain: do not register the ring's own fd */
 	bool splice_off;         /* -o splice=off: classic READ replies never splice */
+	unsigned read_place;     /* -o read_place=: 0 measure, 1 inline, 2 worker */
 	unsigned threads;        /* classic worker threads */
 	unsigned meta_threads;   /* ring transports: threads for non-data ops (0: inline) */
 	unsigned max_write;

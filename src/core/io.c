@@ -166,6 +166,9 @@ static bool place(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh, 
 		why = ZCF_RPR_ONE_CPU;
 	} else if (!(req->flags & ZCF_REQ_QUEUE_BUSY)) {
 		why = ZCF_RPR_IDLE;
+	} else if (req->se->cfg.read_place) { /* -o read_place=: for measuring each */
+		m = req->se->cfg.read_place == 2 ? ZCF_RP_WORKER : ZCF_RP_INLINE;
+		why = m == ZCF_RP_WORKER ? ZCF_RPR_FORCED_WORKER : ZCF_RPR_FORCED_INLINE;
 	} else if ((q = zcf_rp_mine(req->se))) {
 		m = zcf_rp_current(&q->cls[cls], &why);
 		contested = true;

@@ -168,6 +168,15 @@ static int parse_one(struct zcf_config *cfg, char *opt, const struct zcfuse_sess
 		cfg->ring_fd_plain = i == 1;
 		return 0;
 	}
+	else if (!strcmp(opt, "read_place")) {
+		static const char *const names[] = { "auto", "inline", "worker" };
+		int i = pick(opt, val, names, NR(names));
+
+		if (i < 0)
+			return i;
+		cfg->read_place = (unsigned)i;
+		return 0;
+	}
 	else if (!strcmp(opt, "splice")) {
 		static const char *const names[] = { "on", "off" };
 		int i = pick(opt, val, names, NR(names));
@@ -354,6 +363,9 @@ void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts)
 	       "                           SINGLE_ISSUER+COOP_TASKRUN), defer (DEFER_TASKRUN),\n"
 	       "                           single (SINGLE_ISSUER only), plain (none)\n"
 	       "    -o ring_fd=MODE        registered (default) or plain ring descriptor\n"
+	       "    -o read_place=MODE     ring transports: memory-fs reads on a busy queue run\n"
+	       "                           where each queue measures them faster (auto,\n"
+	       "                           default), or always inline, or always on a worker\n"
 	       "    -o threads=N           classic worker threads (default 4)\n"
 	       "    -o splice=on|off       classic: READ replies from zcfuse_req_read_fd()\n"
 	       "                           splice the backing file to /dev/fuse (default on)\n"

@@ -21,6 +21,8 @@ const char *const zcf_rp_reason_names[ZCF_RPR_MAX] = {
 	[ZCF_RPR_MEASURED_WORKER] = "worker_measured",
 	[ZCF_RPR_PROBE_INLINE] = "inline_probe",
 	[ZCF_RPR_PROBE_WORKER] = "worker_probe",
+	[ZCF_RPR_FORCED_INLINE] = "inline_forced",
+	[ZCF_RPR_FORCED_WORKER] = "worker_forced",
 };
 
 unsigned zcf_rp_class_of(uint64_t len)

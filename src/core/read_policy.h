@@ -39,6 +39,8 @@ enum zcf_rp_reason {
 	ZCF_RPR_MEASURED_WORKER, /* worker: the settled mode of its size class */
 	ZCF_RPR_PROBE_INLINE,   /* inline: a probe window of a class settled on worker */
 	ZCF_RPR_PROBE_WORKER,   /* worker: a probe window of a class settled on inline */
+	ZCF_RPR_FORCED_INLINE,  /* inline: -o read_place=inline */
+	ZCF_RPR_FORCED_WORKER,  /* worker: -o read_place=worker */
 	ZCF_RPR_MAX
 };
 extern const char *const zcf_rp_reason_names[ZCF_RPR_MAX];

@@ -47,7 +47,7 @@ reads=$(num "$f" opcodes.READ.count)
 [ "$reads" -gt 0 ] || t_fail "no READ counted"
 sum=0
 for r in sync_no_ring ring_may_block ring_zero_copy inline_idle_queue inline_one_cpu \
-	inline_measured worker_measured inline_probe worker_probe; do
+	inline_measured worker_measured inline_probe worker_probe inline_forced worker_forced; do
 	declare "n_$r=$(num "$f" "read_placement.reasons.$r.count")"
 	sum=$((sum + $(num "$f" "read_placement.reasons.$r.count")))
 done
