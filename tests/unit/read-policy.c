@@ -9,8 +9,8 @@
  */
 #include <string.h>
 
-#include "core/internal.h"
-#include "core/read_policy.h"
+#include "transport/transport.h"
+#include "transport/read_policy.h"
 #include "test.h"
 
 static uint64_t seed = 12345;

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/internal.h"
-#include "core/read_policy.h"
+#include "transport/transport.h"
+#include "transport/read_policy.h"
 
 const char *const zcf_rp_reason_names[ZCF_RPR_MAX] = {
 	[ZCF_RPR_NO_RING] = "sync_no_ring",
@@ -132,7 +132,7 @@ struct zcf_rp_queue *zcf_rp_mine(struct zcfuse_session *se)
 	struct zcf_rp_queue *q;
 	unsigned i;
 
-	if (tls_rp.se_id == se->id && se->id)
+	if (tls_rp.se_id == se->counters.id && se->counters.id)
 		return tls_rp.q;
 	q = calloc(1, sizeof(*q));
 	if (!q)
@@ -144,8 +144,8 @@ struct zcf_rp_queue *zcf_rp_mine(struct zcfuse_session *se)
 	atomic_store(&q->next, atomic_load(&se->rp_queues));
 	atomic_store(&se->rp_queues, q);
 	pthread_mutex_unlock(&se->lock);
-	if (se->id) { /* unit tests' sessions have no id: no cache */
-		tls_rp.se_id = se->id;
+	if (se->counters.id) { /* unit tests' sessions have no id: no cache */
+		tls_rp.se_id = se->counters.id;
 		tls_rp.q = q;
 	}
 	return q;

@@ -16,33 +16,21 @@
  * The judging part (zcf_rp_judge) is a pure function of the observations,
  * so tests drive it with synthetic ones.
  */
-#ifndef ZCFUSE_CORE_READ_POLICY_H
-#define ZCFUSE_CORE_READ_POLICY_H
+#ifndef ZCFUSE_TRANSPORT_READ_POLICY_H
+#define ZCFUSE_TRANSPORT_READ_POLICY_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/core.h"
+
 struct zcfuse_session;
 
 enum zcf_rp_mode { ZCF_RP_INLINE = 0, ZCF_RP_WORKER = 1 };
 
-/* Why a backing read (or write) ran where it did; counted in the stats. */
-enum zcf_rp_reason {
-	ZCF_RPR_NO_RING,        /* sync: classic, or not on the queue's thread */
-	ZCF_RPR_MAY_BLOCK,      /* ring: not a memory-fs file, io_uring decides */
-	ZCF_RPR_ZERO_COPY,      /* ring: the client's pages are reachable only there */
-	ZCF_RPR_IDLE,           /* inline: nothing else in flight, nothing to overlap */
-	ZCF_RPR_ONE_CPU,        /* inline: no other CPU for a worker */
-	ZCF_RPR_MEASURED_INLINE, /* inline: the settled mode of its size class */
-	ZCF_RPR_MEASURED_WORKER, /* worker: the settled mode of its size class */
-	ZCF_RPR_PROBE_INLINE,   /* inline: a probe window of a class settled on worker */
-	ZCF_RPR_PROBE_WORKER,   /* worker: a probe window of a class settled on inline */
-	ZCF_RPR_FORCED_INLINE,  /* inline: -o read_place=inline */
-	ZCF_RPR_FORCED_WORKER,  /* worker: -o read_place=worker */
-	ZCF_RPR_MAX
-};
+/* enum zcf_rp_reason is core/core.h's: the counters are indexed by it. */
 extern const char *const zcf_rp_reason_names[ZCF_RPR_MAX];
 
 /* Size classes: up to 4K, 8K, ..., 512K, and above. */
@@ -91,7 +79,7 @@ enum zcf_rp_mode zcf_rp_current(const struct zcf_rp_class *c, enum zcf_rp_reason
  */
 void zcf_rp_judge(struct zcf_rp_class *c, double rate);
 
-/* ---- Per-queue state, kept by the queue thread (io.c uses these) ---- */
+/* ---- Per-queue state, kept by the queue thread (backing.c uses these) ---- */
 
 struct zcf_rp_queue {
 	struct zcf_rp_class cls[ZCF_RP_CLASSES];
