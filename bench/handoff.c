@@ -7,9 +7,15 @@
  *
  * Usage: handoff [-n ROUNDS] [-j]
  * Prints "same_cpu_us X" and "cross_cpu_us Y" (or JSON with -j); a figure
- * that cannot be measured (one CPU only) is -1.
+ * that cannot be measured (one CPU only) is -1. Also prints what the CPU says
+ * about itself ("cpu_vendor", and "cpu_hypervisor": the hypervisor's cpuid
+ * signature, "none" when the hypervisor bit is clear), because the floor
+ * depends on the machine kind: run-bench puts both beside every table.
  */
 #include <errno.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -92,10 +98,52 @@ out:
 	return err ? err : (t1 - t0) / rounds;
 }
 
+/* Printable copy of @n cpuid register bytes; spaces and controls become '_'. */
+static void reg_text(char *out, const unsigned *regs, int n)
+{
+	const unsigned char *b = (const unsigned char *)regs;
+	int i, len = 0;
+
+	for (i = 0; i < n * 4; i++)
+		if (b[i])
+			out[len++] = b[i] > ' ' && b[i] < 127 ? (char)b[i] : '_';
+	while (len && out[len - 1] == '_') /* signatures are padded with spaces */
+		len--;
+	out[len] = '\0';
+}
+
+/* cpuid's vendor and hypervisor signature ("none", or "unknown" off x86). */
+static void cpu_identity(char *vendor, char *hyper)
+{
+	strcpy(vendor, "unknown");
+	strcpy(hyper, "unknown");
+#if defined(__x86_64__) || defined(__i386__)
+	{
+		unsigned a, b, c, d, r[3];
+
+		if (!__get_cpuid(0, &a, &b, &c, &d))
+			return;
+		r[0] = b, r[1] = d, r[2] = c;
+		reg_text(vendor, r, 3);
+		__get_cpuid(1, &a, &b, &c, &d);
+		if (!(c & (1u << 31))) { /* the hypervisor-present bit */
+			strcpy(hyper, "none");
+			return;
+		}
+		__cpuid(0x40000000, a, b, c, d);
+		r[0] = b, r[1] = c, r[2] = d;
+		reg_text(hyper, r, 3);
+		if (!*hyper)
+			strcpy(hyper, "unnamed");
+	}
+#endif
+}
+
 int main(int argc, char *argv[])
 {
 	long rounds = 100000, ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	double same, cross = -1;
+	char vendor[16], hyper[16];
 	int opt, json = 0;
 
 	while ((opt = getopt(argc, argv, "n:jh")) != -1) {
@@ -122,9 +170,12 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "handoff: %s\n", strerror((int)-(same < 0 ? same : cross)));
 		return 1;
 	}
+	cpu_identity(vendor, hyper);
 	if (json)
-		printf("{\"same_cpu_us\": %.2f, \"cross_cpu_us\": %.2f}\n", same, cross);
+		printf("{\"same_cpu_us\": %.2f, \"cross_cpu_us\": %.2f, \"cpu_vendor\": \"%s\", "
+		       "\"cpu_hypervisor\": \"%s\"}\n", same, cross, vendor, hyper);
 	else
-		printf("same_cpu_us %.2f\ncross_cpu_us %.2f\n", same, cross);
+		printf("same_cpu_us %.2f\ncross_cpu_us %.2f\ncpu_vendor %s\ncpu_hypervisor %s\n", same,
+		       cross, vendor, hyper);
 	return 0;
 }

@@ -224,6 +224,25 @@ def gain_value(row_vals, num, den):
     return a / b
 
 
+def machine_caption(meta):
+    """One line naming the machine, for the head of every table: figures from
+    different machine kinds (CPU, hypervisor, hand-off floor, kernel) are not
+    comparable, and a table copied out alone must still say where it was made."""
+    virt = meta.get("virt", "unknown")
+    hv = meta.get("hypervisor") or {"kvm": "KVM", "tcg": "QEMU TCG", "vm": "unknown"}.get(virt, "none")
+    cpuid_hv = meta.get("cpuid_hypervisor")
+    guest = "bare metal" if hv == "none" and virt == "none" else "%s guest%s" % (
+        hv, " (cpuid signature %s)" % cpuid_hv if cpuid_hv and cpuid_hv not in ("none", hv) else "")
+    same, cross = meta.get("handoff_same_cpu_us"), meta.get("handoff_cross_cpu_us")
+    if cross and cross.startswith("-"):
+        cross = None
+    floor = ("hand-off floor %s us on one CPU%s" % (same, ", %s us across two" % cross if cross else "")
+             if same else "hand-off floor not measured")
+    return "Machine: %s, %s CPUs, %s, kernel %s; %s; %s." % (
+        meta.get("cpu_model", "?"), meta.get("nproc", "?"), guest, meta.get("kernel", "?"), floor,
+        meta.get("date", "?"))
+
+
 def md_table(header, rows):
     out = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     for r in rows:
@@ -364,8 +383,11 @@ def main():
     reps = meta.get("repeat", "1")
     direct = meta.get("direct", "1") == "1"
     when = meta.get("date", "")
+    hv = meta.get("hypervisor")
     machine = "%s, %s CPUs, %.0f GiB%s" % (meta.get("cpu_model", "?"), meta.get("nproc", "?"), mem_gib,
+                                          ", %s guest" % hv if hv and hv != "none" else
                                           {"kvm": ", KVM guest", "tcg": ", QEMU TCG guest", "vm": ", VM guest"}.get(virt, ""))
+    caption = machine_caption(meta)
     title = "fio IOPS, kernel %s, %s, %s" % (meta.get("kernel", "?"), machine, when)
 
     lines = []
@@ -382,6 +404,9 @@ def main():
     same, cross = meta.get("handoff_same_cpu_us"), meta.get("handoff_cross_cpu_us")
     if cross and cross.startswith("-"):  # one CPU: not measured
         cross = None
+    if meta.get("hypervisor_sources"):
+        lines.append("- Hypervisor, by source: %s; cpuid vendor %s, hypervisor signature %s"
+                     % (meta["hypervisor_sources"], meta.get("cpuid_vendor", "?"), meta.get("cpuid_hypervisor", "?")))
     if same:
         lines.append("- Hand-off floor (bench/handoff): a wake-up round trip between two processes takes %s us on "
                      "one CPU%s; a FUSE request at iodepth 1 is one such round trip plus the work"
@@ -407,6 +432,8 @@ def main():
         trows.append([labels[rid]] + [fmt_iops(vals[c]) for c in present]
                      + [fmt_gain(gain_value(vals, g[1], g[2])) for g in gcols])
     main_table = md_table(header, trows)
+    lines.append(caption)
+    lines.append("")
     lines.append(main_table)
     lines.append("")
     if gcols:
@@ -445,6 +472,8 @@ def main():
         lines.append("")
         lines.append("### %s" % title_x)
         lines.append("")
+        lines.append(caption)
+        lines.append("")
         rows_x = []
         for rid in row_ids:
             rows_x.append([labels[rid]] + [fmt_num(medians.get((rid, c), {}).get(key), digits) for c in present])
@@ -478,7 +507,10 @@ def main():
             "arch": meta.get("machine"),
             "virtualization": virt,
             "vm_guest": virt != "none",
-            "hypervisor": {"kvm": "KVM", "tcg": "TCG"}.get(virt, "unknown" if virt != "none" else None),
+            "hypervisor": meta.get("hypervisor") or {"kvm": "KVM", "tcg": "TCG"}.get(virt, "unknown" if virt != "none" else None),
+            "hypervisor_sources": meta.get("hypervisor_sources"),
+            "cpuid_vendor": meta.get("cpuid_vendor"),
+            "cpuid_hypervisor": meta.get("cpuid_hypervisor"),
             "fuse_enable_uring": meta.get("fuse_enable_uring"),
             "busy_processes_start": meta.get("busy_processes_start", ""),
             "busy_processes_end": meta.get("busy_processes_end", ""),

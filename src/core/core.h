@@ -69,6 +69,8 @@ struct zcf_config {
 	unsigned pool_bufs;      /* bufpool: payload buffers per queue (0: queue_depth) */
 	enum zcf_ring_setup ring_setup;
 	bool ring_fd_plain;      /* -o ring_fd=plain: do not register the ring's own fd */
+	bool splice_off;         /* -o splice=off: classic READ replies never splice */
+	unsigned read_place;     /* -o read_place=: 0 measure, 1 inline, 2 worker */
 	unsigned threads;        /* classic worker threads */
 	unsigned meta_threads;   /* ring transports: threads for non-data ops (0: inline) */
 	unsigned max_write;
@@ -129,7 +131,24 @@ enum zcf_path {
 	ZCF_PATH_ZC_READ,        /* zero copy: READ_FIXED into the client's pages */
 	ZCF_PATH_ZC_WRITE,       /* zero copy: WRITE_FIXED from the client's pages */
 	ZCF_PATH_PASSTHROUGH_OPEN, /* opens handed to kernel passthrough */
+	ZCF_PATH_READ_SPLICE,    /* classic: backing file -> pipe -> /dev/fuse, no user copy */
 	ZCF_PATH_MAX
+};
+
+/* Why a backing read ran where it did (transport/read_policy.h has the names). */
+enum zcf_rp_reason {
+	ZCF_RPR_NO_RING,        /* sync: classic, or not on the queue's thread */
+	ZCF_RPR_MAY_BLOCK,      /* ring: not a memory-fs file, io_uring decides */
+	ZCF_RPR_ZERO_COPY,      /* ring: the client's pages are reachable only there */
+	ZCF_RPR_IDLE,           /* inline: nothing else in flight, nothing to overlap */
+	ZCF_RPR_ONE_CPU,        /* inline: no other CPU for a worker */
+	ZCF_RPR_MEASURED_INLINE, /* inline: the settled mode of its size class */
+	ZCF_RPR_MEASURED_WORKER, /* worker: the settled mode of its size class */
+	ZCF_RPR_PROBE_INLINE,   /* inline: a probe window of a class settled on worker */
+	ZCF_RPR_PROBE_WORKER,   /* worker: a probe window of a class settled on inline */
+	ZCF_RPR_FORCED_INLINE,  /* inline: -o read_place=inline */
+	ZCF_RPR_FORCED_WORKER,  /* worker: -o read_place=worker */
+	ZCF_RPR_MAX
 };
 
 struct zcf_counter {
@@ -144,6 +163,7 @@ struct zcf_stats {
 	_Atomic uint64_t errors;     /* replies with error != 0 */
 	_Atomic uint64_t malformed;  /* requests rejected by decoding */
 	_Atomic uint64_t queue_waits; /* times a reply/IO waited for ring space */
+	struct zcf_counter read_reason[ZCF_RPR_MAX]; /* where backing reads ran, and why */
 };
 
 /*

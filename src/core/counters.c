@@ -26,6 +26,7 @@ static const char *const path_names[ZCF_PATH_MAX] = {
 	[ZCF_PATH_ZC_READ] = "zero_copy_read",
 	[ZCF_PATH_ZC_WRITE] = "zero_copy_write",
 	[ZCF_PATH_PASSTHROUGH_OPEN] = "passthrough_open",
+	[ZCF_PATH_READ_SPLICE] = "read_splice",
 };
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
@@ -87,6 +88,8 @@ void zcf_counters_sum(struct zcf_counters *c, struct zcf_stats *sum)
 			counter_add(&sum->op[i], &from->op[i]);
 		for (i = 0; i < ZCF_PATH_MAX; i++)
 			counter_add(&sum->path[i], &from->path[i]);
+		for (i = 0; i < ZCF_RPR_MAX; i++)
+			counter_add(&sum->read_reason[i], &from->read_reason[i]);
 		sum->via_dev += LOAD(from->via_dev);
 		sum->via_ring += LOAD(from->via_ring);
 		sum->errors += LOAD(from->errors);

@@ -30,6 +30,8 @@ static const char *const ring_setup_names[] = {
 };
 
 static const char *const ring_fd_names[] = { "registered", "plain" };
+static const char *const read_place_names[] = { "auto", "inline", "worker" };
+static const char *const splice_names[] = { "on", "off" };
 
 const char *zcf_transport_name(enum zcf_transport_kind k)
 {
@@ -173,6 +175,8 @@ static const struct opt_row opt_rows[] = {
 	UINT("threads", threads, 1, 1024),
 	PICK("ring_setup", OPT_PICK, ring_setup, ring_setup_names),
 	PICK("ring_fd", OPT_BOOL_PICK, ring_fd_plain, ring_fd_names),
+	PICK("read_place", OPT_PICK, read_place, read_place_names),
+	PICK("splice", OPT_BOOL_PICK, splice_off, splice_names),
 	{ .name = "transport", .kind = OPT_TRANSPORT },
 	{ .name = "io_uring", .kind = OPT_TRANSPORT }, /* libfuse's spelling */
 };
@@ -381,7 +385,12 @@ void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts)
 	       "                           SINGLE_ISSUER+COOP_TASKRUN), defer (DEFER_TASKRUN),\n"
 	       "                           single (SINGLE_ISSUER only), plain (none)\n"
 	       "    -o ring_fd=MODE        registered (default) or plain ring descriptor\n"
+	       "    -o read_place=MODE     ring transports: memory-fs reads on a busy queue run\n"
+	       "                           where each queue measures them faster (auto,\n"
+	       "                           default), or always inline, or always on a worker\n"
 	       "    -o threads=N           classic worker threads (default 4)\n"
+	       "    -o splice=on|off       classic: READ replies from zcfuse_req_read_fd()\n"
+	       "                           splice the backing file to /dev/fuse (default on)\n"
 	       "    -o meta_threads=N      ring transports: threads that run non-data ops,\n"
 	       "                           so a slow lookup never stalls a queue (default 2;\n"
 	       "                           0 runs everything on the queue thread)\n"

@@ -18,15 +18,8 @@ enum {
 	ZCF_REQ_ZERO_COPY = 1 << 1,   /* data only via the entry's zc slot */
 	ZCF_REQ_NOREPLY = 1 << 2,     /* FORGET-like: never answered */
 	ZCF_REQ_QUEUE_BUSY = 1 << 3,  /* its queue has other work in flight */
+	ZCF_REQ_SPLICED = 1 << 4,     /* classic: its READ data waits in a pipe, not the payload */
 };
-
-/*
- * Memory-filesystem reads above this size go to io-wq workers on the other
- * CPUs when the queue is busy, so the copy overlaps the queue's own work;
- * below it, or on an idle queue, they are served inline (a cross-CPU hop
- * costs more than a small copy, and there is nothing to overlap at qd1).
- */
-#define ZCF_INLINE_BUSY_MAX (32 * 1024)
 
 /*
  * A request as the protocol layer sees it, whatever carried it:
@@ -64,6 +57,9 @@ struct zcfuse_req {
 	enum zcf_path io_path;
 	struct zcf_intr *intr;     /* its interrupt callback, under se->lock (interrupt.c) */
 	_Atomic unsigned long io_thread; /* sync backing I/O: the blocked thread, or 0 */
+	/* A backing read the read policy watches: 1 + class*4 + mode*2 + contested */
+	uint8_t rp_tag;
+	uint64_t rp_t0;            /* when it started (contested reads only) */
 };
 
 /* ---- What carried a request (the transport floor implements it) ---- */
@@ -104,6 +100,15 @@ struct zcf_carrier {
 	 * the caller does it synchronously. Called on any thread.
 	 */
 	int (*submit_io)(struct zcfuse_req *req, const struct zcf_io *io);
+	/*
+	 * READ without a ring: move @len bytes at @off of @fd into a pipe the
+	 * reply will splice to /dev/fuse (flag ZCF_REQ_SPLICED). Returns the
+	 * bytes moved, or -errno: -EOPNOTSUPP means read it into the payload.
+	 * NULL when the carrier cannot.
+	 */
+	ssize_t (*splice_read)(struct zcfuse_req *req, int fd, uint64_t off, size_t len);
+	/* Puts spliced data into the payload after all (the fs wants to see it). */
+	void (*splice_undo)(struct zcfuse_req *req);
 };
 
 /* ---- The connection state every floor from here up shares ---- */
@@ -130,6 +135,7 @@ struct zcf_conn {
 
 struct zcf_chan;
 struct zcf_ring;
+struct zcf_rp_queue;
 #define ZCF_INTERRUPT_SLOTS 32
 
 /*
@@ -180,6 +186,9 @@ struct zcfuse_session {
 	 */
 	void (*cancel_io)(struct zcfuse_session *se, uint64_t unique);
 	void (*wake_sync_io)(struct zcfuse_session *se, uint64_t unique);
+	/* Where backing reads run: one state per queue thread (transport/read_policy.c) */
+	_Atomic(struct zcf_rp_queue *) rp_queues;
+	unsigned rp_nqueues;          /* under lock */
 };
 
 /* The calling thread's counters for @se. */

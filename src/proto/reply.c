@@ -61,6 +61,8 @@ ZCFUSE_API void *zcfuse_req_payload(struct zcfuse_req *req, size_t *size)
 			*size = 0;
 		return NULL;
 	}
+	if (req->flags & ZCF_REQ_SPLICED) /* the fs looks at the data: bring it here */
+		req->tp->splice_undo(req);
 	if (size)
 		*size = req->payload_size;
 	return req->payload;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "session/session.h"
+#include "transport/read_policy.h"
 
 ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_ops *ops,
 				  size_t ops_size, const struct zcfuse_session_opts *opts,
@@ -265,6 +266,7 @@ static void session_free(struct zcfuse_session *se)
 	if (se->exit_efd >= 0)
 		close(se->exit_efd);
 	zcf_counters_fini(&se->counters);
+	zcf_rp_free(se);
 	zcf_retrieves_free(se);
 	zcf_intrs_free(se);
 	pthread_mutex_destroy(&se->lock);

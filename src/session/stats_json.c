@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "session/session.h"
+#include "transport/read_policy.h"
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
@@ -82,7 +83,15 @@ int zcf_stats_write(struct zcfuse_session *se, const char *path)
 		fprintf(f, "%s\n    \"%s\": {\"count\": %llu, \"bytes\": %llu}", i ? "," : "",
 			zcf_path_name(i), (unsigned long long)LOAD(st->path[i].n),
 			(unsigned long long)LOAD(st->path[i].bytes));
-	fprintf(f, "\n  }\n}\n");
+	/* Where each backing read ran and why, and each queue's measurements. */
+	fprintf(f, "\n  },\n  \"read_placement\": {\n    \"reasons\": {");
+	for (i = 0; i < ZCF_RPR_MAX; i++)
+		fprintf(f, "%s\n      \"%s\": {\"count\": %llu, \"bytes\": %llu}", i ? "," : "",
+			zcf_rp_reason_names[i], (unsigned long long)LOAD(st->read_reason[i].n),
+			(unsigned long long)LOAD(st->read_reason[i].bytes));
+	fprintf(f, "\n    },\n    \"queues\": [");
+	zcf_rp_write_json(se, f);
+	fprintf(f, "\n    ]\n  }\n}\n");
 	if (fflush(f) || ferror(f))
 		err = -EIO;
 	if (fclose(f) && !err)

@@ -13,11 +13,28 @@
 #include <unistd.h>
 
 #include "transport/transport.h"
+#include "transport/read_policy.h"
+
+/* A watched read ended: tell the read policy of the queue that ran it. */
+static void rp_complete(struct zcfuse_req *req, int res)
+{
+	unsigned t = req->rp_tag - 1u;
+	bool contested = t & 1;
+	uint64_t now = contested ? zcf_rp_now() : 0;
+	struct zcf_rp_queue *q = zcf_rp_mine(req->se);
+
+	req->rp_tag = 0;
+	if (q && res >= 0)
+		zcf_rp_done(req->se, q, t >> 2, (enum zcf_rp_mode)(t >> 1 & 1), contested,
+			    now - req->rp_t0, now);
+}
 
 void zcf_io_complete(struct zcfuse_req *req, int res)
 {
 	zcfuse_io_cb cb = req->io_cb;
 
+	if (req->rp_tag)
+		rp_complete(req, res);
 	req->io_cb = NULL;
 	/* Cancelled because the caller was interrupted: the caller sees EINTR. */
 	if ((res == -ECANCELED || res == -EINTR) && zcfuse_req_interrupted(req))
@@ -139,26 +156,71 @@ static int try_ring(struct zcfuse_req *req, const struct zcf_io *io, zcfuse_io_c
 }
 
 /*
- * READ and WRITE data: inline for memory-filesystem files, else on the
- * ring, else (classic, or not on the queue's thread) synchronously.
+ * Where READ and WRITE data moves (read_policy.h): synchronously without a
+ * ring (classic, or not the queue's thread); on the ring for zero copy and
+ * for files that may block; for memory-filesystem files inline when the
+ * queue is idle or alone, else where this queue measured it to be faster
+ * for the size (writes follow their size's read verdict). Reads on a ring
+ * queue are tagged so that their completion feeds the measurement.
  */
+static bool place(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh, bool rd,
+		  enum fd_class *fdc)
+{
+	enum zcf_rp_reason why;
+	enum zcf_rp_mode m = ZCF_RP_INLINE;
+	struct zcf_rp_queue *q = NULL;
+	unsigned cls = zcf_rp_class_of(io->len);
+	bool contested = false;
+
+	*fdc = req->tp->submit_io ? classify(req, io->fd, fh) : FD_RING;
+	if (req->flags & ZCF_REQ_ZERO_COPY) {
+		why = ZCF_RPR_ZERO_COPY;
+		m = ZCF_RP_WORKER;
+	} else if (!req->tp->submit_io) {
+		why = ZCF_RPR_NO_RING;
+	} else if (*fdc != FD_INLINE) {
+		why = ZCF_RPR_MAY_BLOCK;
+		m = ZCF_RP_WORKER;
+	} else if (req->se->ncpus < 2) {
+		why = ZCF_RPR_ONE_CPU;
+	} else if (!(req->flags & ZCF_REQ_QUEUE_BUSY)) {
+		why = ZCF_RPR_IDLE;
+	} else if (req->se->cfg.read_place) { /* -o read_place=: for measuring each */
+		m = req->se->cfg.read_place == 2 ? ZCF_RP_WORKER : ZCF_RP_INLINE;
+		why = m == ZCF_RP_WORKER ? ZCF_RPR_FORCED_WORKER : ZCF_RPR_FORCED_INLINE;
+	} else if ((q = zcf_rp_mine(req->se))) {
+		m = zcf_rp_current(&q->cls[cls], &why);
+		contested = true;
+	} else {
+		why = ZCF_RPR_IDLE; /* no memory for the measurement: the cheap way */
+	}
+	if (rd && why != ZCF_RPR_NO_RING && (q || (q = zcf_rp_mine(req->se)))) {
+		req->rp_tag = (uint8_t)(1 + cls * 4 + m * 2 + contested);
+		req->rp_t0 = contested ? zcf_rp_now() : 0;
+	}
+	if (rd)
+		zcf_count(&zcf_stats_mine(req->se)->read_reason[why], io->len);
+	return why != ZCF_RPR_NO_RING && m == ZCF_RP_INLINE;
+}
+
 static int data_io(struct zcfuse_req *req, struct zcf_io *io, uint64_t fh, zcfuse_io_cb cb,
 		   void *arg)
 {
 	bool zc = req->flags & ZCF_REQ_ZERO_COPY, rd = io->op == ZCF_IO_READ;
-	enum fd_class cls = req->tp->submit_io ? classify(req, io->fd, fh) : FD_RING;
-	bool inl = !zc && req->tp->submit_io &&
-		   (io->len <= ZCF_INLINE_BUSY_MAX || !(req->flags & ZCF_REQ_QUEUE_BUSY)) &&
-		   cls == FD_INLINE;
+	enum fd_class cls;
+	bool inl;
 	enum zcf_path path = rd ? ZCF_PATH_READ_SYNC : ZCF_PATH_WRITE_SYNC;
 	ssize_t n;
 	int err;
 
 	if (!cb)
 		return -EINVAL;
+	inl = place(req, io, fh, rd, &cls);
 	if (!inl) {
 		io->async = cls == FD_RING_ASYNC;
 		err = try_ring(req, io, cb, arg);
+		if (err < 0)
+			req->rp_tag = 0; /* not started: nothing completes */
 		if (err <= 0)
 			return err;
 		if (zc) /* the client's pages are reachable only through the ring */
@@ -172,13 +234,16 @@ static int data_io(struct zcfuse_req *req, struct zcf_io *io, uint64_t fh, zcfus
 	atomic_store(&req->io_thread, (unsigned long)pthread_self());
 	if (req->se->nr_interrupted && zcfuse_req_interrupted(req))
 		n = -1, errno = EINTR;
+	else if (rd && !inl && req->tp->splice_read &&
+		 (n = req->tp->splice_read(req, io->fd, io->off, io->len)) != -EOPNOTSUPP)
+		n = n < 0 ? (errno = (int)-n, -1) : n; /* spliced bytes count when sent */
 	else
 		n = rd ? pread(io->fd, io->buf, io->len, (off_t)io->off)
 		       : pwrite(io->fd, io->buf, io->len, (off_t)io->off);
 	if (n < 0 && errno == ESPIPE) /* a pipe or socket: no offsets, as on the ring */
 		n = rd ? read(io->fd, io->buf, io->len) : write(io->fd, io->buf, io->len);
 	atomic_store(&req->io_thread, 0);
-	if (n >= 0)
+	if (n >= 0 && !(req->flags & ZCF_REQ_SPLICED))
 		zcf_count(&zcf_stats_mine(req->se)->path[path], (uint64_t)n);
 	zcf_io_complete(req, n < 0 ? -errno : (int)n);
 	return 0;

@@ -90,6 +90,7 @@ struct uring_queue {
 	unsigned live_ents;
 	unsigned inflight_io;
 	unsigned batch;        /* completions in the batch being handled */
+	unsigned busy_left;    /* requests still counted busy since work last overlapped */
 	int err;
 	char why[200];
 };

@@ -73,8 +73,17 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 	/* Requests whose data arrived in the pool (zero copy counts at its I/O). */
 	if (zcf_ring_is_pool(q->u) && e->req.data_len && !(e->req.flags & ZCF_REQ_ZERO_COPY))
 		zcf_count(&zcf_stats_mine(se)->path[ZCF_PATH_POOL], e->req.data_len);
+	/*
+	 * Busy: other work overlapped this request lately. Sticky, because a
+	 * queue that serves inline at depth rarely sees two requests at once
+	 * though the client keeps many in flight; at depth 1 it never does.
+	 */
 	if (q->inflight_io || q->batch > 1)
+		q->busy_left = 2 * q->u->depth;
+	if (q->busy_left) {
+		q->busy_left--;
 		e->req.flags |= ZCF_REQ_QUEUE_BUSY;
+	}
 	if (zcf_opcode_flags(e->req.in.opcode) & ZCF_OPF_MAY_WAIT)
 		zcf_ring_lend_entry(q);
 	if (!zcf_ring_to_worker(q->u, &e->req))

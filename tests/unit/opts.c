@@ -272,6 +272,22 @@ static void test_zcfuse_options(void)
 	T_EQ(r, 0, "-o ring_fd=registered");
 	T_EQ(c.ring_fd_plain, false, "the last ring_fd wins");
 	zcf_config_free(&c);
+	r = parse(&c, &no_opts, NULL, "prog", "/m", NULL);
+	T_EQ(r, 0, "defaults");
+	T_EQ(c.splice_off, false, "classic splices by default");
+	T_EQ(c.read_place, 0, "reads are placed by measurement by default");
+	zcf_config_free(&c);
+	r = parse(&c, &no_opts, NULL, "prog", "-o", "splice=off,read_place=worker", "/m", NULL);
+	T_EQ(r, 0, "-o splice=off,read_place=worker");
+	T_EQ(c.splice_off, true, "-o splice=off");
+	T_EQ(c.read_place, 2, "-o read_place=worker");
+	zcf_config_free(&c);
+	r = parse(&c, &no_opts, NULL, "prog", "-o", "splice=off,splice=on,read_place=inline", "/m",
+		  NULL);
+	T_EQ(r, 0, "-o splice=on");
+	T_EQ(c.splice_off, false, "the last splice wins");
+	T_EQ(c.read_place, 1, "-o read_place=inline");
+	zcf_config_free(&c);
 }
 
 static void test_bad_values(void)
@@ -289,6 +305,8 @@ static void test_bad_values(void)
 	BAD(-EINVAL, "-o", "ring_setup", "/m");
 	BAD(-EINVAL, "-o", "ring_fd=yes", "/m");
 	BAD(-EINVAL, "-o", "ring_fd", "/m");
+	BAD(-EINVAL, "-o", "splice=yes", "/m");
+	BAD(-EINVAL, "-o", "read_place=ring", "/m");
 	BAD(-EINVAL, "-o", "threads=0", "/m");
 	BAD(-EINVAL, "-o", "max_read=abc", "/m");
 	BAD(-EINVAL, "-o", "fsname=", "/m");

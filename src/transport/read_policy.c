@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where a backing read runs, per queue and size class, from measurement
+ * (read_policy.h says what and why; doc/design.md, "Where a backing read
+ * runs", says how it was chosen).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "transport/transport.h"
+#include "transport/read_policy.h"
+
+const char *const zcf_rp_reason_names[ZCF_RPR_MAX] = {
+	[ZCF_RPR_NO_RING] = "sync_no_ring",
+	[ZCF_RPR_MAY_BLOCK] = "ring_may_block",
+	[ZCF_RPR_ZERO_COPY] = "ring_zero_copy",
+	[ZCF_RPR_IDLE] = "inline_idle_queue",
+	[ZCF_RPR_ONE_CPU] = "inline_one_cpu",
+	[ZCF_RPR_MEASURED_INLINE] = "inline_measured",
+	[ZCF_RPR_MEASURED_WORKER] = "worker_measured",
+	[ZCF_RPR_PROBE_INLINE] = "inline_probe",
+	[ZCF_RPR_PROBE_WORKER] = "worker_probe",
+	[ZCF_RPR_FORCED_INLINE] = "inline_forced",
+	[ZCF_RPR_FORCED_WORKER] = "worker_forced",
+};
+
+unsigned zcf_rp_class_of(uint64_t len)
+{
+	unsigned c = 0;
+
+	while (c < ZCF_RP_CLASSES - 1 && len > (4096ull << c))
+		c++;
+	return c;
+}
+
+const char *zcf_rp_class_name(unsigned cls)
+{
+	static const char *const names[ZCF_RP_CLASSES] = {
+		"4K", "8K", "16K", "32K", "64K", "128K", "256K", "512K", "over512K",
+	};
+
+	return cls < ZCF_RP_CLASSES ? names[cls] : "?";
+}
+
+void zcf_rp_class_init(struct zcf_rp_class *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = ZCF_RP_INLINE; /* the cheaper in CPU until measured otherwise */
+	c->probe_every = 1;      /* learn the other mode after the first window */
+}
+
+static enum zcf_rp_mode running(const struct zcf_rp_class *c)
+{
+	return c->probing ? (enum zcf_rp_mode)!c->mode : (enum zcf_rp_mode)c->mode;
+}
+
+enum zcf_rp_mode zcf_rp_current(const struct zcf_rp_class *c, enum zcf_rp_reason *why)
+{
+	enum zcf_rp_mode m = running(c);
+
+	if (why)
+		*why = c->probing ? (m == ZCF_RP_WORKER ? ZCF_RPR_PROBE_WORKER : ZCF_RPR_PROBE_INLINE)
+				  : (m == ZCF_RP_WORKER ? ZCF_RPR_MEASURED_WORKER
+							: ZCF_RPR_MEASURED_INLINE);
+	return m;
+}
+
+void zcf_rp_judge(struct zcf_rp_class *c, double rate)
+{
+	enum zcf_rp_mode m = running(c), want;
+	double ri, rw;
+
+	c->judged++;
+	if (!c->probing) {
+		/* The settled mode: smoothed, as it is measured again and again. */
+		c->rate[m] = c->rate[m] > 0 ? (c->rate[m] + rate) / 2 : rate;
+		if (++c->windows >= c->probe_every) {
+			c->windows = 0;
+			c->probing = true;
+			c->probes++;
+		}
+		return;
+	}
+	/* A probe: the other mode, now. */
+	c->rate[m] = rate;
+	c->probing = false;
+	ri = c->rate[ZCF_RP_INLINE];
+	rw = c->rate[ZCF_RP_WORKER];
+	want = c->mode;
+	if (c->mode == ZCF_RP_INLINE && rw > ri * ZCF_RP_TO_WORKER)
+		want = ZCF_RP_WORKER;
+	else if (c->mode == ZCF_RP_WORKER && rw < ri * ZCF_RP_STAY_WORKER)
+		want = ZCF_RP_INLINE;
+	if (want == c->mode) {
+		c->confirm = 0;
+		c->probe_every = c->probe_every * 2 > ZCF_RP_PROBE_MAX ? ZCF_RP_PROBE_MAX
+									: c->probe_every * 2;
+		if (c->probe_every < ZCF_RP_PROBE_MIN)
+			c->probe_every = ZCF_RP_PROBE_MIN;
+		return;
+	}
+	if (++c->confirm < ZCF_RP_CONFIRM) { /* once more, at once */
+		c->probing = true;
+		c->probes++;
+		return;
+	}
+	c->mode = (uint8_t)want;
+	c->confirm = 0;
+	c->switches++;
+	c->windows = 0;
+	c->probe_every = ZCF_RP_PROBE_MIN;
+}
+
+/* ---- Per-queue state ---- */
+
+uint64_t zcf_rp_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+static __thread struct {
+	uint64_t se_id;
+	struct zcf_rp_queue *q;
+} tls_rp;
+
+struct zcf_rp_queue *zcf_rp_mine(struct zcfuse_session *se)
+{
+	struct zcf_rp_queue *q;
+	unsigned i;
+
+	if (tls_rp.se_id == se->counters.id && se->counters.id)
+		return tls_rp.q;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	for (i = 0; i < ZCF_RP_CLASSES; i++)
+		zcf_rp_class_init(&q->cls[i]);
+	pthread_mutex_lock(&se->lock);
+	q->id = se->rp_nqueues++;
+	atomic_store(&q->next, atomic_load(&se->rp_queues));
+	atomic_store(&se->rp_queues, q);
+	pthread_mutex_unlock(&se->lock);
+	if (se->counters.id) { /* unit tests' sessions have no id: no cache */
+		tls_rp.se_id = se->counters.id;
+		tls_rp.q = q;
+	}
+	return q;
+}
+
+/* Completed reads of class @cls on every queue of the session. */
+static uint64_t session_done(struct zcfuse_session *se, unsigned cls)
+{
+	struct zcf_rp_queue *q;
+	uint64_t n = 0;
+
+	for (q = atomic_load(&se->rp_queues); q; q = atomic_load(&q->next))
+		n += atomic_load_explicit(&q->done[cls], memory_order_relaxed);
+	return n;
+}
+
+void zcf_rp_done(struct zcfuse_session *se, struct zcf_rp_queue *q, unsigned cls,
+		 enum zcf_rp_mode m, bool contested, uint64_t ns, uint64_t now)
+{
+	struct zcf_rp_class *c = &q->cls[cls];
+
+	/* One writer (the queue thread); others only read it. */
+	atomic_store_explicit(&q->done[cls],
+			      atomic_load_explicit(&q->done[cls], memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	if (!contested)
+		return;
+	c->svc_ns[m] += ns;
+	c->svc_n[m]++;
+	/* Reads started before the window changed mode belong to no window. */
+	if (m != running(c))
+		return;
+	if (!c->win_n++) {
+		c->win_t0 = now;
+		c->win_done0 = session_done(se, cls);
+		return;
+	}
+	if (c->win_n >= ZCF_RP_WIN_READS && now - c->win_t0 >= ZCF_RP_WIN_NS) {
+		uint64_t got = session_done(se, cls) - c->win_done0;
+
+		zcf_rp_judge(c, (double)got * 1e9 / (double)(now - c->win_t0));
+		c->win_n = 0;
+	}
+}
+
+void zcf_rp_write_json(struct zcfuse_session *se, FILE *f)
+{
+	struct zcf_rp_queue *q;
+	bool firstq = true;
+	unsigned i;
+
+	for (q = atomic_load(&se->rp_queues); q; q = atomic_load(&q->next)) {
+		bool first = true;
+
+		fprintf(f, "%s\n      {\"queue\": %u, \"classes\": {", firstq ? "" : ",", q->id);
+		firstq = false;
+		for (i = 0; i < ZCF_RP_CLASSES; i++) {
+			const struct zcf_rp_class *c = &q->cls[i];
+
+			if (!c->svc_n[0] && !c->svc_n[1])
+				continue;
+			fprintf(f, "%s\n        \"%s\": {\"mode\": \"%s\", \"windows\": %u, \"probes\": %u, "
+				"\"switches\": %u, \"reads_per_s_inline\": %.0f, \"reads_per_s_worker\": %.0f, "
+				"\"inline_reads\": %llu, \"inline_us\": %.2f, \"worker_reads\": %llu, "
+				"\"worker_latency_us\": %.2f}",
+				first ? "" : ",", zcf_rp_class_name(i),
+				c->mode == ZCF_RP_WORKER ? "worker" : "inline", c->judged, c->probes,
+				c->switches, c->rate[0], c->rate[1], (unsigned long long)c->svc_n[0],
+				c->svc_n[0] ? (double)c->svc_ns[0] / (double)c->svc_n[0] / 1e3 : 0.0,
+				(unsigned long long)c->svc_n[1],
+				c->svc_n[1] ? (double)c->svc_ns[1] / (double)c->svc_n[1] / 1e3 : 0.0);
+			first = false;
+		}
+		fprintf(f, "%s}}", first ? "" : "\n      ");
+	}
+}
+
+void zcf_rp_free(struct zcfuse_session *se)
+{
+	struct zcf_rp_queue *q = atomic_exchange(&se->rp_queues, NULL), *next;
+
+	for (; q; q = next) {
+		next = atomic_load(&q->next);
+		free(q);
+	}
+	se->rp_nqueues = 0;
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where a backing read runs, decided per queue at run time (read_policy.c).
+ *
+ * A read of a file that can be read inline (a memory filesystem: no
+ * non-blocking I/O, so io_uring would always hand it to an io-wq worker) on
+ * a queue that has other work in flight can go either way: inline on the
+ * queue thread, or to a worker on another CPU so that the copy overlaps the
+ * queue's own work. Which is faster depends on the machine (what a cross-CPU
+ * wake-up costs), on whether the other CPUs are free, and on the read size,
+ * so each queue measures it: per size class it runs windows of reads in its
+ * settled mode and, now and then, a probe window in the other mode, compares
+ * the session's completed reads per second in that class, and switches only
+ * when the other mode wins by a margin twice in a row.
+ *
+ * The judging part (zcf_rp_judge) is a pure function of the observations,
+ * so tests drive it with synthetic ones.
+ */
+#ifndef ZCFUSE_TRANSPORT_READ_POLICY_H
+#define ZCFUSE_TRANSPORT_READ_POLICY_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/core.h"
+
+struct zcfuse_session;
+
+enum zcf_rp_mode { ZCF_RP_INLINE = 0, ZCF_RP_WORKER = 1 };
+
+/* enum zcf_rp_reason is core/core.h's: the counters are indexed by it. */
+extern const char *const zcf_rp_reason_names[ZCF_RPR_MAX];
+
+/* Size classes: up to 4K, 8K, ..., 512K, and above. */
+#define ZCF_RP_CLASSES 9
+unsigned zcf_rp_class_of(uint64_t len);
+const char *zcf_rp_class_name(unsigned cls);
+
+/* The verdict of one size class on one queue. */
+struct zcf_rp_class {
+	uint8_t mode;          /* enum zcf_rp_mode: the settled mode */
+	bool probing;          /* the current window runs the other mode */
+	uint8_t confirm;       /* probes in a row that said "switch" */
+	uint32_t windows;      /* windows since the last probe */
+	uint32_t probe_every;  /* windows between probes (backs off to a maximum) */
+	double rate[2];        /* reads per second measured in each mode, 0: never */
+	uint32_t switches, probes, judged;
+	/* the window being measured */
+	uint32_t win_n;
+	uint64_t win_t0, win_done0;
+	/* service observations: inline pread time, worker completion latency */
+	uint64_t svc_ns[2], svc_n[2];
+};
+
+/*
+ * Judging thresholds (dimensionless, the same on every machine): the worker
+ * must beat inline by ZCF_RP_TO_WORKER (it costs more CPU: a wake-up and a
+ * second thread), and stays only while it beats inline by ZCF_RP_STAY_WORKER;
+ * in between, the class keeps its mode. A switch needs ZCF_RP_CONFIRM probes
+ * in a row.
+ */
+#define ZCF_RP_TO_WORKER 1.08
+#define ZCF_RP_STAY_WORKER 1.03
+#define ZCF_RP_CONFIRM 2
+#define ZCF_RP_PROBE_MIN 4   /* windows between probes after a change */
+#define ZCF_RP_PROBE_MAX 64  /* ... backing off to this while nothing changes */
+/* A window: at least this many reads of the class and this long. */
+#define ZCF_RP_WIN_READS 32
+#define ZCF_RP_WIN_NS 10000000ull
+
+void zcf_rp_class_init(struct zcf_rp_class *c);
+/* The mode the next read of the class runs in, with its reason. */
+enum zcf_rp_mode zcf_rp_current(const struct zcf_rp_class *c, enum zcf_rp_reason *why);
+/*
+ * A window ended having measured @rate reads per second in the mode it ran
+ * (zcf_rp_current's). Updates the class and opens the next window.
+ */
+void zcf_rp_judge(struct zcf_rp_class *c, double rate);
+
+/* ---- Per-queue state, kept by the queue thread (backing.c uses these) ---- */
+
+struct zcf_rp_queue {
+	struct zcf_rp_class cls[ZCF_RP_CLASSES];
+	_Atomic uint64_t done[ZCF_RP_CLASSES]; /* this queue's completed reads */
+	_Atomic(struct zcf_rp_queue *) next;  /* the session's list */
+	unsigned id;
+};
+
+/* The calling thread's queue state for @se (made on first use), or NULL. */
+struct zcf_rp_queue *zcf_rp_mine(struct zcfuse_session *se);
+/* A read of class @cls completed after @ns in mode @m: counts, maybe judges. */
+void zcf_rp_done(struct zcfuse_session *se, struct zcf_rp_queue *q, unsigned cls,
+		 enum zcf_rp_mode m, bool contested, uint64_t ns, uint64_t now);
+uint64_t zcf_rp_now(void);
+/* The stats JSON's "read_placement.queues" array body. */
+void zcf_rp_write_json(struct zcfuse_session *se, FILE *f);
+void zcf_rp_free(struct zcfuse_session *se);
+
+#endif

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Where a backing read runs (core/read_policy.c), on synthetic
+ * observations: a clearly faster mode is found and kept, a tie or noise
+ * never makes a size class flap, one outlier probe does not switch, a
+ * change of regime is followed within a bounded number of windows, probes
+ * back off while nothing changes, and the window glue turns completions and
+ * clock readings into the rates the judge sees.
+ */
+#include <string.h>
+
+#include "transport/transport.h"
+#include "transport/read_policy.h"
+#include "test.h"
+
+static uint64_t seed = 12345;
+
+/* Deterministic noise in [-1, 1]. */
+static double noise(void)
+{
+	seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+	return (double)(seed >> 11) / (double)(1ull << 52) - 1.0;
+}
+
+/* Runs @windows windows where inline measures @ri and the worker @rw reads/s (+-@jit). */
+static void sim(struct zcf_rp_class *c, double ri, double rw, double jit, unsigned windows)
+{
+	unsigned i;
+
+	for (i = 0; i < windows; i++) {
+		enum zcf_rp_mode m = zcf_rp_current(c, NULL);
+
+		zcf_rp_judge(c, (m == ZCF_RP_INLINE ? ri : rw) * (1 + jit * noise()));
+	}
+}
+
+static void test_classes(void)
+{
+	T_EQ(zcf_rp_class_of(1), 0, "1 byte");
+	T_EQ(zcf_rp_class_of(4096), 0, "4K");
+	T_EQ(zcf_rp_class_of(4097), 1, "just over 4K");
+	T_EQ(zcf_rp_class_of(32768), 3, "32K");
+	T_EQ(zcf_rp_class_of(131072), 5, "128K");
+	T_EQ(zcf_rp_class_of(1u << 20), 8, "1M");
+	T_EQ(zcf_rp_class_of(1ull << 40), 8, "huge");
+	T_CHECK(!strcmp(zcf_rp_class_name(5), "128K"), "name %s", zcf_rp_class_name(5));
+}
+
+static void test_worker_wins(void)
+{
+	struct zcf_rp_class c;
+	enum zcf_rp_reason why;
+
+	zcf_rp_class_init(&c);
+	T_EQ(zcf_rp_current(&c, &why), ZCF_RP_INLINE, "starts inline (the cheaper)");
+	T_EQ(why, ZCF_RPR_MEASURED_INLINE, "reason");
+	sim(&c, 20000, 30000, 0.03, 6);
+	T_EQ(c.mode, ZCF_RP_WORKER, "1.5x faster worker chosen within 6 windows");
+	T_EQ(c.switches, 1, "one switch");
+	sim(&c, 20000, 30000, 0.03, 2000);
+	T_EQ(c.mode, ZCF_RP_WORKER, "kept");
+	T_EQ(c.switches, 1, "no flapping over 2000 windows");
+	T_CHECK(c.probes < 2000 / ZCF_RP_PROBE_MAX + 10, "probes back off: %u", c.probes);
+	/* A probe window runs the other mode, and says so. */
+	while (!c.probing)
+		sim(&c, 20000, 30000, 0, 1);
+	T_EQ(zcf_rp_current(&c, &why), ZCF_RP_INLINE, "probe runs inline");
+	T_EQ(why, ZCF_RPR_PROBE_INLINE, "probe reason");
+}
+
+static void test_inline_wins(void)
+{
+	struct zcf_rp_class c;
+
+	zcf_rp_class_init(&c);
+	sim(&c, 30000, 22000, 0.03, 3000);
+	T_EQ(c.mode, ZCF_RP_INLINE, "inline kept when faster");
+	T_EQ(c.switches, 0, "never switched");
+	T_CHECK(c.probes < 3000 / ZCF_RP_PROBE_MAX + 10, "probes back off: %u", c.probes);
+}
+
+static void test_tie_never_flaps(void)
+{
+	struct zcf_rp_class c;
+
+	/* Equal, +-3% noise each: the ratio stays within the hysteresis band. */
+	zcf_rp_class_init(&c);
+	sim(&c, 25000, 25000, 0.03, 10000);
+	T_EQ(c.switches, 0, "tie from inline: no switch");
+	T_EQ(c.mode, ZCF_RP_INLINE, "stays inline");
+	/* Worker only 5% better: inside the band, so inline (cheaper in CPU) stays. */
+	zcf_rp_class_init(&c);
+	sim(&c, 25000, 26250, 0.01, 10000);
+	T_EQ(c.switches, 0, "worker 5%% better is not enough to move");
+	/* Settled on worker, then only 5% better: inside the band, worker stays. */
+	zcf_rp_class_init(&c);
+	sim(&c, 20000, 30000, 0, 10);
+	T_EQ(c.mode, ZCF_RP_WORKER, "settled on worker");
+	sim(&c, 25000, 26250, 0.01, 10000);
+	T_EQ(c.mode, ZCF_RP_WORKER, "worker 5%% better keeps worker");
+	T_EQ(c.switches, 1, "no flapping inside the band");
+	/* Settled on worker, then a tie: back to inline once, and no more. */
+	sim(&c, 25000, 25000, 0.005, 10000);
+	T_EQ(c.mode, ZCF_RP_INLINE, "a tie goes back to the cheaper mode");
+	T_EQ(c.switches, 2, "exactly one switch back");
+}
+
+static void test_outlier_probe(void)
+{
+	struct zcf_rp_class c;
+	unsigned i;
+
+	zcf_rp_class_init(&c);
+	sim(&c, 30000, 20000, 0, 500);
+	T_EQ(c.mode, ZCF_RP_INLINE, "settled inline");
+	/* One probe sees the worker twice as fast (a burst elsewhere), then normal. */
+	while (!c.probing)
+		sim(&c, 30000, 20000, 0, 1);
+	zcf_rp_judge(&c, 60000);
+	T_EQ(c.switches, 0, "a single outlier does not switch");
+	T_CHECK(c.probing, "it is confirmed by a second probe at once");
+	for (i = 0; i < 500; i++)
+		sim(&c, 30000, 20000, 0, 1);
+	T_EQ(c.switches, 0, "and the confirmation failed");
+	T_EQ(c.mode, ZCF_RP_INLINE, "still inline");
+}
+
+static void test_regime_change(void)
+{
+	struct zcf_rp_class c;
+	unsigned i;
+
+	zcf_rp_class_init(&c);
+	sim(&c, 20000, 40000, 0.03, 1000);
+	T_EQ(c.mode, ZCF_RP_WORKER, "worker while the other CPU is free");
+	/* The other CPU becomes busy: the worker now loses. */
+	for (i = 0; i < 4 * ZCF_RP_PROBE_MAX && c.mode == ZCF_RP_WORKER; i++)
+		sim(&c, 20000, 14000, 0.03, 1);
+	T_EQ(c.mode, ZCF_RP_INLINE, "back to inline");
+	T_CHECK(i <= 2 * ZCF_RP_PROBE_MAX + ZCF_RP_CONFIRM + 1, "within %u windows", i);
+	T_EQ(c.switches, 2, "two switches in all");
+}
+
+/* The glue: completions on a clock become window rates, per queue. */
+static void test_windows(void)
+{
+	struct zcfuse_session se;
+	struct zcf_rp_queue *q;
+	struct zcf_rp_class *c;
+	uint64_t now = 1000000000ull;
+	unsigned i;
+
+	memset(&se, 0, sizeof(se));
+	pthread_mutex_init(&se.lock, NULL);
+	q = zcf_rp_mine(&se);
+	T_CHECK(q != NULL, "a queue state");
+	if (!q)
+		return;
+	c = &q->cls[5];
+	/* Inline: a 128K read every 100 us; worker: every 50 us (both CPUs work). */
+	for (i = 0; i < 200000; i++) {
+		enum zcf_rp_mode m = zcf_rp_current(c, NULL);
+
+		now += m == ZCF_RP_INLINE ? 100000 : 50000;
+		zcf_rp_done(&se, q, 5, m, true, 10000, now);
+	}
+	T_EQ(c->mode, ZCF_RP_WORKER, "measured faster mode chosen");
+	T_EQ(c->switches, 1, "once");
+	T_CHECK(c->rate[ZCF_RP_WORKER] > 19000 && c->rate[ZCF_RP_WORKER] < 21000,
+		"worker rate %.0f/s", c->rate[ZCF_RP_WORKER]);
+	T_CHECK(c->rate[ZCF_RP_INLINE] > 9500 && c->rate[ZCF_RP_INLINE] < 10500,
+		"inline rate %.0f/s", c->rate[ZCF_RP_INLINE]);
+	/* Reads that completed in a mode no longer running belong to no window. */
+	i = c->win_n;
+	zcf_rp_done(&se, q, 5, (enum zcf_rp_mode)!zcf_rp_current(c, NULL), true, 1, now);
+	T_EQ(c->win_n, i, "a stale-mode completion is not in the window");
+	/* Uncontested reads count toward the session's rate only. */
+	i = c->win_n;
+	zcf_rp_done(&se, q, 5, ZCF_RP_INLINE, false, 0, now);
+	T_EQ(c->win_n, i, "uncontested reads are not judged");
+	zcf_rp_free(&se);
+	T_CHECK(atomic_load(&se.rp_queues) == NULL, "freed");
+	pthread_mutex_destroy(&se.lock);
+}
+
+int main(void)
+{
+	test_classes();
+	test_worker_wins();
+	test_inline_wins();
+	test_tie_never_flaps();
+	test_outlier_probe();
+	test_regime_change();
+	test_windows();
+	return t_exit("read-policy");
+}
