@@ -45,6 +45,8 @@ enum ud_tag {
 #define UD_TAG_MASK 7ull
 
 #define POOL_BUF_INDEX 0 /* bufpool/zerocopy: the pool is fixed buffer 0 */
+/* Spare entries a queue may add for requests that wait long (lend_entry). */
+#define ZCF_SPARES_MAX 1024
 
 struct uring_queue;
 
@@ -481,10 +483,10 @@ static void cancel_now(struct uring_queue *q, uint64_t unique)
  * lends its entry out: a spare entry is registered in its place, and the
  * queue's serving capacity stays at its depth. Spares stay registered (they
  * serve any request later) up to ZCF_SPARES_MAX per queue; they carry no
- * fixed buffer (backing I/O into them uses plain reads). Not for zero copy,
- * where each entry needs a slot of the buffer table fixed at setup.
+ * fixed buffer (backing I/O into them uses plain reads). Under zero copy a
+ * spare gets zero-copy slot 1 + idx like any entry: the sparse buffer table
+ * is sized for the spares at setup (an empty slot pins nothing).
  */
-#define ZCF_SPARES_MAX 1024
 
 static void lend_entry(struct uring_queue *q)
 {
@@ -493,7 +495,7 @@ static void lend_entry(struct uring_queue *q)
 	struct io_uring_sqe *sqe;
 	struct uring_ent *e;
 
-	if (u->kind == ZCF_TRANSPORT_ZEROCOPY || q->nr_spares >= ZCF_SPARES_MAX)
+	if (q->nr_spares >= ZCF_SPARES_MAX)
 		return;
 	e = aligned_alloc(64, (sizeof(*e) + 63) & ~(size_t)63);
 	if (!e)
@@ -515,6 +517,8 @@ static void lend_entry(struct uring_queue *q)
 	e->reg_iov[0].iov_len = sizeof(*e->hdr);
 	e->reg_iov[1].iov_base = e->own_payload;
 	e->reg_iov[1].iov_len = e->own_payload ? u->payload_size : 0;
+	if (u->kind == ZCF_TRANSPORT_ZEROCOPY)
+		cr.ent_zero_copy_buf_index = (uint16_t)(1 + e->idx);
 	prep_cmd(q, sqe, FUSE_IO_URING_CMD_REGISTER, &cr);
 	sqe->addr = (uint64_t)(uintptr_t)e->reg_iov;
 	sqe->len = 2;
@@ -769,7 +773,7 @@ static int buffers_create(struct uring_queue *q)
 		struct iovec pool = { q->payload_mem, q->payload_mem_size };
 
 		if (u->kind == ZCF_TRANSPORT_ZEROCOPY) {
-			err = io_uring_register_buffers_sparse(&q->ring, 1 + u->depth);
+			err = io_uring_register_buffers_sparse(&q->ring, 1 + u->depth + ZCF_SPARES_MAX);
 			if (err)
 				return fail(q, err, "registering a sparse buffer table");
 			err = io_uring_register_buffers_update_tag(&q->ring, POOL_BUF_INDEX, &pool,
