@@ -16,9 +16,12 @@ ORDER = [
     "native-psync", "native-uring", "kernel-passthrough", "libfuse-3.14",
     "libfuse-3.18-classic", "libfuse-3.18-uring", "zcfuse-classic",
     "zcfuse-uring", "zcfuse-bufpool", "zcfuse-zerocopy",
+    "libfuse-3.18-hl-uring", "zcfuse-compat-hl-uring",
 ]
-ZCFUSE = [c for c in ORDER if c.startswith("zcfuse-")]
-LIBFUSE = [c for c in ORDER if c.startswith("libfuse-")]
+# The high-level (path API) pair is compared only with each other.
+HL = [c for c in ORDER if "-hl-" in c]
+ZCFUSE = [c for c in ORDER if c.startswith("zcfuse-") and c not in HL]
+LIBFUSE = [c for c in ORDER if c.startswith("libfuse-") and c not in HL]
 
 
 def base_of(config):
@@ -171,6 +174,9 @@ def row_label(spec):
 def gain_columns(present):
     """(title, numerator, denominator) tuples; a denominator may be 'best-libfuse'."""
     cols = []
+    if "zcfuse-compat-hl-uring" in present and "libfuse-3.18-hl-uring" in present:
+        cols.append(("zcfuse-compat-hl-uring / libfuse-3.18-hl-uring",
+                     "zcfuse-compat-hl-uring", "libfuse-3.18-hl-uring"))
     zc = [c for c in present if base_of(c) in ZCFUSE]
     lf = [c for c in LIBFUSE if c in present]
     if lf:

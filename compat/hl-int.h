@@ -128,6 +128,7 @@ int hl_path_name(struct fuse *f, uint64_t parent, const char *name, char **path,
 		 struct hl_lk *lk);
 int hl_path2(struct fuse *f, uint64_t dir1, const char *name1, uint64_t dir2,
 	     const char *name2, char **path1, char **path2, struct hl_lk *lk);
+int hl_path_hidden(struct fuse *f, uint64_t ino, char **path, struct hl_lk *lk);
 void hl_path_put(struct fuse *f, struct hl_lk *lk);
 int hl_node_open_count(struct fuse *f, uint64_t ino, int delta, int *hidden);
 uint64_t hl_node_readdir_ino(struct fuse *f, uint64_t dir, const char *name);
@@ -136,8 +137,28 @@ int hl_node_clean(struct fuse *f);
 int hl_node_cache_check(struct fuse *f, uint64_t ino, const struct stat *st, int opening);
 void hl_node_drop_name(struct fuse *f, uint64_t ino);
 int hl_node_is_hidden(struct fuse *f, uint64_t ino);
+int hl_node_hidden_unused(struct fuse *f, uint64_t ino);
 char **hl_node_hidden_paths(struct fuse *f);
 int hl_lk_target_open(struct fuse *f, const struct hl_lk *lk, int slot);
+
+/* hl-pmap.c: the frame of a stacking module that rewrites paths. The
+ * module's private data starts with this. */
+struct hl_pmap {
+	struct fuse_fs *next;
+	/* a path from the caller's side to the next layer's (never NULL) */
+	int (*to_next)(struct hl_pmap *pm, const char *path, char **out);
+	/* a readdir name from the next layer back; NULL: names pass as they are */
+	int (*from_next)(struct hl_pmap *pm, const char *name, char **out);
+	/* readlink's text, given the link's mapped path; NULL: as it is */
+	void (*link_fix)(struct hl_pmap *pm, const char *path, char *buf, size_t size);
+	int map_link_target; /* symlink: its text is mapped too */
+	void (*free)(struct hl_pmap *pm); /* at destroy, after the next layer's */
+};
+struct fuse_fs *hl_pmap_new(struct hl_pmap *pm);
+
+/* Modules (modules=NAME): consume their options from args. */
+struct fuse_fs *hl_subdir_new(struct fuse_args *args, struct fuse_fs *next);
+struct fuse_fs *hl_iconv_new(struct fuse_args *args, struct fuse_fs *next);
 
 /* hl-fs.c */
 void hl_bufvec_free(struct fuse_bufvec *bv);

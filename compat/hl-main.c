@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct fuse_fs *hl_subdir_new(struct fuse_args *args, struct fuse_fs *next);
-
 enum {
 	KEY_KEEP_DEBUG,
 	KEY_HELP,
@@ -145,17 +143,25 @@ HL_EXPORT void fuse_lib_help(struct fuse_args *args)
 	       "    -o ac_attr_timeout=T   attribute timeout with auto_cache (attr_timeout)\n"
 	       "    -o noforget            never forget inode numbers (for NFS export)\n"
 	       "    -o remember=T          remember inode numbers T seconds after the kernel forgot\n"
-	       "    -o modules=M1[:M2...]  stack modules (subdir)\n"
+	       "    -o modules=M1[:M2...]  stack modules (subdir, iconv)\n"
 	       "    -o intr                let interrupts reach the filesystem (a signal)\n"
 	       "    -o intr_signal=N       the signal for intr (%d)\n"
 	       "\n",
 	       SIGUSR1);
 	fuse_lowlevel_help();
 	for (int i = 0; args && i < args->argc; i++) {
-		if (strstr(args->argv[i], "modules=subdir")) {
+		if (strstr(args->argv[i], "subdir") && strstr(args->argv[i], "modules=")) {
 			printf("\nOptions of module subdir:\n"
 			       "    -o subdir=DIR          prepend DIR to every path\n"
 			       "    -o [no]rellinks        rewrite absolute symlinks as relative\n");
+			break;
+		}
+	}
+	for (int i = 0; args && i < args->argc; i++) {
+		if (strstr(args->argv[i], "iconv") && strstr(args->argv[i], "modules=")) {
+			printf("\nOptions of module iconv:\n"
+			       "    -o from_code=CHARSET   the filesystem's encoding of names (UTF-8)\n"
+			       "    -o to_code=CHARSET     the encoding shown (the locale's)\n");
 			break;
 		}
 	}
@@ -173,9 +179,11 @@ static int push_modules(struct fuse *f, struct fuse_args *args)
 
 		if (strcmp(m, "subdir") == 0)
 			n = hl_subdir_new(args, f->fs);
+		else if (strcmp(m, "iconv") == 0)
+			n = hl_iconv_new(args, f->fs);
 		else
-			fuse_log(FUSE_LOG_ERR, "fuse: unknown module %s (this library has: subdir)\n",
-				 m);
+			fuse_log(FUSE_LOG_ERR,
+				 "fuse: unknown module %s (this library has: subdir, iconv)\n", m);
 		if (n)
 			f->fs = n;
 		else

@@ -629,6 +629,44 @@ int hl_path_name(struct fuse *f, uint64_t parent, const char *name, char **path,
 	return path_get(f, 1, &parent, names, write, path, lk);
 }
 
+/*
+ * A hidden file, write-locked under its own (hidden) name, for its removal
+ * after its last release: an open that found it by that name meanwhile
+ * finishes first (and is seen by hl_node_hidden_unused()), later ones wait.
+ * -ESTALE if it has no name any more.
+ */
+int hl_path_hidden(struct fuse *f, uint64_t ino, char **path, struct hl_lk *lk)
+{
+	struct hl_node *n;
+	uint64_t parent;
+	char *name;
+	int err;
+
+	*path = NULL;
+	memset(lk, 0, sizeof(*lk));
+	pthread_mutex_lock(&f->lock);
+	n = hl_node_get(f, ino);
+	if (!n || !n->name || !n->parent) {
+		pthread_mutex_unlock(&f->lock);
+		return -ESTALE;
+	}
+	parent = n->parent->ino;
+	name = strdup(n->name);
+	pthread_mutex_unlock(&f->lock);
+	if (!name)
+		return -ENOMEM;
+	err = hl_path_name(f, parent, name, path, 1, lk);
+	free(name);
+	/* Our write lock keeps the target: its number is safe to read. */
+	if (!err && (!lk->target[0] || lk->target[0]->ino != ino)) {
+		hl_path_put(f, lk);
+		free(*path);
+		*path = NULL;
+		err = -ESTALE;
+	}
+	return err;
+}
+
 int hl_path2(struct fuse *f, uint64_t dir1, const char *name1, uint64_t dir2, const char *name2,
 	     char **path1, char **path2, struct hl_lk *lk)
 {
@@ -821,6 +859,19 @@ char **hl_node_hidden_paths(struct fuse *f)
 	}
 	pthread_mutex_unlock(&f->lock);
 	return v;
+}
+
+/* Is ino hidden and no longer open (its hidden name may go)? */
+int hl_node_hidden_unused(struct fuse *f, uint64_t ino)
+{
+	struct hl_node *n;
+	int unused;
+
+	pthread_mutex_lock(&f->lock);
+	n = hl_node_get(f, ino);
+	unused = n && n->hidden && n->open_count == 0;
+	pthread_mutex_unlock(&f->lock);
+	return unused;
 }
 
 int hl_node_is_hidden(struct fuse *f, uint64_t ino)

@@ -182,32 +182,135 @@ static void reply_entry(struct fuse *f, fuse_req_t req, const struct fuse_entry_
 		hl_node_forget(f, e->ino, 1);
 }
 
+/* ---- one request on a path ----------------------------------------------- */
+
+/* Where an operation's path comes from: an inode (HL_INO); an open file's
+ * inode, whose path may be missing (HL_NULLOK: nullpath_ok, or unlinked);
+ * a name in a directory, read-locked (HL_NAME) or write-locked because the
+ * operation removes it (HL_NAME_W). */
+enum hl_at { HL_INO, HL_NULLOK, HL_NAME, HL_NAME_W };
+
+/* A request's stay in the layer and the path (or two) it holds locked. */
+struct hl_op {
+	struct hl_call c;
+	struct fuse *f;
+	struct hl_lk lk;
+	char *path, *path2;
+};
+
+static void op_call(struct hl_op *o, fuse_req_t req)
+{
+	o->f = call_begin(&o->c, req);
+	memset(&o->lk, 0, sizeof(o->lk));
+	o->path = o->path2 = NULL;
+}
+
+/* The path and its locks; with op, the debug line once the path is known. */
+static int op_path(struct hl_op *o, enum hl_at at, fuse_ino_t ino, const char *name,
+		   const char *op)
+{
+	int err;
+
+	switch (at) {
+	case HL_INO:
+		err = hl_path(o->f, ino, &o->path, &o->lk);
+		break;
+	case HL_NULLOK:
+		err = hl_path_nullok(o->f, ino, &o->path, &o->lk);
+		break;
+	default:
+		err = hl_path_name(o->f, ino, name, &o->path, at == HL_NAME_W, &o->lk);
+		break;
+	}
+	if (!err && op)
+		debug_op(o->f, op, o->path);
+	return err;
+}
+
+static int op_begin(struct hl_op *o, fuse_req_t req, enum hl_at at, fuse_ino_t ino,
+		    const char *name, const char *op)
+{
+	op_call(o, req);
+	return op_path(o, at, ino, name, op);
+}
+
+/* Two names (rename, link), both write-locked if the table knows them. */
+static int op_begin2(struct hl_op *o, fuse_req_t req, fuse_ino_t dir1, const char *name1,
+		     fuse_ino_t dir2, const char *name2)
+{
+	op_call(o, req);
+	return hl_path2(o->f, dir1, name1, dir2, name2, &o->path, &o->path2, &o->lk);
+}
+
+/* The locks go; the paths stay for a use after the reply. */
+static void op_unlock(struct hl_op *o)
+{
+	hl_path_put(o->f, &o->lk);
+}
+
+static void op_put(struct hl_op *o)
+{
+	op_unlock(o);
+	free(o->path);
+	free(o->path2);
+	o->path = o->path2 = NULL;
+}
+
+/* Before the reply: the path goes, then the request leaves the layer. */
+static void op_end(struct hl_op *o)
+{
+	op_put(o);
+	call_end(&o->c);
+}
+
+/* An inode's attributes as the caller should see them, or the error. */
+static void reply_attr(struct fuse *f, fuse_req_t req, fuse_ino_t ino, struct stat *st, int err)
+{
+	if (err) {
+		fuse_reply_err(req, -err);
+		return;
+	}
+	fix_stat(f, ino, st);
+	/* A hidden file is unlinked as far as the caller knows. */
+	if (st->st_nlink > 0 && hl_node_is_hidden(f, ino))
+		st->st_nlink--;
+	if (f->conf.auto_cache)
+		hl_node_cache_check(f, ino, st, 0);
+	fuse_reply_attr(req, st, attr_timeout(f));
+}
+
+/* After an operation that made parent/name (at path): its entry. */
+static void reply_made(struct hl_op *o, fuse_req_t req, fuse_ino_t parent, const char *name,
+		       const char *path, int err)
+{
+	struct fuse_entry_param e;
+
+	memset(&e, 0, sizeof(e));
+	if (!err)
+		err = lookup_path(o->f, parent, name, path, &e, NULL);
+	op_end(o);
+	reply_entry(o->f, req, &e, err);
+}
+
 /* ---- names ------------------------------------------------------------- */
 
 static void hl_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
 	struct fuse_entry_param e;
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NAME, parent, name, "LOOKUP");
 
 	memset(&e, 0, sizeof(e));
-	err = hl_path_name(f, parent, name, &path, 0, &lk);
 	if (!err) {
-		debug_op(f, "LOOKUP", path);
-		err = lookup_path(f, parent, name, path, &e, NULL);
-		if (err == -ENOENT && f->conf.negative_timeout != 0.0) {
+		err = lookup_path(o.f, parent, name, o.path, &e, NULL);
+		if (err == -ENOENT && o.f->conf.negative_timeout != 0.0) {
 			memset(&e, 0, sizeof(e));
-			e.entry_timeout = f->conf.negative_timeout;
+			e.entry_timeout = o.f->conf.negative_timeout;
 			err = 0;
 		}
-		hl_path_put(f, &lk);
-		free(path);
 	}
-	call_end(&c);
-	reply_entry(f, req, &e, err);
+	op_end(&o);
+	reply_entry(o.f, req, &e, err);
 }
 
 static void hl_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -229,111 +332,65 @@ static void hl_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_dat
 
 static void hl_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
 	struct stat st;
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, fi ? HL_NULLOK : HL_INO, ino, NULL, "GETATTR");
 
 	memset(&st, 0, sizeof(st));
-	err = fi ? hl_path_nullok(f, ino, &path, &lk) : hl_path(f, ino, &path, &lk);
-	if (!err) {
-		debug_op(f, "GETATTR", path);
-		err = fuse_fs_getattr(f->fs, path, &st, fi);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	if (!err) {
-		fix_stat(f, ino, &st);
-		/* A hidden file is unlinked as far as the caller knows. */
-		if (st.st_nlink > 0 && hl_node_is_hidden(f, ino))
-			st.st_nlink--;
-		if (f->conf.auto_cache)
-			hl_node_cache_check(f, ino, &st, 0);
-	}
-	call_end(&c);
-	if (err)
-		fuse_reply_err(req, -err);
-	else
-		fuse_reply_attr(req, &st, attr_timeout(f));
+	if (!err)
+		err = fuse_fs_getattr(o.f->fs, o.path, &st, fi);
+	op_end(&o);
+	reply_attr(o.f, req, ino, &st, err);
 }
 
 static void hl_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int valid,
 		       struct fuse_file_info *fi)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
 	struct stat st;
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, fi ? HL_NULLOK : HL_INO, ino, NULL, "SETATTR");
+	struct fuse_fs *fs = o.f->fs;
+	const char *path = o.path;
 
 	memset(&st, 0, sizeof(st));
-	err = fi ? hl_path_nullok(f, ino, &path, &lk) : hl_path(f, ino, &path, &lk);
-	if (!err) {
-		debug_op(f, "SETATTR", path);
-		if (valid & FUSE_SET_ATTR_MODE)
-			err = fuse_fs_chmod(f->fs, path, attr->st_mode, fi);
-		if (!err && (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))
-			err = fuse_fs_chown(f->fs, path,
-					    (valid & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1,
-					    (valid & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1, fi);
-		if (!err && (valid & FUSE_SET_ATTR_SIZE))
-			err = fuse_fs_truncate(f->fs, path, attr->st_size, fi);
-		if (!err && (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))) {
-			struct timespec tv[2];
+	if (!err && (valid & FUSE_SET_ATTR_MODE))
+		err = fuse_fs_chmod(fs, path, attr->st_mode, fi);
+	if (!err && (valid & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID)))
+		err = fuse_fs_chown(fs, path, (valid & FUSE_SET_ATTR_UID) ? attr->st_uid : (uid_t)-1,
+				    (valid & FUSE_SET_ATTR_GID) ? attr->st_gid : (gid_t)-1, fi);
+	if (!err && (valid & FUSE_SET_ATTR_SIZE))
+		err = fuse_fs_truncate(fs, path, attr->st_size, fi);
+	if (!err && (valid & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME))) {
+		struct timespec tv[2];
 
-			tv[0].tv_sec = tv[1].tv_sec = 0;
-			tv[0].tv_nsec = tv[1].tv_nsec = UTIME_OMIT;
-			if (valid & FUSE_SET_ATTR_ATIME_NOW)
-				tv[0].tv_nsec = UTIME_NOW;
-			else if (valid & FUSE_SET_ATTR_ATIME)
-				tv[0] = attr->st_atim;
-			if (valid & FUSE_SET_ATTR_MTIME_NOW)
-				tv[1].tv_nsec = UTIME_NOW;
-			else if (valid & FUSE_SET_ATTR_MTIME)
-				tv[1] = attr->st_mtim;
-			err = fuse_fs_utimens(f->fs, path, tv, fi);
-		}
-		if (!err)
-			err = fuse_fs_getattr(f->fs, path, &st, fi);
-		hl_path_put(f, &lk);
-		free(path);
+		tv[0].tv_sec = tv[1].tv_sec = 0;
+		tv[0].tv_nsec = tv[1].tv_nsec = UTIME_OMIT;
+		if (valid & FUSE_SET_ATTR_ATIME_NOW)
+			tv[0].tv_nsec = UTIME_NOW;
+		else if (valid & FUSE_SET_ATTR_ATIME)
+			tv[0] = attr->st_atim;
+		if (valid & FUSE_SET_ATTR_MTIME_NOW)
+			tv[1].tv_nsec = UTIME_NOW;
+		else if (valid & FUSE_SET_ATTR_MTIME)
+			tv[1] = attr->st_mtim;
+		err = fuse_fs_utimens(fs, path, tv, fi);
 	}
-	if (!err) {
-		fix_stat(f, ino, &st);
-		/* A hidden file is unlinked as far as the caller knows. */
-		if (st.st_nlink > 0 && hl_node_is_hidden(f, ino))
-			st.st_nlink--;
-		if (f->conf.auto_cache)
-			hl_node_cache_check(f, ino, &st, 0);
-	}
-	call_end(&c);
-	if (err)
-		fuse_reply_err(req, -err);
-	else
-		fuse_reply_attr(req, &st, attr_timeout(f));
+	if (!err)
+		err = fuse_fs_getattr(fs, path, &st, fi);
+	op_end(&o);
+	reply_attr(o.f, req, ino, &st, err);
 }
 
 static void hl_readlink(fuse_req_t req, fuse_ino_t ino)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
 	char buf[PATH_MAX + 1];
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_INO, ino, NULL, "READLINK");
 
-	err = hl_path(f, ino, &path, &lk);
-	if (!err) {
-		debug_op(f, "READLINK", path);
-		err = fuse_fs_readlink(f->fs, path, buf, sizeof(buf));
-		hl_path_put(f, &lk);
-		free(path);
-	}
+	if (!err)
+		err = fuse_fs_readlink(o.f->fs, o.path, buf, sizeof(buf));
 	buf[PATH_MAX] = '\0';
-	call_end(&c);
+	op_end(&o);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -342,65 +399,44 @@ static void hl_readlink(fuse_req_t req, fuse_ino_t ino)
 
 static void hl_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
 	struct fuse_entry_param e;
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NAME, parent, name, "MKNOD");
 
 	memset(&e, 0, sizeof(e));
-	err = hl_path_name(f, parent, name, &path, 0, &lk);
 	if (!err) {
-		debug_op(f, "MKNOD", path);
 		err = -ENOSYS;
 		/* A regular file goes through create() when there is one. */
-		if (S_ISREG(mode) && f->fs->op.create) {
+		if (S_ISREG(mode) && o.f->fs->op.create) {
 			struct fuse_file_info fi;
 
 			memset(&fi, 0, sizeof(fi));
 			fi.flags = O_CREAT | O_EXCL | O_WRONLY;
-			err = fuse_fs_create(f->fs, path, mode, &fi);
+			err = fuse_fs_create(o.f->fs, o.path, mode, &fi);
 			if (!err) {
-				err = lookup_path(f, parent, name, path, &e, &fi);
-				fuse_fs_release(f->fs, path, &fi);
+				err = lookup_path(o.f, parent, name, o.path, &e, &fi);
+				fuse_fs_release(o.f->fs, o.path, &fi);
 			}
 		}
 		if (err == -ENOSYS) {
-			err = fuse_fs_mknod(f->fs, path, mode, rdev);
+			err = fuse_fs_mknod(o.f->fs, o.path, mode, rdev);
 			if (!err)
-				err = lookup_path(f, parent, name, path, &e, NULL);
+				err = lookup_path(o.f, parent, name, o.path, &e, NULL);
 		}
-		hl_path_put(f, &lk);
-		free(path);
 	}
-	call_end(&c);
-	reply_entry(f, req, &e, err);
+	op_end(&o);
+	reply_entry(o.f, req, &e, err);
 }
 
 static void hl_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct fuse_entry_param e;
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NAME, parent, name, "MKDIR");
 
-	memset(&e, 0, sizeof(e));
-	err = hl_path_name(f, parent, name, &path, 0, &lk);
-	if (!err) {
-		debug_op(f, "MKDIR", path);
-		err = fuse_fs_mkdir(f->fs, path, mode);
-		if (!err)
-			err = lookup_path(f, parent, name, path, &e, NULL);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
-	reply_entry(f, req, &e, err);
+	if (!err)
+		err = fuse_fs_mkdir(o.f->fs, o.path, mode);
+	reply_made(&o, req, parent, name, o.path, err);
 }
-
 /*
  * Renames the open file at dir/name (path) to a fresh .fuse_hiddenNNN name
  * in the same directory instead of removing it, so its open handles keep
@@ -456,123 +492,77 @@ static int hide_node(struct fuse *f, uint64_t dir, const char *name, const char 
 
 static void hl_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NAME_W, parent, name, "UNLINK");
 
-	err = hl_path_name(f, parent, name, &path, 1, &lk);
 	if (!err) {
-		debug_op(f, "UNLINK", path);
-		if (!f->conf.hard_remove && hl_lk_target_open(f, &lk, 0)) {
-			err = hide_node(f, parent, name, path);
+		if (!o.f->conf.hard_remove && hl_lk_target_open(o.f, &o.lk, 0)) {
+			err = hide_node(o.f, parent, name, o.path);
 		} else {
-			err = fuse_fs_unlink(f->fs, path);
+			err = fuse_fs_unlink(o.f->fs, o.path);
 			if (!err)
-				hl_node_remove_name(f, parent, name);
+				hl_node_remove_name(o.f, parent, name);
 		}
-		hl_path_put(f, &lk);
-		free(path);
 	}
-	call_end(&c);
+	op_end(&o);
 	fuse_reply_err(req, -err);
 }
 
 static void hl_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NAME_W, parent, name, "RMDIR");
 
-	err = hl_path_name(f, parent, name, &path, 1, &lk);
 	if (!err) {
-		debug_op(f, "RMDIR", path);
-		err = fuse_fs_rmdir(f->fs, path);
+		err = fuse_fs_rmdir(o.f->fs, o.path);
 		if (!err)
-			hl_node_remove_name(f, parent, name);
-		hl_path_put(f, &lk);
-		free(path);
+			hl_node_remove_name(o.f, parent, name);
 	}
-	call_end(&c);
+	op_end(&o);
 	fuse_reply_err(req, -err);
 }
 
 static void hl_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct fuse_entry_param e;
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NAME, parent, name, "SYMLINK");
 
-	memset(&e, 0, sizeof(e));
-	err = hl_path_name(f, parent, name, &path, 0, &lk);
-	if (!err) {
-		debug_op(f, "SYMLINK", path);
-		err = fuse_fs_symlink(f->fs, link, path);
-		if (!err)
-			err = lookup_path(f, parent, name, path, &e, NULL);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
-	reply_entry(f, req, &e, err);
+	if (!err)
+		err = fuse_fs_symlink(o.f->fs, link, o.path);
+	reply_made(&o, req, parent, name, o.path, err);
 }
 
 static void hl_rename(fuse_req_t req, fuse_ino_t olddir, const char *oldname, fuse_ino_t newdir,
 		      const char *newname, unsigned int flags)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	char *oldpath, *newpath;
-	struct hl_lk lk;
-	int err;
+	struct hl_op o;
+	int err = op_begin2(&o, req, olddir, oldname, newdir, newname);
 
-	err = hl_path2(f, olddir, oldname, newdir, newname, &oldpath, &newpath, &lk);
 	if (!err) {
-		debug_op(f, "RENAME", oldpath);
+		debug_op(o.f, "RENAME", o.path);
 		/* An open file that the rename replaces is hidden first. */
-		if (!f->conf.hard_remove && !(flags & RENAME_EXCHANGE) &&
-		    hl_lk_target_open(f, &lk, 1))
-			err = hide_node(f, newdir, newname, newpath);
+		if (!o.f->conf.hard_remove && !(flags & RENAME_EXCHANGE) &&
+		    hl_lk_target_open(o.f, &o.lk, 1))
+			err = hide_node(o.f, newdir, newname, o.path2);
 		if (!err)
-			err = fuse_fs_rename(f->fs, oldpath, newpath, flags);
+			err = fuse_fs_rename(o.f->fs, o.path, o.path2, flags);
 		if (!err)
-			err = hl_node_rename(f, olddir, oldname, newdir, newname, 0, flags);
-		hl_path_put(f, &lk);
-		free(oldpath);
-		free(newpath);
+			err = hl_node_rename(o.f, olddir, oldname, newdir, newname, 0, flags);
 	}
-	call_end(&c);
+	op_end(&o);
 	fuse_reply_err(req, -err);
 }
 
 static void hl_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct fuse_entry_param e;
-	char *oldpath, *newpath;
-	struct hl_lk lk;
-	int err;
+	struct hl_op o;
+	int err = op_begin2(&o, req, ino, NULL, newparent, newname);
 
-	memset(&e, 0, sizeof(e));
-	err = hl_path2(f, ino, NULL, newparent, newname, &oldpath, &newpath, &lk);
 	if (!err) {
-		debug_op(f, "LINK", newpath);
-		err = fuse_fs_link(f->fs, oldpath, newpath);
-		if (!err)
-			err = lookup_path(f, newparent, newname, newpath, &e, NULL);
-		hl_path_put(f, &lk);
-		free(oldpath);
-		free(newpath);
+		debug_op(o.f, "LINK", o.path2);
+		err = fuse_fs_link(o.f->fs, o.path, o.path2);
 	}
-	call_end(&c);
-	reply_entry(f, req, &e, err);
+	reply_made(&o, req, newparent, newname, o.path2, err);
 }
 
 /* ---- files --------------------------------------------------------------- */
@@ -595,55 +585,43 @@ static void open_flags(struct fuse *f, uint64_t ino, const char *path, struct fu
 
 static void hl_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_INO, ino, NULL, "OPEN");
 
-	err = hl_path(f, ino, &path, &lk);
 	if (!err) {
-		debug_op(f, "OPEN", path);
-		err = fuse_fs_open(f->fs, path, fi);
+		err = fuse_fs_open(o.f->fs, o.path, fi);
 		if (!err) {
-			open_flags(f, ino, path, fi);
+			open_flags(o.f, ino, o.path, fi);
 			/* Counted before the reply: an unlink right after it
 			 * must see the file open. */
-			hl_node_open_count(f, ino, 1, NULL);
+			hl_node_open_count(o.f, ino, 1, NULL);
 		}
 	}
-	call_end(&c);
+	call_end(&o.c);
 	if (err) {
 		fuse_reply_err(req, -err);
 	} else if (fuse_reply_open(req, fi) == -ENOENT) {
 		/* Interrupted: the kernel will not release it. */
-		fuse_fs_release(f->fs, path, fi);
-		hl_node_open_count(f, ino, -1, NULL);
+		fuse_fs_release(o.f->fs, o.path, fi);
+		hl_node_open_count(o.f, ino, -1, NULL);
 	}
-	hl_path_put(f, &lk);
-	free(path);
+	op_put(&o);
 }
 
 static void hl_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
 	struct fuse_bufvec *bv = NULL;
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NULLOK, ino, NULL, NULL);
 
-	err = hl_path_nullok(f, ino, &path, &lk);
 	if (!err) {
-		if (f->conf.debug)
+		if (o.f->conf.debug)
 			fuse_log(FUSE_LOG_DEBUG, "READ %zu bytes at %lld from %s\n", size,
-				 (long long)off, path ? path : "(no path)");
-		err = fuse_fs_read_buf(f->fs, path, &bv, size, off, fi);
-		hl_path_put(f, &lk);
-		free(path);
+				 (long long)off, o.path ? o.path : "(no path)");
+		err = fuse_fs_read_buf(o.f->fs, o.path, &bv, size, off, fi);
 	}
-	call_end(&c);
+	op_end(&o);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -656,22 +634,16 @@ static void hl_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void hl_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf, off_t off,
 			 struct fuse_file_info *fi)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	int res;
+	struct hl_op o;
+	int res = op_begin(&o, req, HL_NULLOK, ino, NULL, NULL);
 
-	res = hl_path_nullok(f, ino, &path, &lk);
 	if (!res) {
-		if (f->conf.debug)
+		if (o.f->conf.debug)
 			fuse_log(FUSE_LOG_DEBUG, "WRITE %zu bytes at %lld to %s\n", fuse_buf_size(buf),
-				 (long long)off, path ? path : "(no path)");
-		res = fuse_fs_write_buf(f->fs, path, buf, off, fi);
-		hl_path_put(f, &lk);
-		free(path);
+				 (long long)off, o.path ? o.path : "(no path)");
+		res = fuse_fs_write_buf(o.f->fs, o.path, buf, off, fi);
 	}
-	call_end(&c);
+	op_end(&o);
 	if (res < 0)
 		fuse_reply_err(req, -res);
 	else
@@ -693,137 +665,112 @@ static int flush_locks(struct fuse *f, const char *path, struct fuse_file_info *
 
 static void hl_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NULLOK, ino, NULL, "FLUSH");
 
-	err = hl_path_nullok(f, ino, &path, &lk);
 	if (!err) {
 		int lerr;
 
-		debug_op(f, "FLUSH", path);
-		err = fuse_fs_flush(f->fs, path, fi);
-		lerr = flush_locks(f, path, fi);
+		err = fuse_fs_flush(o.f->fs, o.path, fi);
+		lerr = flush_locks(o.f, o.path, fi);
 		if (err == -ENOSYS && lerr == 0)
 			err = 0;
-		hl_path_put(f, &lk);
-		free(path);
 	}
-	call_end(&c);
+	op_end(&o);
 	fuse_reply_err(req, -err);
 }
 
-/* Removes a hidden file whose last handle closed. */
+/*
+ * Removes a hidden file whose last handle closed. An open can still find
+ * it by its hidden name (a path walk that resolved the old name before the
+ * unlink): under the write lock such an open has finished, and if it kept
+ * the file, its own release removes it later.
+ */
 static void unlink_hidden(struct fuse *f, uint64_t ino)
 {
 	struct hl_lk lk;
 	char *path;
-	int err;
 
-	if (hl_path(f, ino, &path, &lk))
+	if (hl_path_hidden(f, ino, &path, &lk))
 		return;
-	err = fuse_fs_unlink(f->fs, path);
-	/* The lock first: it is released along the node's parents, which
-	 * the name's removal cuts. */
-	hl_path_put(f, &lk);
-	if (err == 0)
+	if (hl_node_hidden_unused(f, ino) && fuse_fs_unlink(f->fs, path) == 0)
 		hl_node_drop_name(f, ino);
+	hl_path_put(f, &lk);
 	free(path);
 }
 
 static void hl_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path = NULL;
-	int err, hidden = 0, last;
+	struct hl_op o;
+	int hidden = 0, last;
 
-	err = hl_path_nullok(f, ino, &path, &lk);
-	debug_op(f, "RELEASE", path);
+	/* Released whatever the path lookup says (no path: NULL). */
+	(void)op_begin(&o, req, HL_NULLOK, ino, NULL, NULL);
+	debug_op(o.f, "RELEASE", o.path);
 	if (fi->flush) {
-		fuse_fs_flush(f->fs, path, fi);
-		flush_locks(f, path, fi);
+		fuse_fs_flush(o.f->fs, o.path, fi);
+		flush_locks(o.f, o.path, fi);
 	}
 	if (fi->flock_release)
-		fuse_fs_flock(f->fs, path, fi, LOCK_UN);
-	fuse_fs_release(f->fs, path, fi);
-	(void)err;
+		fuse_fs_flock(o.f->fs, o.path, fi, LOCK_UN);
+	fuse_fs_release(o.f->fs, o.path, fi);
 	/* Counted down under the path lock, so that a rename or unlink
 	 * either sees the file open and hides it before this (then we remove
 	 * it below) or sees it closed. */
-	last = hl_node_open_count(f, ino, -1, &hidden) == 0;
-	hl_path_put(f, &lk);
-	free(path);
+	last = hl_node_open_count(o.f, ino, -1, &hidden) == 0;
+	op_put(&o);
 	if (last && hidden)
-		unlink_hidden(f, ino);
-	call_end(&c);
+		unlink_hidden(o.f, ino);
+	call_end(&o.c);
 	fuse_reply_err(req, 0);
 }
 
 static void hl_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NULLOK, ino, NULL, "FSYNC");
 
-	err = hl_path_nullok(f, ino, &path, &lk);
-	if (!err) {
-		debug_op(f, "FSYNC", path);
-		err = fuse_fs_fsync(f->fs, path, datasync, fi);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
+	if (!err)
+		err = fuse_fs_fsync(o.f->fs, o.path, datasync, fi);
+	op_end(&o);
 	fuse_reply_err(req, -err);
 }
 
 static void hl_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		      struct fuse_file_info *fi)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
 	struct fuse_entry_param e;
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NAME, parent, name, "CREATE");
 
 	memset(&e, 0, sizeof(e));
-	err = hl_path_name(f, parent, name, &path, 0, &lk);
 	if (!err) {
-		debug_op(f, "CREATE", path);
-		err = fuse_fs_create(f->fs, path, mode, fi);
+		err = fuse_fs_create(o.f->fs, o.path, mode, fi);
 		if (!err) {
-			err = lookup_path(f, parent, name, path, &e, fi);
+			err = lookup_path(o.f, parent, name, o.path, &e, fi);
 			if (err) {
-				fuse_fs_release(f->fs, path, fi);
+				fuse_fs_release(o.f->fs, o.path, fi);
 			} else if (!S_ISREG(e.attr.st_mode)) {
 				/* create() must make a regular file. */
 				err = -EIO;
-				fuse_fs_release(f->fs, path, fi);
-				hl_node_forget(f, e.ino, 1);
+				fuse_fs_release(o.f->fs, o.path, fi);
+				hl_node_forget(o.f, e.ino, 1);
 			} else {
-				open_flags(f, e.ino, path, fi);
-				hl_node_open_count(f, e.ino, 1, NULL);
+				open_flags(o.f, e.ino, o.path, fi);
+				hl_node_open_count(o.f, e.ino, 1, NULL);
 			}
 		}
 	}
-	call_end(&c);
+	call_end(&o.c);
 	if (err) {
 		fuse_reply_err(req, -err);
 	} else if (fuse_reply_create(req, &e, fi) == -ENOENT) {
-		fuse_fs_release(f->fs, path, fi);
-		hl_node_open_count(f, e.ino, -1, NULL);
-		hl_node_forget(f, e.ino, 1);
+		fuse_fs_release(o.f->fs, o.path, fi);
+		hl_node_open_count(o.f, e.ino, -1, NULL);
+		hl_node_forget(o.f, e.ino, 1);
 	}
-	hl_path_put(f, &lk);
-	free(path);
+	op_put(&o);
 }
-
 /* ---- directories --------------------------------------------------------- */
 
 struct hl_dirent {
@@ -977,17 +924,15 @@ static int hl_filler(void *buf, const char *name, const struct stat *st, off_t o
 static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			   struct fuse_file_info *llfi, int plus)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
 	struct hl_dh *dh = get_dh(llfi);
 	struct fuse_file_info fi;
-	struct hl_lk lk;
-	char *path = NULL;
+	struct hl_op o;
 	int err = 0;
 
+	op_call(&o, req);
 	pthread_mutex_lock(&dh->lock);
 	dh->req = req;
-	dh->f = f;
+	dh->f = o.f;
 	dh->plus = plus;
 	dh->size = size;
 	dh->len = 0;
@@ -1000,14 +945,11 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 		dh_clear(dh);
 		dh->mode = 0;
 		dh->error = 0;
-		err = hl_path_nullok(f, ino, &path, &lk);
-		if (err)
-			goto out;
-		debug_op(f, plus ? "READDIRPLUS" : "READDIR", path);
-		err = fuse_fs_readdir(f->fs, path, dh, hl_filler, off, dir_fi(llfi, &fi),
-				      plus ? FUSE_READDIR_PLUS : FUSE_READDIR_DEFAULTS);
-		hl_path_put(f, &lk);
-		free(path);
+		err = op_path(&o, HL_NULLOK, ino, NULL, plus ? "READDIRPLUS" : "READDIR");
+		if (!err)
+			err = fuse_fs_readdir(o.f->fs, o.path, dh, hl_filler, off, dir_fi(llfi, &fi),
+					      plus ? FUSE_READDIR_PLUS : FUSE_READDIR_DEFAULTS);
+		op_put(&o);
 		if (!err)
 			err = dh->error;
 		if (err)
@@ -1027,7 +969,7 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 			break;
 	}
 out:
-	call_end(&c);
+	call_end(&o.c);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -1052,17 +994,15 @@ static void hl_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t of
 
 static void hl_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *llfi)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
 	struct fuse_file_info fi;
 	struct hl_dh *dh;
-	struct hl_lk lk;
-	char *path;
+	struct hl_op o;
 	int err;
 
+	op_call(&o, req);
 	dh = calloc(1, sizeof(*dh));
 	if (!dh) {
-		call_end(&c);
+		call_end(&o.c);
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
@@ -1070,48 +1010,41 @@ static void hl_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *ll
 	dh->ino = ino;
 	memset(&fi, 0, sizeof(fi));
 	fi.flags = llfi->flags;
-	err = hl_path(f, ino, &path, &lk);
-	if (!err) {
-		debug_op(f, "OPENDIR", path);
-		err = fuse_fs_opendir(f->fs, path, &fi);
-		hl_path_put(f, &lk);
-	}
-	call_end(&c);
+	err = op_path(&o, HL_INO, ino, NULL, "OPENDIR");
+	if (!err)
+		err = fuse_fs_opendir(o.f->fs, o.path, &fi);
+	/* The path stays for a releasedir if the reply does not arrive. */
+	op_unlock(&o);
+	call_end(&o.c);
 	if (err) {
 		fuse_reply_err(req, -err);
 		pthread_mutex_destroy(&dh->lock);
 		free(dh);
-		return;
+	} else {
+		dh->fh = fi.fh;
+		llfi->fh = (uintptr_t)dh;
+		llfi->keep_cache = fi.keep_cache;
+		llfi->cache_readdir = fi.cache_readdir;
+		if (fuse_reply_open(req, llfi) == -ENOENT) {
+			fuse_fs_releasedir(o.f->fs, o.path, &fi);
+			pthread_mutex_destroy(&dh->lock);
+			free(dh);
+		}
 	}
-	dh->fh = fi.fh;
-	llfi->fh = (uintptr_t)dh;
-	llfi->keep_cache = fi.keep_cache;
-	llfi->cache_readdir = fi.cache_readdir;
-	if (fuse_reply_open(req, llfi) == -ENOENT) {
-		fuse_fs_releasedir(f->fs, path, &fi);
-		pthread_mutex_destroy(&dh->lock);
-		free(dh);
-	}
-	free(path);
+	op_put(&o);
 }
 
 static void hl_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *llfi)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
 	struct hl_dh *dh = get_dh(llfi);
 	struct fuse_file_info fi;
-	struct hl_lk lk;
-	char *path = NULL;
-	int err;
+	struct hl_op o;
 
-	err = hl_path_nullok(f, ino, &path, &lk);
-	debug_op(f, "RELEASEDIR", path);
-	fuse_fs_releasedir(f->fs, path, dir_fi(llfi, &fi));
-	(void)err;
-	hl_path_put(f, &lk);
-	free(path);
-	call_end(&c);
+	/* Released whatever the path lookup says (no path: NULL). */
+	(void)op_begin(&o, req, HL_NULLOK, ino, NULL, NULL);
+	debug_op(o.f, "RELEASEDIR", o.path);
+	fuse_fs_releasedir(o.f->fs, o.path, dir_fi(llfi, &fi));
+	op_end(&o);
 	pthread_mutex_lock(&dh->lock);
 	dh_clear(dh);
 	pthread_mutex_unlock(&dh->lock);
@@ -1123,20 +1056,13 @@ static void hl_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 
 static void hl_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *llfi)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
 	struct fuse_file_info fi;
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NULLOK, ino, NULL, NULL);
 
-	err = hl_path_nullok(f, ino, &path, &lk);
-	if (!err) {
-		err = fuse_fs_fsyncdir(f->fs, path, datasync, dir_fi(llfi, &fi));
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
+	if (!err)
+		err = fuse_fs_fsyncdir(o.f->fs, o.path, datasync, dir_fi(llfi, &fi));
+	op_end(&o);
 	fuse_reply_err(req, -err);
 }
 
@@ -1144,21 +1070,14 @@ static void hl_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fus
 
 static void hl_statfs(fuse_req_t req, fuse_ino_t ino)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
 	struct statvfs sv;
-	struct hl_lk lk;
-	char *path = NULL;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_INO, ino ? ino : FUSE_ROOT_ID, NULL, NULL);
 
 	memset(&sv, 0, sizeof(sv));
-	err = hl_path(f, ino ? ino : FUSE_ROOT_ID, &path, &lk);
-	if (!err) {
-		err = fuse_fs_statfs(f->fs, path, &sv);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
+	if (!err)
+		err = fuse_fs_statfs(o.f->fs, o.path, &sv);
+	op_end(&o);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -1168,47 +1087,36 @@ static void hl_statfs(fuse_req_t req, fuse_ino_t ino)
 static void hl_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 			size_t size, int flags)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_INO, ino, NULL, NULL);
 
-	err = hl_path(f, ino, &path, &lk);
-	if (!err) {
-		err = fuse_fs_setxattr(f->fs, path, name, value, size, flags);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
+	if (!err)
+		err = fuse_fs_setxattr(o.f->fs, o.path, name, value, size, flags);
+	op_end(&o);
 	fuse_reply_err(req, -err);
 }
 
 /* getxattr and listxattr: size 0 asks for the size. */
 static void xattr_common(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path, *buf = NULL;
+	struct hl_op o;
+	char *buf = NULL;
 	int res;
 
+	op_call(&o, req);
 	if (size) {
 		buf = malloc(size);
 		if (!buf) {
-			call_end(&c);
+			call_end(&o.c);
 			fuse_reply_err(req, ENOMEM);
 			return;
 		}
 	}
-	res = hl_path(f, ino, &path, &lk);
-	if (!res) {
-		res = name ? fuse_fs_getxattr(f->fs, path, name, buf, size)
-			   : fuse_fs_listxattr(f->fs, path, buf, size);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
+	res = op_path(&o, HL_INO, ino, NULL, NULL);
+	if (!res)
+		res = name ? fuse_fs_getxattr(o.f->fs, o.path, name, buf, size)
+			   : fuse_fs_listxattr(o.f->fs, o.path, buf, size);
+	op_end(&o);
 	if (res < 0)
 		fuse_reply_err(req, -res);
 	else if (size)
@@ -1230,56 +1138,34 @@ static void hl_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 
 static void hl_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_INO, ino, NULL, NULL);
 
-	err = hl_path(f, ino, &path, &lk);
-	if (!err) {
-		err = fuse_fs_removexattr(f->fs, path, name);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
+	if (!err)
+		err = fuse_fs_removexattr(o.f->fs, o.path, name);
+	op_end(&o);
 	fuse_reply_err(req, -err);
 }
 
 static void hl_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_INO, ino, NULL, "ACCESS");
 
-	err = hl_path(f, ino, &path, &lk);
-	if (!err) {
-		debug_op(f, "ACCESS", path);
-		err = fuse_fs_access(f->fs, path, mask);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
+	if (!err)
+		err = fuse_fs_access(o.f->fs, o.path, mask);
+	op_end(&o);
 	fuse_reply_err(req, -err);
 }
 
 static void hl_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NULLOK, ino, NULL, NULL);
 
-	err = hl_path_nullok(f, ino, &path, &lk);
-	if (!err) {
-		err = fuse_fs_lock(f->fs, path, fi, F_GETLK, lock);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
+	if (!err)
+		err = fuse_fs_lock(o.f->fs, o.path, fi, F_GETLK, lock);
+	op_end(&o);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -1289,55 +1175,34 @@ static void hl_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, 
 static void hl_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock,
 		     int sleep)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NULLOK, ino, NULL, NULL);
 
-	err = hl_path_nullok(f, ino, &path, &lk);
-	if (!err) {
-		err = fuse_fs_lock(f->fs, path, fi, sleep ? F_SETLKW : F_SETLK, lock);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
+	if (!err)
+		err = fuse_fs_lock(o.f->fs, o.path, fi, sleep ? F_SETLKW : F_SETLK, lock);
+	op_end(&o);
 	fuse_reply_err(req, -err);
 }
 
 static void hl_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NULLOK, ino, NULL, NULL);
 
-	err = hl_path_nullok(f, ino, &path, &lk);
-	if (!err) {
-		err = fuse_fs_flock(f->fs, path, fi, op);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
+	if (!err)
+		err = fuse_fs_flock(o.f->fs, o.path, fi, op);
+	op_end(&o);
 	fuse_reply_err(req, -err);
 }
 
 static void hl_bmap(fuse_req_t req, fuse_ino_t ino, size_t blocksize, uint64_t idx)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_INO, ino, NULL, NULL);
 
-	err = hl_path(f, ino, &path, &lk);
-	if (!err) {
-		err = fuse_fs_bmap(f->fs, path, blocksize, &idx);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
+	if (!err)
+		err = fuse_fs_bmap(o.f->fs, o.path, blocksize, &idx);
+	op_end(&o);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -1348,14 +1213,13 @@ static void hl_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg
 		     struct fuse_file_info *llfi, unsigned flags, const void *in_buf,
 		     size_t in_bufsz, size_t out_bufsz)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
 	struct fuse_file_info fi, *fip = llfi;
 	size_t bufsz = in_bufsz > out_bufsz ? in_bufsz : out_bufsz;
-	struct hl_lk lk;
-	char *path, *buf = NULL;
+	struct hl_op o;
+	char *buf = NULL;
 	int err;
 
+	op_call(&o, req);
 	/* Only well-formed ioctls (the kernel knows the sizes). */
 	if (flags & FUSE_IOCTL_UNRESTRICTED) {
 		err = -EPERM;
@@ -1372,14 +1236,11 @@ static void hl_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg
 		if (in_bufsz)
 			memcpy(buf, in_buf, in_bufsz);
 	}
-	err = hl_path_nullok(f, ino, &path, &lk);
-	if (!err) {
-		err = fuse_fs_ioctl(f->fs, path, cmd, arg, fip, flags, buf);
-		hl_path_put(f, &lk);
-		free(path);
-	}
+	err = op_path(&o, HL_NULLOK, ino, NULL, NULL);
+	if (!err)
+		err = fuse_fs_ioctl(o.f->fs, o.path, cmd, arg, fip, flags, buf);
 out:
-	call_end(&c);
+	op_end(&o);
 	if (err < 0)
 		fuse_reply_err(req, -err);
 	else
@@ -1390,22 +1251,15 @@ out:
 static void hl_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		    struct fuse_pollhandle *ph)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
 	unsigned revents = 0;
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NULLOK, ino, NULL, NULL);
 
-	err = hl_path_nullok(f, ino, &path, &lk);
-	if (!err) {
-		err = fuse_fs_poll(f->fs, path, fi, ph, &revents);
-		hl_path_put(f, &lk);
-		free(path);
-	} else if (ph) {
+	if (!err)
+		err = fuse_fs_poll(o.f->fs, o.path, fi, ph, &revents);
+	else if (ph)
 		fuse_pollhandle_destroy(ph);
-	}
-	call_end(&c);
+	op_end(&o);
 	if (err)
 		fuse_reply_err(req, -err);
 	else
@@ -1415,19 +1269,12 @@ static void hl_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 static void hl_fallocate(fuse_req_t req, fuse_ino_t ino, int mode, off_t offset, off_t length,
 			 struct fuse_file_info *fi)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	int err;
+	struct hl_op o;
+	int err = op_begin(&o, req, HL_NULLOK, ino, NULL, NULL);
 
-	err = hl_path_nullok(f, ino, &path, &lk);
-	if (!err) {
-		err = fuse_fs_fallocate(f->fs, path, mode, offset, length, fi);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
+	if (!err)
+		err = fuse_fs_fallocate(o.f->fs, o.path, mode, offset, length, fi);
+	op_end(&o);
 	fuse_reply_err(req, -err);
 }
 
@@ -1435,25 +1282,21 @@ static void hl_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 			       struct fuse_file_info *fi_in, fuse_ino_t ino_out, off_t off_out,
 			       struct fuse_file_info *fi_out, size_t len, int flags)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk_in, lk_out;
-	char *path_in, *path_out = NULL;
+	struct hl_op in, out;
 	ssize_t res;
 
-	res = hl_path_nullok(f, ino_in, &path_in, &lk_in);
-	if (!res) {
-		res = hl_path_nullok(f, ino_out, &path_out, &lk_out);
-		if (!res) {
-			res = fuse_fs_copy_file_range(f->fs, path_in, fi_in, off_in, path_out, fi_out,
-						      off_out, len, flags);
-			hl_path_put(f, &lk_out);
-			free(path_out);
-		}
-		hl_path_put(f, &lk_in);
-		free(path_in);
-	}
-	call_end(&c);
+	/* Two separate locks: the files need not be related. */
+	res = op_begin(&in, req, HL_NULLOK, ino_in, NULL, NULL);
+	out.f = in.f;
+	memset(&out.lk, 0, sizeof(out.lk));
+	out.path = out.path2 = NULL;
+	if (!res)
+		res = op_path(&out, HL_NULLOK, ino_out, NULL, NULL);
+	if (!res)
+		res = fuse_fs_copy_file_range(in.f->fs, in.path, fi_in, off_in, out.path, fi_out,
+					      off_out, len, flags);
+	op_put(&out);
+	op_end(&in);
 	if (res < 0)
 		fuse_reply_err(req, (int)-res);
 	else
@@ -1463,19 +1306,12 @@ static void hl_copy_file_range(fuse_req_t req, fuse_ino_t ino_in, off_t off_in,
 static void hl_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		     struct fuse_file_info *fi)
 {
-	struct hl_call c;
-	struct fuse *f = call_begin(&c, req);
-	struct hl_lk lk;
-	char *path;
-	off_t res;
+	struct hl_op o;
+	off_t res = op_begin(&o, req, HL_NULLOK, ino, NULL, NULL);
 
-	res = hl_path_nullok(f, ino, &path, &lk);
-	if (!res) {
-		res = fuse_fs_lseek(f->fs, path, off, whence, fi);
-		hl_path_put(f, &lk);
-		free(path);
-	}
-	call_end(&c);
+	if (!res)
+		res = fuse_fs_lseek(o.f->fs, o.path, off, whence, fi);
+	op_end(&o);
 	if (res < 0)
 		fuse_reply_err(req, (int)-res);
 	else

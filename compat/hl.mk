@@ -15,6 +15,12 @@
 #   3.14/example/NAME          libfuse 3.14's high-level examples, unmodified,
 #   3.14/test/...              and its test programs, in the layout libfuse's
 #                              test_examples.py expects
+#   libfuse-3.14/passthrough   the same example on Debian's libfuse3 alone
+#                              (its own high-level API): what the tests
+#                              compare our layer's behaviour with
+#   3.18/passthrough           libfuse 3.18's high-level passthrough example
+#                              built on zcfuse's headers and libfuse3.so.3
+#                              alone (bench/run-bench zcfuse-compat-hl-uring)
 # Needs libfuse3-dev; the examples need Debian's fuse3 3.14 source, fetched by
 # bench/build-peers under $(ZCFUSE_CACHE)/peers/src (skipped without it).
 
@@ -35,12 +41,20 @@ HL_EXFLAGS := -O2 -g -Wall -D_FILE_OFFSET_BITS=64 -DHAVE_SETXATTR \
 	-DHAVE_FSTATAT -DHAVE_OPENAT -DHAVE_READLINKAT -DHAVE_PIPE2 -DHAVE_SPLICE \
 	-DHAVE_VMSPLICE -DHAVE_FDATASYNC -pthread $(SANFLAGS)
 HL_T314 := $(HL_DIR)/3.14
+HL_LF314 := $(HL_DIR)/libfuse-3.14
+HL_SRC318 := $(ZCFUSE_CACHE)/peers/src/fuse3-3.18.3
+HL_T318 := $(HL_DIR)/3.18
 
 HL_TARGETS := $(HL_DIR)/libzcfuse-hl.a $(HL_DIR)/symcheck/libhl-symcheck.so $(HL_DIR)/hl-abi
 ifneq ($(wildcard $(HL_SRC314)/example/hello.c),)
 HL_TARGETS += $(HL_EXAMPLES:%=$(HL_T314)/example/%) $(HL_T314)/test/test_syscalls \
 	$(HL_T314)/test/readdir_inode $(HL_T314)/example/ioctl_client $(HL_T314)/example/poll_client \
-	$(HL_T314)/example/printcap
+	$(HL_T314)/example/printcap $(HL_LF314)/passthrough
+endif
+# Needs only our own library, not Debian's headers.
+ifneq ($(wildcard $(HL_SRC318)/example/passthrough.c),)
+all: $(HL_T318)/passthrough
+compat-hl: $(HL_T318)/passthrough
 endif
 
 # Only where Debian's libfuse3-dev is installed (scripts/install-deps adds it).
@@ -85,6 +99,19 @@ $(HL_T314)/example/%: $(HL_SRC314)/example/%.c $(HL_DIR)/libzcfuse-hl.a
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@ (libfuse 3.14 example, zcfuse high-level layer)"
 	$(Q)$(CC) $(HL_CPPFLAGS) $(HL_EXFLAGS) -o $@ $< $(HL_DIR)/libzcfuse-hl.a -lfuse3 $(LDFLAGS)
+
+$(HL_LF314)/%: $(HL_SRC314)/example/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@ (libfuse 3.14 example, Debian's libfuse3)"
+	$(Q)$(CC) -I$(HL_SYS_INC) $(HL_EXFLAGS) -o $@ $< -lfuse3 $(LDFLAGS)
+
+# A 3.18 example as its users build it: our headers, our library (found
+# through the rpath), nothing of Debian's.
+$(HL_T318)/%: $(HL_SRC318)/example/%.c $(O)/compat/libfuse3.so $(wildcard include/zcfuse/compat/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  CCLD    $@ (libfuse 3.18 example, zcfuse's libfuse3.so.3)"
+	$(Q)$(CC) -Iinclude/zcfuse/compat $(HL_EXFLAGS) -DHAVE_STATX -o $@ $< -L$(O)/compat -lfuse3 \
+		-Wl,-rpath,'$$ORIGIN/../../compat' $(LDFLAGS)
 
 # Clients and test programs: no FUSE library at all.
 $(HL_T314)/example/%_client: $(HL_SRC314)/example/%_client.c

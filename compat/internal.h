@@ -13,7 +13,7 @@
 #define FUSE_USE_VERSION 318
 #include "zcfuse/compat/fuse_lowlevel.h"
 
-#include "core/internal.h"
+#include "session/session.h"
 
 #define ZCF_COMPAT_API __attribute__((visibility("default")))
 

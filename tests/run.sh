@@ -241,12 +241,15 @@ run_one() {
 	[ -n "$ONLY" ] && ! [[ $name =~ $ONLY ]] && return 0
 	[ -n "$SKIP" ] && [[ $name =~ $SKIP ]] && return 0
 	mkdir -p "$tmp"
+	local t0=$EPOCHREALTIME secs
 	(
 		cd "$REPO" || exit 1
 		ZCFUSE_TEST_TMP=$tmp timeout -k 10 "$limit" "$@"
 		exit $?
 	) </dev/null >"$out" 2>&1
 	rc=$?
+	secs=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+	printf '%s\t%s\n' "$secs" "$name$label" >>"$LOGDIR/durations.tsv"
 	cleanup_leftovers "$tmp" >>"$out" 2>&1
 
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
@@ -279,7 +282,7 @@ run_one() {
 	case $rc in
 	0)
 		npass=$((npass + 1))
-		echo "PASS $name$label"
+		echo "PASS $name$label ($secs s)"
 		[ "$VERBOSE" = 1 ] && sed 's/^/    /' "$out"
 		;;
 	77)
@@ -298,7 +301,7 @@ run_one() {
 				-exec cp {} "${save%.log}.files/" \; 2>/dev/null
 		fi
 		[ -z "$reason" ] && reason="exit status $rc"
-		echo "FAIL $name$label ($reason; output: ${save#$REPO/})"
+		echo "FAIL $name$label ($reason; $secs s; output: ${save#$REPO/})"
 		FAILED+=("$name$label")
 		if [ "$VERBOSE" = 1 ]; then
 			sed 's/^/    /' "$out"
@@ -371,6 +374,9 @@ if [ -z "$ONLY" ] || [[ kernel-log =~ $ONLY ]]; then
 	fi
 fi
 
+if [ -s "$LOGDIR/durations.tsv" ]; then
+	echo "slowest: $(sort -rn "$LOGDIR/durations.tsv" | head -8 | awk -F'\t' '{ printf "%s%s %ss", sep, $2, $1; sep = ", " }')"
+fi
 [ ${#FAILED[@]} -gt 0 ] && echo "failed: ${FAILED[*]}"
 echo "$npass passed, $nfail failed, $nskip skipped"
 [ "$nfail" = 0 ]

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/capability.h>
 #include <liburing.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,13 +22,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/internal.h"
-#include "proto/fuse_abi.h"
+/*
+ * Not only the public header: the probe asks the session floor's ladder
+ * (session/ladder.c) the questions the library asks when it picks a
+ * transport, and mounts with core's zcf_mount; it links the static library
+ * (tools/layering lists this exception).
+ */
+#include "session/session.h"
 
 #define ENABLE_URING_PARAM "/sys/module/fuse/parameters/enable_uring"
 /* The kernel refuses reads smaller than a request could be (1 MiB + header). */
@@ -59,17 +62,6 @@ struct probe {
 	struct feature uring, bufpool, zerocopy, passthrough;
 	const char *best;
 };
-
-static bool has_cap_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return false;
-	return data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32));
-}
 
 static void set_feature(struct feature *f, bool available, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -222,20 +214,6 @@ static void probe_init(struct probe *p)
 
 /* ---- Features ---- */
 
-/* Why the kernel did not offer FUSE_OVER_IO_URING. */
-static void uring_param_reason(char *buf, size_t size, int param)
-{
-	if (param == 0)
-		snprintf(buf, size, "enable_uring is off: echo Y > " ENABLE_URING_PARAM);
-	else if (param == -ENOENT)
-		snprintf(buf, size,
-			 "kernel older than 6.14 or built without CONFIG_FUSE_IO_URING");
-	else if (param < 0)
-		snprintf(buf, size, ENABLE_URING_PARAM ": %s", strerror(-param));
-	else
-		snprintf(buf, size, "kernel did not offer FUSE_OVER_IO_URING in INIT");
-}
-
 /* Can this process make the SQE128 ring that FUSE commands need? */
 static int ring_works(char *why, size_t size)
 {
@@ -258,19 +236,23 @@ static int ring_works(char *why, size_t size)
 	return ret;
 }
 
-static void probe_uring(struct probe *p)
+/* What the session's ladder decides from: the probe mount's INIT, or sysfs. */
+static void ladder_facts(const struct probe *p, struct zcf_ladder_facts *f)
 {
-	int param = zcf_read_sysfs_bool(ENABLE_URING_PARAM);
+	if (p->have_init) {
+		zcf_ladder_facts(f, p->init.minor, p->init.flags);
+	} else {
+		memset(f, 0, sizeof(*f));
+		f->enable_uring = zcf_read_sysfs_bool(ENABLE_URING_PARAM);
+		f->cap_sys_admin = p->cap_sys_admin;
+	}
+}
+
+static void probe_uring(struct probe *p, const struct zcf_ladder_facts *f)
+{
 	char why[200];
 
-	if (p->have_init) {
-		if (!(p->init.flags & FUSE_OVER_IO_URING)) {
-			uring_param_reason(why, sizeof(why), param);
-			set_feature(&p->uring, false, "%s", why);
-			return;
-		}
-	} else if (param != 1) {
-		uring_param_reason(why, sizeof(why), param);
+	if (!zcf_rung_allowed(ZCF_TRANSPORT_URING, f, why, sizeof(why))) {
 		set_feature(&p->uring, false, "%s", why);
 		return;
 	}
@@ -290,40 +272,29 @@ static bool kernel_at_least(const struct probe *p, unsigned major, unsigned mino
 	return p->kmajor > major || (p->kmajor == major && p->kminor >= minor);
 }
 
-static void probe_bufpool(struct probe *p)
+static void probe_bufpool(struct probe *p, const struct zcf_ladder_facts *f)
 {
-	if (p->have_init) {
-		if (p->init.minor < 46)
-			set_feature(&p->bufpool, false,
-				    "kernel speaks FUSE 7.%u; buffer pools need 7.46, Linux 7.3+",
-				    p->init.minor);
-		else if (!(p->init.flags & FUSE_HAS_IO_URING_BUFPOOL))
-			set_feature(&p->bufpool, false, "kernel did not offer FUSE_HAS_IO_URING_BUFPOOL%s%s",
-				    p->uring.available ? "" : ": ",
-				    p->uring.available ? "" : p->uring.reason);
-		else if (!p->uring.available)
-			set_feature(&p->bufpool, false, "io_uring transport absent: %s",
-				    p->uring.reason);
-		else
-			set_feature(&p->bufpool, true, "kernel offers FUSE_HAS_IO_URING_BUFPOOL");
-		return;
-	}
-	if (p->kmajor && !kernel_at_least(p, 7, 3))
+	char why[200];
+
+	if (!p->uring.available)
+		set_feature(&p->bufpool, false, "io_uring transport absent: %s", p->uring.reason);
+	else if (!p->have_init && p->kmajor && !kernel_at_least(p, 7, 3))
 		set_feature(&p->bufpool, false, "Linux %u.%u is older than 7.3, FUSE 7.46",
 			    p->kmajor, p->kminor);
-	else if (!p->uring.available)
-		set_feature(&p->bufpool, false, "io_uring transport absent: %s", p->uring.reason);
+	else if (!zcf_rung_allowed(ZCF_TRANSPORT_BUFPOOL, f, why, sizeof(why)))
+		set_feature(&p->bufpool, false, "%s", why);
 	else
-		set_feature(&p->bufpool, false,
-			    "unknown: needs root to mount a probe filesystem");
+		set_feature(&p->bufpool, true, "kernel offers FUSE_HAS_IO_URING_BUFPOOL");
 }
 
-static void probe_zerocopy(struct probe *p)
+static void probe_zerocopy(struct probe *p, const struct zcf_ladder_facts *f)
 {
+	char why[200];
+
 	if (!p->bufpool.available)
 		set_feature(&p->zerocopy, false, "needs buffer pools: %s", p->bufpool.reason);
-	else if (!p->cap_sys_admin)
-		set_feature(&p->zerocopy, false, "needs CAP_SYS_ADMIN: run as root");
+	else if (!zcf_rung_allowed(ZCF_TRANSPORT_ZEROCOPY, f, why, sizeof(why)))
+		set_feature(&p->zerocopy, false, "%s: run as root", why);
 	else
 		set_feature(&p->zerocopy, true, "buffer pools and CAP_SYS_ADMIN");
 }
@@ -355,6 +326,8 @@ static void probe_passthrough(struct probe *p)
 
 static void run_probe(struct probe *p)
 {
+	struct zcf_ladder_facts f;
+	const struct zcf_rung *r;
 	struct utsname u;
 
 	memset(p, 0, sizeof(*p));
@@ -365,24 +338,27 @@ static void run_probe(struct probe *p)
 	} else {
 		snprintf(p->kernel, sizeof(p->kernel), "unknown");
 	}
-	p->cap_sys_admin = geteuid() == 0 || has_cap_sys_admin();
+	p->cap_sys_admin = zcf_have_cap_sys_admin();
 	if (p->cap_sys_admin)
 		probe_init(p);
 	else
 		snprintf(p->protocol_reason, sizeof(p->protocol_reason),
 			 "needs root to mount a probe filesystem");
-	probe_uring(p);
-	probe_bufpool(p);
-	probe_zerocopy(p);
+	ladder_facts(p, &f);
+	probe_uring(p, &f);
+	probe_bufpool(p, &f);
+	probe_zerocopy(p, &f);
 	probe_passthrough(p);
-	if (p->zerocopy.available)
-		p->best = "zerocopy";
-	else if (p->bufpool.available)
-		p->best = "bufpool";
-	else if (p->uring.available)
-		p->best = "uring";
-	else
-		p->best = "classic";
+	/* The best rung whose feature is here, walking the session's ladder. */
+	for (r = zcf_rung(ZCF_TRANSPORT_AUTO);; r = zcf_rung(r->below)) {
+		const struct feature *ft = r->kind == ZCF_TRANSPORT_ZEROCOPY ? &p->zerocopy :
+					   r->kind == ZCF_TRANSPORT_BUFPOOL  ? &p->bufpool :
+					   r->kind == ZCF_TRANSPORT_URING    ? &p->uring : NULL;
+
+		if (!ft || ft->available)
+			break;
+	}
+	p->best = r->name;
 }
 
 /* ---- Output ---- */

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <syslog.h>
 
-#include "core/internal.h"
+#include "core/core.h"
 
 int zcf_debug;
 static int use_syslog;

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -16,11 +15,10 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/internal.h"
+#include "core/core.h"
 
 #define FUSERMOUNT "fusermount3"
 #define FUSE_DEV "/dev/fuse"
@@ -111,15 +109,7 @@ static const char *default_fsname(const struct zcf_config *cfg)
 /* Root, or CAP_SYS_ADMIN in the effective set (e.g. a capable container). */
 static bool privileged(void)
 {
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2];
-
-	if (geteuid() == 0)
-		return true;
-	memset(data, 0, sizeof(data));
-	if (syscall(SYS_capget, &hdr, data) < 0)
-		return false;
-	return data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32));
+	return geteuid() == 0 || zcf_have_cap_sys_admin();
 }
 
 /* One clear line for the usual ways a mount goes wrong before it starts. */
@@ -429,6 +419,28 @@ static int recv_fd(int sock)
 	return fd;
 }
 
+/* The -o list fusermount3 gets. 0 or -ENOMEM. */
+static int fusermount_opts(const struct zcf_config *cfg, struct optbuf *opts)
+{
+	opt_add(opts, cfg->ro ? "ro" : "rw");
+	opt_add(opts, "nosuid");
+	opt_add(opts, "nodev");
+	opt_add_escaped(opts, "fsname", default_fsname(cfg));
+	if (cfg->subtype && *cfg->subtype)
+		opt_add_escaped(opts, "subtype", cfg->subtype);
+	if (cfg->allow_other || cfg->allow_root)
+		opt_add(opts, "allow_other");
+	if (cfg->default_permissions)
+		opt_add(opts, "default_permissions");
+	if (cfg->max_read)
+		opt_addf(opts, "max_read=%u", cfg->max_read);
+	if (cfg->auto_unmount)
+		opt_add(opts, "auto_unmount");
+	if (cfg->extra_mount_opts && *cfg->extra_mount_opts)
+		opt_add(opts, cfg->extra_mount_opts);
+	return opts->failed ? -ENOMEM : 0;
+}
+
 static int mount_fusermount(const struct zcf_config *cfg, int *fdp)
 {
 	struct optbuf opts = { 0 };
@@ -442,23 +454,7 @@ static int mount_fusermount(const struct zcf_config *cfg, int *fdp)
 		return -ENOENT;
 	}
 
-	opt_add(&opts, cfg->ro ? "ro" : "rw");
-	opt_add(&opts, "nosuid");
-	opt_add(&opts, "nodev");
-	opt_add_escaped(&opts, "fsname", default_fsname(cfg));
-	if (cfg->subtype && *cfg->subtype)
-		opt_add_escaped(&opts, "subtype", cfg->subtype);
-	if (cfg->allow_other || cfg->allow_root)
-		opt_add(&opts, "allow_other");
-	if (cfg->default_permissions)
-		opt_add(&opts, "default_permissions");
-	if (cfg->max_read)
-		opt_addf(&opts, "max_read=%u", cfg->max_read);
-	if (cfg->auto_unmount)
-		opt_add(&opts, "auto_unmount");
-	if (cfg->extra_mount_opts && *cfg->extra_mount_opts)
-		opt_add(&opts, cfg->extra_mount_opts);
-	if (opts.failed) {
+	if (fusermount_opts(cfg, &opts)) {
 		free(opts.s);
 		free(prog);
 		return -ENOMEM;

@@ -4,12 +4,13 @@
  * filesystem's positional arguments, then the mountpoint.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "core/core.h"
 
 #define NR(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -118,94 +119,129 @@ static int parse_transport(struct zcf_config *cfg, const char *val)
 	return 0;
 }
 
+/*
+ * zcfuse's own -o options and the mount options it handles itself, one row
+ * each: the name, what kind of value it takes, where it goes in struct
+ * zcf_config, and its bounds. Options not here go to the INIT-flag options
+ * (opts_conn.c), the kernel's mount options, then the filesystem's handler.
+ */
+enum opt_kind {
+	OPT_TRUE,  /* a flag: sets the bool */
+	OPT_FALSE, /* a flag: clears the bool (rw) */
+	OPT_UINT,  /* unsigned in [min, max] */
+	OPT_STR,   /* a string (replaces an earlier one) */
+	OPT_PICK,  /* one of names[]: its index, into an int-sized enum */
+	OPT_BOOL_PICK, /* one of names[]: index 1 sets the bool */
+	OPT_TRANSPORT, /* -o transport=NAME, and io_uring (libfuse's spelling) */
+};
+struct opt_row {
+	const char *name;
+	enum opt_kind kind;
+	size_t off;        /* offsetof(struct zcf_config, field) */
+	unsigned min, max; /* OPT_UINT */
+	const char *const *names; /* OPT_PICK, OPT_BOOL_PICK */
+	unsigned nnames;
+	size_t also;       /* + 1: a bool set as well (max_write_set, debug's foreground) */
+};
+#define F(field) offsetof(struct zcf_config, field)
+#define ALSO(field) (F(field) + 1)
+#define FLAG(n, f) { .name = n, .kind = OPT_TRUE, .off = F(f) }
+#define STR(n, f) { .name = n, .kind = OPT_STR, .off = F(f) }
+#define UINT(n, f, lo, hi) { .name = n, .kind = OPT_UINT, .off = F(f), .min = lo, .max = hi }
+#define PICK(n, k, f, list) { .name = n, .kind = k, .off = F(f), .names = list, .nnames = NR(list) }
+static const struct opt_row opt_rows[] = {
+	FLAG("allow_other", allow_other),
+	FLAG("allow_root", allow_root),
+	FLAG("default_permissions", default_permissions),
+	FLAG("ro", ro),
+	{ .name = "rw", .kind = OPT_FALSE, .off = F(ro) },
+	FLAG("auto_unmount", auto_unmount),
+	{ .name = "debug", .kind = OPT_TRUE, .off = F(debug), .also = ALSO(foreground) },
+	FLAG("passthrough", passthrough),
+	STR("fsname", fsname),
+	STR("subtype", subtype),
+	STR("stats", stats_path),
+	UINT("max_read", max_read, 4096, 16u << 20),
+	{ .name = "max_write", .kind = OPT_UINT, .off = F(max_write), .min = 4096,
+	  .max = 16u << 20, .also = ALSO(max_write_set) },
+	UINT("max_pinned", max_pinned_mib, 1, 1u << 20),
+	UINT("max_background", max_background, 1, 65535),
+	UINT("queue_depth", queue_depth, 1, 4096),
+	UINT("io_uring_q_depth", queue_depth, 1, 4096), /* libfuse's spelling */
+	UINT("pool_bufs", pool_bufs, 1, 4096),
+	UINT("meta_threads", meta_threads, 0, 64),
+	UINT("threads", threads, 1, 1024),
+	PICK("ring_setup", OPT_PICK, ring_setup, ring_setup_names),
+	PICK("ring_fd", OPT_BOOL_PICK, ring_fd_plain, ring_fd_names),
+	{ .name = "transport", .kind = OPT_TRANSPORT },
+	{ .name = "io_uring", .kind = OPT_TRANSPORT }, /* libfuse's spelling */
+};
+_Static_assert(sizeof(enum zcf_ring_setup) == sizeof(int), "OPT_PICK stores an int");
+
+/* Applies one row. 0 or -errno (the error already printed). */
+static int apply_row(struct zcf_config *cfg, const struct opt_row *r, const char *val)
+{
+	char *field = (char *)cfg + r->off;
+	int i;
+
+	if (r->also)
+		*(bool *)((char *)cfg + r->also - 1) = true;
+	switch (r->kind) {
+	case OPT_TRUE:
+	case OPT_FALSE:
+		if (val) {
+			fprintf(stderr, "zcfuse: option %s takes no value\n", r->name);
+			return -EINVAL;
+		}
+		*(bool *)field = r->kind == OPT_TRUE;
+		return 0;
+	case OPT_UINT:
+		return parse_uint(r->name, val, r->min, r->max, (unsigned *)field);
+	case OPT_STR:
+		return set_str((char **)field, r->name, val);
+	case OPT_PICK:
+	case OPT_BOOL_PICK:
+		i = pick(r->name, val, r->names, r->nnames);
+		if (i < 0)
+			return i;
+		if (r->kind == OPT_PICK)
+			*(int *)field = i;
+		else
+			*(bool *)field = i == 1;
+		return 0;
+	case OPT_TRANSPORT:
+		return parse_transport(cfg, strcmp(r->name, "io_uring") ? val : "uring");
+	}
+	return -EINVAL;
+}
+
 static int parse_one(struct zcf_config *cfg, char *opt, const struct zcfuse_session_opts *opts,
 		     void *userdata)
 {
 	char *val = strchr(opt, '=');
 	const char *const *k;
+	size_t i;
 	int err;
 
 	if (val)
 		*val++ = 0;
-	if (!strcmp(opt, "allow_other"))
-		cfg->allow_other = true;
-	else if (!strcmp(opt, "allow_root"))
-		cfg->allow_root = true;
-	else if (!strcmp(opt, "default_permissions"))
-		cfg->default_permissions = true;
-	else if (!strcmp(opt, "ro"))
-		cfg->ro = true;
-	else if (!strcmp(opt, "rw"))
-		cfg->ro = false;
-	else if (!strcmp(opt, "auto_unmount"))
-		cfg->auto_unmount = true;
-	else if (!strcmp(opt, "debug"))
-		cfg->debug = cfg->foreground = true;
-	else if (!strcmp(opt, "fsname"))
-		return set_str(&cfg->fsname, opt, val);
-	else if (!strcmp(opt, "subtype"))
-		return set_str(&cfg->subtype, opt, val);
-	else if (!strcmp(opt, "max_read"))
-		return parse_uint(opt, val, 4096, 16u << 20, &cfg->max_read);
-	else if (!strcmp(opt, "transport"))
-		return parse_transport(cfg, val);
-	else if (!strcmp(opt, "io_uring")) /* libfuse's spelling */
-		return parse_transport(cfg, "uring");
-	else if (!strcmp(opt, "queue_depth") || !strcmp(opt, "io_uring_q_depth"))
-		return parse_uint(opt, val, 1, 4096, &cfg->queue_depth);
-	else if (!strcmp(opt, "ring_setup")) {
-		int i = pick(opt, val, ring_setup_names, NR(ring_setup_names));
-
-		if (i < 0)
-			return i;
-		cfg->ring_setup = i;
-		return 0;
-	} else if (!strcmp(opt, "ring_fd")) {
-		int i = pick(opt, val, ring_fd_names, NR(ring_fd_names));
-
-		if (i < 0)
-			return i;
-		cfg->ring_fd_plain = i == 1;
-		return 0;
-	}
-	else if (!strcmp(opt, "pool_bufs"))
-		return parse_uint(opt, val, 1, 4096, &cfg->pool_bufs);
-	else if (!strcmp(opt, "meta_threads"))
-		return parse_uint(opt, val, 0, 64, &cfg->meta_threads);
-	else if (!strcmp(opt, "threads"))
-		return parse_uint(opt, val, 1, 1024, &cfg->threads);
-	else if (!strcmp(opt, "max_write")) {
-		cfg->max_write_set = true;
-		return parse_uint(opt, val, 4096, 16u << 20, &cfg->max_write);
-	} else if (!strcmp(opt, "max_pinned"))
-		return parse_uint(opt, val, 1, 1u << 20, &cfg->max_pinned_mib);
-	else if (!strcmp(opt, "max_background"))
-		return parse_uint(opt, val, 1, 65535, &cfg->max_background);
-	else if (!strcmp(opt, "stats"))
-		return set_str(&cfg->stats_path, opt, val);
-	else if (!strcmp(opt, "passthrough"))
-		cfg->passthrough = true;
-	else if ((err = zcf_parse_conn_opt(cfg, opt, val)) != -ENOENT)
+	for (i = 0; i < NR(opt_rows); i++)
+		if (!strcmp(opt, opt_rows[i].name))
+			return apply_row(cfg, &opt_rows[i], val);
+	err = zcf_parse_conn_opt(cfg, opt, val);
+	if (err != -ENOENT)
 		return err;
-	else {
-		for (k = kernel_opts; *k; k++)
-			if (!strcmp(opt, *k) && !val)
-				return append_mount_opt(cfg, opt);
-		err = -ENOENT;
-		if (opts && opts->opt)
-			err = opts->opt(userdata, opt, val);
-		if (err == -ENOENT)
-			fprintf(stderr, "zcfuse: unknown option '%s' (see -h)\n", opt);
-		else if (err)
-			fprintf(stderr, "zcfuse: option '%s%s%s': %s\n", opt, val ? "=" : "",
-				val ? val : "", strerror(-err));
-		return err;
-	}
-	if (val) {
-		fprintf(stderr, "zcfuse: option %s takes no value\n", opt);
-		return -EINVAL;
-	}
-	return 0;
+	for (k = kernel_opts; *k; k++)
+		if (!strcmp(opt, *k) && !val)
+			return append_mount_opt(cfg, opt);
+	if (opts && opts->opt)
+		err = opts->opt(userdata, opt, val);
+	if (err == -ENOENT)
+		fprintf(stderr, "zcfuse: unknown option '%s' (see -h)\n", opt);
+	else if (err)
+		fprintf(stderr, "zcfuse: option '%s%s%s': %s\n", opt, val ? "=" : "",
+			val ? val : "", strerror(-err));
+	return err;
 }
 
 static int parse_o(struct zcf_config *cfg, const char *list,

@@ -8,7 +8,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "core/internal.h"
+#include "core/core.h"
 
 /* The Makefile's VERSION is the one source; zcfuse.h must say the same. */
 #if defined(ZCF_MAKE_VERSION_MAJOR) &&                                                    \

@@ -8,47 +8,8 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 #include "proto/handlers.h"
-
-/* A cursor over the request's variable data. */
-struct cursor {
-	const char *p;
-	size_t left;
-};
-
-/* Takes a NUL-terminated string; NULL when none ends inside the data. */
-static const char *take_name(struct cursor *c)
-{
-	const char *end, *name = c->p;
-
-	if (!c->left)
-		return NULL;
-	end = memchr(c->p, 0, c->left);
-	if (!end)
-		return NULL;
-	c->left -= (size_t)(end - c->p) + 1;
-	c->p = end + 1;
-	return name;
-}
-
-static const void *take_bytes(struct cursor *c, size_t n)
-{
-	const char *p = c->p;
-
-	if (n > c->left)
-		return NULL;
-	c->p += n;
-	c->left -= n;
-	return p;
-}
-
-static void fi_from_fh(struct zcfuse_file_info *fi, uint64_t fh, uint32_t flags)
-{
-	memset(fi, 0, sizeof(*fi));
-	fi->fh = fh;
-	fi->flags = (int)flags;
-}
 
 static void attr_from_setattr(struct stat *st, const struct fuse_setattr_in *a)
 {
@@ -85,7 +46,7 @@ static void do_forget(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 		zcfuse_reply_none(req);
 }
 
-static void do_batch_forget(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_batch_forget(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	const struct fuse_batch_forget_in *a = req->arg;
 	const struct fuse_forget_one *one = req->data;
@@ -147,7 +108,7 @@ static void do_read_like(struct zcfuse_req *req, const struct zcfuse_ops *ops, u
 	struct zcfuse_file_info fi;
 	size_t size = a->size;
 
-	fi_from_fh(&fi, a->fh, a->flags);
+	zcf_fi_from_fh(&fi, a->fh, a->flags);
 	if (a->read_flags & FUSE_READ_LOCKOWNER)
 		fi.lock_owner = a->lock_owner;
 	if (size > req->payload_size && !(req->flags & ZCF_REQ_ZERO_COPY))
@@ -171,7 +132,7 @@ static void do_read_like(struct zcfuse_req *req, const struct zcfuse_ops *ops, u
 	}
 }
 
-static void do_write(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_write(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	const struct fuse_write_in *a = req->arg;
 	struct zcfuse_file_info fi;
@@ -183,7 +144,7 @@ static void do_write(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 		zcf_malformed(req, "WRITE size larger than the data received");
 		return;
 	}
-	fi_from_fh(&fi, a->fh, a->flags);
+	zcf_fi_from_fh(&fi, a->fh, a->flags);
 	fi.writepage = !!(a->write_flags & FUSE_WRITE_CACHE);
 	if (a->write_flags & FUSE_WRITE_KILL_SUIDGID) {
 		fi.kill_suidgid = 1;
@@ -199,7 +160,7 @@ static void do_write(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 		ops->write(req, req->in.nodeid, buf, a->size, (off_t)a->offset, &fi);
 }
 
-static void do_setattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_setattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	const struct fuse_setattr_in *a = req->arg;
 	struct zcfuse_file_info fi, *fip = NULL;
@@ -216,7 +177,7 @@ static void do_setattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	if (a->valid & FATTR_KILL_SUIDGID)
 		req->kill_priv = ZCFUSE_KILL_SUIDGID;
 	if (a->valid & FATTR_FH) {
-		fi_from_fh(&fi, a->fh, 0);
+		zcf_fi_from_fh(&fi, a->fh, 0);
 		fip = &fi;
 	}
 	ops->setattr(req, req->in.nodeid, &st, mask, fip);
@@ -229,7 +190,7 @@ static void do_open_like(struct zcfuse_req *req, const struct zcfuse_ops *ops, b
 	void (*op)(struct zcfuse_req *, zcfuse_ino_t, struct zcfuse_file_info *) =
 		dir ? ops->opendir : ops->open;
 
-	fi_from_fh(&fi, 0, a->flags);
+	zcf_fi_from_fh(&fi, 0, a->flags);
 	if (a->open_flags & FUSE_OPEN_KILL_SUIDGID) {
 		fi.kill_suidgid = 1;
 		req->kill_priv = ZCFUSE_KILL_SUIDGID;
@@ -247,7 +208,7 @@ static void do_release_like(struct zcfuse_req *req, const struct zcfuse_ops *ops
 	void (*op)(struct zcfuse_req *, zcfuse_ino_t, struct zcfuse_file_info *) =
 		dir ? ops->releasedir : ops->release;
 
-	fi_from_fh(&fi, a->fh, a->flags);
+	zcf_fi_from_fh(&fi, a->fh, a->flags);
 	fi.flush = !!(a->release_flags & FUSE_RELEASE_FLUSH);
 	fi.flock_release = !!(a->release_flags & FUSE_RELEASE_FLOCK_UNLOCK);
 	if (!dir) /* the fh and its descriptor may be reused from now on */
@@ -266,7 +227,7 @@ static void do_fsync_like(struct zcfuse_req *req, const struct zcfuse_ops *ops, 
 	void (*op)(struct zcfuse_req *, zcfuse_ino_t, int, struct zcfuse_file_info *) =
 		dir ? ops->fsyncdir : ops->fsync;
 
-	fi_from_fh(&fi, a->fh, 0);
+	zcf_fi_from_fh(&fi, a->fh, 0);
 	if (op)
 		op(req, req->in.nodeid, a->fsync_flags & FUSE_FSYNC_FDATASYNC, &fi);
 	else
@@ -276,179 +237,13 @@ static void do_fsync_like(struct zcfuse_req *req, const struct zcfuse_ops *ops, 
 /* ---- Handlers, one per opcode. The table below calls one only when the
  * filesystem has the op its row names; a NULL op gets the row's default. */
 
-/* The name that starts the variable data, or NULL after answering EINVAL. */
-static const char *first_name(struct zcfuse_req *req, struct cursor *c)
-{
-	const char *name;
-
-	c->p = req->data;
-	c->left = req->data_len;
-	name = take_name(c);
-	if (!name)
-		zcf_malformed(req, "name not terminated");
-	return name;
-}
-
-static void do_lookup(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (name)
-		ops->lookup(req, req->in.nodeid, name);
-}
-
-static void do_unlink(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (name)
-		ops->unlink(req, req->in.nodeid, name);
-}
-
-static void do_rmdir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (name)
-		ops->rmdir(req, req->in.nodeid, name);
-}
-
-static void do_removexattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (name)
-		ops->removexattr(req, req->in.nodeid, name);
-}
-
-static void do_symlink(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	struct cursor c = { req->data, req->data_len };
-	const char *name = take_name(&c), *target = name ? take_name(&c) : NULL;
-
-	if (!target)
-		return zcf_malformed(req, "names not terminated");
-	ops->symlink(req, target, req->in.nodeid, name);
-}
-
-static void do_mknod(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_mknod_in *a = req->arg;
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (!name)
-		return;
-	req->ctx.umask = a->umask;
-	ops->mknod(req, req->in.nodeid, name, a->mode, a->rdev);
-}
-
-static void do_mkdir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_mkdir_in *a = req->arg;
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (!name)
-		return;
-	req->ctx.umask = a->umask;
-	ops->mkdir(req, req->in.nodeid, name, a->mode);
-}
-
-static void rename_common(struct zcfuse_req *req, const struct zcfuse_ops *ops,
-			  uint64_t newdir, unsigned flags)
-{
-	struct cursor c = { req->data, req->data_len };
-	const char *name = take_name(&c), *newname = name ? take_name(&c) : NULL;
-
-	if (!newname)
-		return zcf_malformed(req, "names not terminated");
-	ops->rename(req, req->in.nodeid, name, newdir, newname, flags);
-}
-
-static void do_rename(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	rename_common(req, ops, ((const struct fuse_rename_in *)req->arg)->newdir, 0);
-}
-
-static void do_rename2(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_rename2_in *a = req->arg;
-
-	rename_common(req, ops, a->newdir, a->flags);
-}
-
-static void do_link(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_link_in *a = req->arg;
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (name)
-		ops->link(req, a->oldnodeid, req->in.nodeid, name);
-}
-
-static void do_create(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_create_in *a = req->arg;
-	struct zcfuse_file_info fi;
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (!name)
-		return;
-	req->ctx.umask = a->umask;
-	fi_from_fh(&fi, 0, a->flags);
-	if (a->open_flags & FUSE_OPEN_KILL_SUIDGID) {
-		fi.kill_suidgid = 1;
-		req->kill_priv = ZCFUSE_KILL_SUIDGID;
-	}
-	ops->create(req, req->in.nodeid, name, a->mode, &fi);
-}
-
-static void do_setxattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_setxattr_in *a = req->arg;
-	struct cursor c;
-	const char *name = first_name(req, &c);
-	const void *value;
-
-	if (!name)
-		return;
-	if (!(value = take_bytes(&c, a->size)))
-		return zcf_malformed(req, "xattr value shorter than its size");
-	/* Without SETXATTR_EXT the argument ends before setxattr_flags. */
-	if (req->se->conn.setxattr_ext && (a->setxattr_flags & FUSE_SETXATTR_ACL_KILL_SGID))
-		req->kill_priv = ZCFUSE_KILL_SGID;
-	ops->setxattr(req, req->in.nodeid, name, value, a->size, (int)a->flags);
-}
-
-static void do_getxattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_getxattr_in *a = req->arg;
-	struct cursor c;
-	const char *name = first_name(req, &c);
-
-	if (name)
-		ops->getxattr(req, req->in.nodeid, name, a->size);
-}
-
-static void do_listxattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	ops->listxattr(req, req->in.nodeid, ((const struct fuse_getxattr_in *)req->arg)->size);
-}
-
-static void do_init(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_init(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	zcf_warn("second INIT; answered EIO");
 	zcfuse_reply_err(req, EIO);
 }
 
-static void do_destroy(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_destroy(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	struct zcfuse_session *se = req->se;
 
@@ -459,231 +254,123 @@ static void do_destroy(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	zcfuse_reply_err(req, 0);
 }
 
-static void do_interrupt_op(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_interrupt_op(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	do_interrupt(req);
 }
 
-static void do_getattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_getattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	const struct fuse_getattr_in *a = req->arg;
 	struct zcfuse_file_info fi;
 
-	fi_from_fh(&fi, a->fh, 0);
+	zcf_fi_from_fh(&fi, a->fh, 0);
 	ops->getattr(req, req->in.nodeid, a->getattr_flags & FUSE_GETATTR_FH ? &fi : NULL);
 }
 
-static void do_readlink(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_readlink(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	ops->readlink(req, req->in.nodeid);
 }
 
-static void do_statfs(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_statfs(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	ops->statfs(req, req->in.nodeid);
 }
 
-static void do_open(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_open(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	do_open_like(req, ops, false);
 }
 
-static void do_opendir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_opendir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	do_open_like(req, ops, true);
 }
 
-static void do_read(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_read(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	do_read_like(req, ops, FUSE_READ);
 }
 
-static void do_readdir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_readdir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	do_read_like(req, ops, FUSE_READDIR);
 }
 
-static void do_readdirplus(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_readdirplus(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	do_read_like(req, ops, FUSE_READDIRPLUS);
 }
 
-static void do_release(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_release(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	do_release_like(req, ops, false);
 }
 
-static void do_releasedir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_releasedir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	do_release_like(req, ops, true);
 }
 
-static void do_fsync(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_fsync(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	do_fsync_like(req, ops, false);
 }
 
-static void do_fsyncdir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_fsyncdir(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	do_fsync_like(req, ops, true);
 }
 
-static void do_flush(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_flush(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	const struct fuse_flush_in *a = req->arg;
 	struct zcfuse_file_info fi;
 
-	fi_from_fh(&fi, a->fh, 0);
+	zcf_fi_from_fh(&fi, a->fh, 0);
 	fi.lock_owner = a->lock_owner;
 	ops->flush(req, req->in.nodeid, &fi);
 }
 
-static void do_access(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_access(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	ops->access(req, req->in.nodeid, (int)((const struct fuse_access_in *)req->arg)->mask);
 }
 
-static void do_fallocate(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_fallocate(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	const struct fuse_fallocate_in *a = req->arg;
 	struct zcfuse_file_info fi;
 
-	fi_from_fh(&fi, a->fh, 0);
+	zcf_fi_from_fh(&fi, a->fh, 0);
 	ops->fallocate(req, req->in.nodeid, (int)a->mode, (off_t)a->offset, (off_t)a->length,
 		       &fi);
 }
 
-static void do_lseek(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_lseek(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	const struct fuse_lseek_in *a = req->arg;
 	struct zcfuse_file_info fi;
 
-	fi_from_fh(&fi, a->fh, 0);
+	zcf_fi_from_fh(&fi, a->fh, 0);
 	ops->lseek(req, req->in.nodeid, (off_t)a->offset, (int)a->whence, &fi);
 }
 
-static void do_copy_file_range(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_copy_file_range(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	const struct fuse_copy_file_range_in *a = req->arg;
 	struct zcfuse_file_info fi_in, fi_out;
 
-	fi_from_fh(&fi_in, a->fh_in, 0);
-	fi_from_fh(&fi_out, a->fh_out, 0);
+	zcf_fi_from_fh(&fi_in, a->fh_in, 0);
+	zcf_fi_from_fh(&fi_out, a->fh_out, 0);
 	ops->copy_file_range(req, req->in.nodeid, (off_t)a->off_in, &fi_in, a->nodeid_out,
 			     (off_t)a->off_out, &fi_out, a->len, (int)a->flags);
 }
 
-static void do_forget_op(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+void zcf_do_forget_op(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
 	do_forget(req, ops);
-}
-
-/* ---- The opcode table: everything the library knows about an opcode ---- */
-
-#define OP(member) (uint16_t)(offsetof(struct zcfuse_ops, member) + 1)
-#define ARG(type) (int16_t)sizeof(struct type)
-
-const struct zcf_opcode zcf_opcodes[FUSE_OPCODE_MAX] = {
-	[FUSE_LOOKUP] = { "LOOKUP", 0, 0, ZCF_DEF_ENOSYS, OP(lookup), do_lookup },
-	[FUSE_FORGET] = { "FORGET", ARG(fuse_forget_in), ZCF_OPF_ANY_USER | ZCF_OPF_NO_REPLY,
-			  ZCF_DEF_NONE, OP(forget), do_forget_op },
-	[FUSE_GETATTR] = { "GETATTR", ARG(fuse_getattr_in), 0, ZCF_DEF_ENOSYS, OP(getattr),
-			   do_getattr },
-	[FUSE_SETATTR] = { "SETATTR", ARG(fuse_setattr_in), 0, ZCF_DEF_ENOSYS, OP(setattr),
-			   do_setattr },
-	[FUSE_READLINK] = { "READLINK", 0, 0, ZCF_DEF_ENOSYS, OP(readlink), do_readlink },
-	[FUSE_SYMLINK] = { "SYMLINK", 0, 0, ZCF_DEF_ENOSYS, OP(symlink), do_symlink },
-	[FUSE_MKNOD] = { "MKNOD", ARG(fuse_mknod_in), 0, ZCF_DEF_ENOSYS, OP(mknod), do_mknod },
-	[FUSE_MKDIR] = { "MKDIR", ARG(fuse_mkdir_in), 0, ZCF_DEF_ENOSYS, OP(mkdir), do_mkdir },
-	[FUSE_UNLINK] = { "UNLINK", 0, 0, ZCF_DEF_ENOSYS, OP(unlink), do_unlink },
-	[FUSE_RMDIR] = { "RMDIR", 0, 0, ZCF_DEF_ENOSYS, OP(rmdir), do_rmdir },
-	[FUSE_RENAME] = { "RENAME", ARG(fuse_rename_in), 0, ZCF_DEF_ENOSYS, OP(rename),
-			  do_rename },
-	[FUSE_LINK] = { "LINK", ARG(fuse_link_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
-			OP(link), do_link },
-	[FUSE_OPEN] = { "OPEN", ARG(fuse_open_in), 0, ZCF_DEF_OPEN, OP(open), do_open },
-	[FUSE_READ] = { "READ", ARG(fuse_read_in), ZCF_OPF_ANY_USER | ZCF_OPF_ON_QUEUE |
-			ZCF_OPF_SIZED, ZCF_DEF_ENOSYS, OP(read), do_read },
-	[FUSE_WRITE] = { "WRITE", ARG(fuse_write_in), ZCF_OPF_ANY_USER | ZCF_OPF_ON_QUEUE |
-			 ZCF_OPF_SIZED, ZCF_DEF_ENOSYS, OP(write), do_write },
-	[FUSE_STATFS] = { "STATFS", 0, 0, ZCF_DEF_ENOSYS, OP(statfs), do_statfs },
-	[FUSE_RELEASE] = { "RELEASE", ARG(fuse_release_in), ZCF_OPF_ANY_USER, ZCF_DEF_HANDLER,
-			   0, do_release },
-	[FUSE_FSYNC] = { "FSYNC", ARG(fuse_fsync_in), ZCF_OPF_ANY_USER | ZCF_OPF_ON_QUEUE,
-			 ZCF_DEF_OK, OP(fsync), do_fsync },
-	/* Before FUSE_SETXATTR_EXT the kernel sends only size and flags: zcf_op_arg_size. */
-	[FUSE_SETXATTR] = { "SETXATTR", ARG(fuse_setxattr_in), ZCF_OPF_STICKY_ENOSYS,
-			    ZCF_DEF_ENOSYS, OP(setxattr), do_setxattr },
-	[FUSE_GETXATTR] = { "GETXATTR", ARG(fuse_getxattr_in), ZCF_OPF_STICKY_ENOSYS,
-			    ZCF_DEF_ENOSYS, OP(getxattr), do_getxattr },
-	[FUSE_LISTXATTR] = { "LISTXATTR", ARG(fuse_getxattr_in), ZCF_OPF_STICKY_ENOSYS,
-			     ZCF_DEF_ENOSYS, OP(listxattr), do_listxattr },
-	[FUSE_REMOVEXATTR] = { "REMOVEXATTR", 0, ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
-			       OP(removexattr), do_removexattr },
-	[FUSE_FLUSH] = { "FLUSH", ARG(fuse_flush_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_OK,
-			 OP(flush), do_flush },
-	/* 16: major, minor, max_readahead, flags, the oldest form; the rest varies. */
-	[FUSE_INIT] = { "INIT", 16, ZCF_OPF_ANY_USER, ZCF_DEF_HANDLER, 0, do_init },
-	[FUSE_OPENDIR] = { "OPENDIR", ARG(fuse_open_in), 0, ZCF_DEF_OPEN, OP(opendir),
-			   do_opendir },
-	[FUSE_READDIR] = { "READDIR", ARG(fuse_read_in), ZCF_OPF_ANY_USER, ZCF_DEF_ENOSYS,
-			   OP(readdir), do_readdir },
-	[FUSE_RELEASEDIR] = { "RELEASEDIR", ARG(fuse_release_in), ZCF_OPF_ANY_USER,
-			      ZCF_DEF_HANDLER, 0, do_releasedir },
-	[FUSE_FSYNCDIR] = { "FSYNCDIR", ARG(fuse_fsync_in), ZCF_OPF_ANY_USER |
-			    ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_OK, OP(fsyncdir), do_fsyncdir },
-	[FUSE_GETLK] = { "GETLK", ARG(fuse_lk_in), 0, ZCF_DEF_ENOSYS, OP(getlk), zcf_do_getlk },
-	[FUSE_SETLK] = { "SETLK", ARG(fuse_lk_in), 0, ZCF_DEF_HANDLER, 0, zcf_do_setlk },
-	[FUSE_SETLKW] = { "SETLKW", ARG(fuse_lk_in), ZCF_OPF_MAY_WAIT, ZCF_DEF_HANDLER, 0, zcf_do_setlkw },
-	[FUSE_ACCESS] = { "ACCESS", ARG(fuse_access_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
-			  OP(access), do_access },
-	[FUSE_CREATE] = { "CREATE", ARG(fuse_create_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
-			  OP(create), do_create },
-	[FUSE_INTERRUPT] = { "INTERRUPT", ARG(fuse_interrupt_in), ZCF_OPF_ANY_USER |
-			     ZCF_OPF_NO_REPLY, ZCF_DEF_HANDLER, 0, do_interrupt_op },
-	[FUSE_BMAP] = { "BMAP", ARG(fuse_bmap_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS, OP(bmap),
-			zcf_do_bmap },
-	[FUSE_DESTROY] = { "DESTROY", 0, ZCF_OPF_ANY_USER, ZCF_DEF_HANDLER, 0, do_destroy },
-	[FUSE_IOCTL] = { "IOCTL", ARG(fuse_ioctl_in), ZCF_OPF_ANY_USER, ZCF_DEF_ENOSYS, OP(ioctl),
-			 zcf_do_ioctl },
-	[FUSE_POLL] = { "POLL", ARG(fuse_poll_in), ZCF_OPF_ANY_USER | ZCF_OPF_STICKY_ENOSYS,
-			ZCF_DEF_ENOSYS, OP(poll), zcf_do_poll },
-	/* The retrieve's fixed part is write_in-sized; see zcf_do_notify_reply. */
-	[FUSE_NOTIFY_REPLY] = { "NOTIFY_REPLY", ARG(fuse_notify_retrieve_in), ZCF_OPF_ANY_USER |
-				ZCF_OPF_NO_REPLY | ZCF_OPF_ARG_IN_PAYLOAD,
-				ZCF_DEF_HANDLER, 0, zcf_do_notify_reply },
-	[FUSE_BATCH_FORGET] = { "BATCH_FORGET", ARG(fuse_batch_forget_in), ZCF_OPF_ANY_USER |
-				ZCF_OPF_NO_REPLY, ZCF_DEF_HANDLER, 0, do_batch_forget },
-	[FUSE_FALLOCATE] = { "FALLOCATE", ARG(fuse_fallocate_in), ZCF_OPF_ON_QUEUE |
-			     ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS, OP(fallocate), do_fallocate },
-	[FUSE_READDIRPLUS] = { "READDIRPLUS", ARG(fuse_read_in), ZCF_OPF_ANY_USER,
-			       ZCF_DEF_ENOSYS, OP(readdirplus), do_readdirplus },
-	[FUSE_RENAME2] = { "RENAME2", ARG(fuse_rename2_in), 0, ZCF_DEF_ENOSYS, OP(rename),
-			   do_rename2 },
-	[FUSE_LSEEK] = { "LSEEK", ARG(fuse_lseek_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
-			 OP(lseek), do_lseek },
-	[FUSE_COPY_FILE_RANGE] = { "COPY_FILE_RANGE", ARG(fuse_copy_file_range_in),
-				   ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS, OP(copy_file_range),
-				   do_copy_file_range },
-	/* DAX windows exist only for virtio-fs, never on /dev/fuse: ENOSYS. */
-	[FUSE_SETUPMAPPING] = { "SETUPMAPPING", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
-	[FUSE_REMOVEMAPPING] = { "REMOVEMAPPING", -1, 0, ZCF_DEF_ENOSYS, 0, NULL },
-	[FUSE_SYNCFS] = { "SYNCFS", ARG(fuse_syncfs_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
-			  OP(syncfs), zcf_do_syncfs },
-	[FUSE_TMPFILE] = { "TMPFILE", ARG(fuse_create_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS,
-			   OP(tmpfile), zcf_do_tmpfile },
-	[FUSE_STATX] = { "STATX", ARG(fuse_statx_in), ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_HANDLER, 0,
-			 zcf_do_statx },
-	[FUSE_COPY_FILE_RANGE_64] = { "COPY_FILE_RANGE_64", ARG(fuse_copy_file_range_in),
-				      ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS, OP(copy_file_range),
-				      zcf_do_copy_file_range_64 },
-};
-
-const struct zcf_opcode *zcf_opcode(uint32_t opcode)
-{
-	if (opcode >= FUSE_OPCODE_MAX || !zcf_opcodes[opcode].name)
-		return NULL;
-	return &zcf_opcodes[opcode];
 }
 
 /*
@@ -721,7 +408,7 @@ static void answer_default(struct zcfuse_req *req, const struct zcf_opcode *d)
 		zcfuse_reply_err(req, 0);
 		break;
 	case ZCF_DEF_OPEN:
-		fi_from_fh(&fi, 0, ((const struct fuse_open_in *)req->arg)->flags);
+		zcf_fi_from_fh(&fi, 0, ((const struct fuse_open_in *)req->arg)->flags);
 		zcfuse_reply_open(req, &fi);
 		break;
 	case ZCF_DEF_NONE:

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/file.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 #include "proto/handlers.h"
 
 static void fi_of(struct zcfuse_file_info *fi, uint64_t fh)

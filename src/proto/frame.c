@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 
 int zcf_op_arg_size(uint32_t opcode, bool setxattr_ext)
 {

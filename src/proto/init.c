@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 
 /* The oldest protocol whose reply layouts zcfuse writes (Linux 5.8). */
 #define ZCF_MIN_MINOR 31
@@ -87,57 +87,79 @@ static unsigned default_want(const struct zcfuse_session *se, unsigned capable)
 	return want & capable;
 }
 
-int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t extra_flags)
+/* What the filesystem gets offered in its init op, and what it may keep. */
+static void settle_want(struct zcfuse_session *se, const struct zcf_init_in *in,
+			struct zcfuse_conn_info *ci)
+{
+	ci->proto_major = in->major;
+	ci->proto_minor = in->minor;
+	ci->capable = caps_from_kernel(in->flags);
+	ci->capable_ext = in->flags;
+	ci->want = default_want(se, ci->capable);
+	ci->max_write = se->cfg.max_write;
+	ci->max_read = se->cfg.max_read;
+	ci->max_readahead = in->max_readahead;
+	ci->max_background = se->cfg.max_background;
+	ci->time_gran = 1;
+	ci->request_timeout = se->cfg.request_timeout;
+	if (se->ops.init)
+		se->ops.init(se->userdata, ci);
+	ci->want = (ci->want | se->cfg.cap_on) & ~se->cfg.cap_off;
+	if (se->cfg.request_timeout)
+		ci->request_timeout = se->cfg.request_timeout;
+	if (ci->request_timeout)
+		ci->want |= ZCFUSE_CAP_REQUEST_TIMEOUT;
+	if (ci->want & ZCFUSE_CAP_EXPLICIT_INVAL_DATA) /* the two exclude each other */
+		ci->want &= ~ZCFUSE_CAP_AUTO_INVAL_DATA;
+	if (!(ci->want & ZCFUSE_CAP_READDIRPLUS))
+		ci->want &= ~ZCFUSE_CAP_READDIRPLUS_AUTO;
+	if (ci->request_timeout && !(ci->capable & ZCFUSE_CAP_REQUEST_TIMEOUT))
+		zcf_warn("request_timeout: kernel speaks 7.%u and has no request timeouts "
+			 "(7.43, Linux 6.14); requests wait forever", in->minor);
+	ci->want &= ci->capable;
+}
+
+void zcf_init_parse(struct zcfuse_session *se, const struct zcfuse_req *req)
 {
 	struct fuse_init_in in = { 0 };
+
+	/* Older kernels send a shorter INIT: read what came, zero the rest. */
+	memcpy(&in, req->arg, req->arg_len < sizeof(in) ? req->arg_len : sizeof(in));
+	se->conn.init.major = in.major;
+	se->conn.init.minor = in.minor;
+	se->conn.init.max_readahead = in.max_readahead;
+	se->conn.init.flags = in.flags;
+	if (in.flags & FUSE_INIT_EXT)
+		se->conn.init.flags |= (uint64_t)in.flags2 << 32;
+	se->conn.kernel_flags = se->conn.init.flags;
+	se->conn.proto_minor = in.minor;
+	se->conn.init_parsed = true;
+}
+
+int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t extra_flags)
+{
 	struct fuse_init_out out = { 0 };
 	struct zcfuse_conn_info ci = { 0 };
 	struct iovec iov = { &out, sizeof(out) };
+	const struct zcf_init_in *in = &se->conn.init;
 	uint64_t kf, flags = 0;
 	unsigned max_write;
 	int err;
 
-	memcpy(&in, req->arg, req->arg_len < sizeof(in) ? req->arg_len : sizeof(in));
-	kf = in.flags;
-	if (in.flags & FUSE_INIT_EXT)
-		kf |= (uint64_t)in.flags2 << 32;
-	se->conn.kernel_flags = kf;
+	if (!se->conn.init_parsed)
+		zcf_init_parse(se, req);
+	kf = in->flags;
 
-	if (in.major != FUSE_KERNEL_VERSION || in.minor < ZCF_MIN_MINOR) {
-		zcf_err("kernel speaks FUSE protocol %u.%u; zcfuse needs 7.%u or newer", in.major,
-			in.minor, ZCF_MIN_MINOR);
+	if (in->major != FUSE_KERNEL_VERSION || in->minor < ZCF_MIN_MINOR) {
+		zcf_err("kernel speaks FUSE protocol %u.%u; zcfuse needs 7.%u or newer", in->major,
+			in->minor, ZCF_MIN_MINOR);
 		zcfuse_reply_err(req, EPROTO);
 		return -EPROTO;
 	}
-	se->conn.proto_minor = in.minor < FUSE_KERNEL_MINOR_VERSION ? in.minor
+	se->conn.proto_minor = in->minor < FUSE_KERNEL_MINOR_VERSION ? in->minor
 								    : FUSE_KERNEL_MINOR_VERSION;
 
-	ci.proto_major = in.major;
-	ci.proto_minor = in.minor;
-	ci.capable = caps_from_kernel(kf);
-	ci.capable_ext = kf;
-	ci.want = default_want(se, ci.capable);
-	ci.max_write = se->cfg.max_write;
-	ci.max_read = se->cfg.max_read;
-	ci.max_readahead = in.max_readahead;
-	ci.max_background = se->cfg.max_background;
-	ci.time_gran = 1;
-	ci.request_timeout = se->cfg.request_timeout;
-	if (se->ops.init)
-		se->ops.init(se->userdata, &ci);
-	ci.want = (ci.want | se->cfg.cap_on) & ~se->cfg.cap_off;
-	if (se->cfg.request_timeout)
-		ci.request_timeout = se->cfg.request_timeout;
-	if (ci.request_timeout)
-		ci.want |= ZCFUSE_CAP_REQUEST_TIMEOUT;
-	if (ci.want & ZCFUSE_CAP_EXPLICIT_INVAL_DATA) /* the two exclude each other */
-		ci.want &= ~ZCFUSE_CAP_AUTO_INVAL_DATA;
-	if (!(ci.want & ZCFUSE_CAP_READDIRPLUS))
-		ci.want &= ~ZCFUSE_CAP_READDIRPLUS_AUTO;
-	if (ci.request_timeout && !(ci.capable & ZCFUSE_CAP_REQUEST_TIMEOUT))
-		zcf_warn("request_timeout: kernel speaks 7.%u and has no request timeouts "
-			 "(7.43, Linux 6.14); requests wait forever", in.minor);
-	ci.want &= ci.capable;
+	settle_want(se, in, &ci);
 
 	/* Buffers were sized for cfg.max_write: the fs may only shrink it. */
 	max_write = ci.max_write < se->cfg.max_write ? ci.max_write : se->cfg.max_write;
@@ -185,11 +207,12 @@ int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t 
 	out.max_pages = (uint16_t)se->conn.max_pages;
 
 	se->got_init = true;
+	se->conn.init_parsed = false; /* the next INIT (tests) is read afresh */
 	err = zcf_send(req, 0, &iov, 1);
 	if (err)
 		zcf_err("INIT reply refused by the kernel: %s", strerror(-err));
 	else
-		zcf_dbg("INIT: kernel 7.%u, flags 0x%llx, answered 0x%llx, max_write %u", in.minor,
+		zcf_dbg("INIT: kernel 7.%u, flags 0x%llx, answered 0x%llx, max_write %u", in->minor,
 			(unsigned long long)kf, (unsigned long long)flags, max_write);
 	return err;
 }

@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 
 struct zcf_intr {
 	uint64_t unique;
@@ -76,7 +76,8 @@ void zcf_note_interrupt(struct zcfuse_session *se, uint64_t unique)
 	/* Backing I/O in flight for it: cancel (ring) or wake its thread (classic). */
 	if (se->cancel_io)
 		se->cancel_io(se, unique);
-	zcf_classic_interrupt(se, unique);
+	if (se->wake_sync_io)
+		se->wake_sync_io(se, unique);
 }
 
 ZCFUSE_API int zcfuse_req_interrupt_func(struct zcfuse_req *req, zcfuse_interrupt_func func,

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 
 int zcf_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iovcnt)
 {
@@ -151,7 +151,7 @@ static void open_to_fuse(struct zcfuse_req *req, struct fuse_open_out *o,
 	 * passthrough: the kernel serves those files itself and refuses the
 	 * open (EIO) when FOPEN_PASSTHROUGH comes with flags outside its mask.
 	 */
-	if (fi->zero_copy && req->se->kind == ZCF_TRANSPORT_ZEROCOPY && fi->backing_id <= 0)
+	if (fi->zero_copy && req->se->conn.zero_copy && fi->backing_id <= 0)
 		o->open_flags |= FOPEN_IO_URING_ZERO_COPY;
 	if (fi->backing_id > 0) {
 		o->open_flags |= FOPEN_PASSTHROUGH;

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 
 ZCFUSE_API int zcfuse_reply_lock(struct zcfuse_req *req, const struct flock *lock)
 {

@@ -18,7 +18,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 
 /*
  * Sent on /dev/fuse only (INIT comes before any ring; forgets and

@@ -14,12 +14,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "core/internal.h"
 #include "transport/transport.h"
 
 #define HEADROOM 4096 /* the page in front of the payload */
@@ -35,7 +33,7 @@ struct classic_req {
 	struct classic_req *all_next; /* every buffer, for freeing */
 };
 
-struct zcf_classic {
+struct zcf_chan {
 	struct zcfuse_session *se;
 	pthread_mutex_t lock;
 	struct classic_req *free;   /* idle buffers */
@@ -52,16 +50,18 @@ static int classic_send(struct zcfuse_req *req, int error, const struct iovec *i
 			int iovcnt);
 static void classic_drop(struct zcfuse_req *req);
 
-const struct zcf_transport zcf_classic_transport = {
+static const struct zcf_carrier classic_carrier = {
 	.name = "classic",
 	.send = classic_send,
 	.drop = classic_drop,
 	.submit_io = NULL, /* backing I/O runs synchronously on the caller */
 };
 
-static struct zcf_classic *classic_get(struct zcfuse_session *se)
+static void classic_wake_sync_io(struct zcfuse_session *se, uint64_t unique);
+
+static struct zcf_chan *classic_get(struct zcfuse_session *se)
 {
-	struct zcf_classic *c = se->classic;
+	struct zcf_chan *c = se->chan;
 
 	if (c)
 		return c;
@@ -78,11 +78,12 @@ static struct zcf_classic *classic_get(struct zcfuse_session *se)
 	if (c->payload_size < FUSE_MIN_READ_BUFFER)
 		c->payload_size = FUSE_MIN_READ_BUFFER;
 	c->payload_size = (c->payload_size + 4095) & ~(size_t)4095;
-	se->classic = c;
+	se->chan = c;
+	se->wake_sync_io = classic_wake_sync_io;
 	return c;
 }
 
-static struct classic_req *req_get(struct zcf_classic *c)
+static struct classic_req *req_get(struct zcf_chan *c)
 {
 	struct classic_req *r;
 
@@ -111,7 +112,7 @@ static struct classic_req *req_get(struct zcf_classic *c)
 	return r;
 }
 
-static void req_put(struct zcf_classic *c, struct classic_req *r)
+static void req_put(struct zcf_chan *c, struct classic_req *r)
 {
 	pthread_mutex_lock(&c->lock);
 	r->req.next = c->free ? &c->free->req : NULL;
@@ -121,25 +122,25 @@ static void req_put(struct zcf_classic *c, struct classic_req *r)
 
 static void classic_drop(struct zcfuse_req *req)
 {
-	req_put(req->se->classic, (struct classic_req *)req);
+	req_put(req->se->chan, (struct classic_req *)req);
 }
 
 static int classic_send(struct zcfuse_req *req, int error, const struct iovec *iov,
 			int iovcnt)
 {
 	struct classic_req *r = (struct classic_req *)req;
-	int err = zcf_dev_send(r->fd, req->in.unique, error, iov, iovcnt);
+	int err = zcf_chan_write(r->fd, req->in.unique, error, iov, iovcnt);
 
 	/* ENOENT: the kernel gave up on this request (interrupted). */
 	if (err && err != -ENOENT && err != -ENODEV)
 		zcf_warn("reply to %s (unique %llu) failed: %s", zcf_opcode_name(req->in.opcode),
 			 (unsigned long long)req->in.unique, strerror(-err));
-	req_put(req->se->classic, r);
+	req_put(req->se->chan, r);
 	return err == -ENOENT ? 0 : err;
 }
 
 /* One readv() of a whole request into r; returns bytes or -errno. */
-static ssize_t read_request(struct zcf_classic *c, struct classic_req *r, int fd)
+static ssize_t read_request(struct zcf_chan *c, struct classic_req *r, int fd)
 {
 	struct iovec iov[2] = {
 		{ r->mem + HEADROOM - HDR_BYTES, HDR_BYTES },
@@ -151,14 +152,14 @@ static ssize_t read_request(struct zcf_classic *c, struct classic_req *r, int fd
 }
 
 /* Frames r after a read of n bytes; answers or drops what is malformed. */
-static int frame(struct zcf_classic *c, struct classic_req *r, int fd, size_t n)
+static int frame(struct zcf_chan *c, struct classic_req *r, int fd, size_t n)
 {
 	struct zcfuse_req *req = &r->req;
 	int err;
 
 	memset(req, 0, sizeof(*req));
 	req->se = c->se;
-	req->tp = &zcf_classic_transport;
+	req->tp = &classic_carrier;
 	req->tp_priv = c;
 	req->payload = r->mem + HEADROOM;
 	req->payload_size = c->payload_size;
@@ -184,7 +185,7 @@ static int frame(struct zcf_classic *c, struct classic_req *r, int fd, size_t n)
 
 int zcf_classic_read_init(struct zcfuse_session *se, struct zcfuse_req **out)
 {
-	struct zcf_classic *c = classic_get(se);
+	struct zcf_chan *c = classic_get(se);
 	struct classic_req *r;
 	ssize_t n;
 
@@ -214,14 +215,14 @@ int zcf_classic_read_init(struct zcfuse_session *se, struct zcfuse_req **out)
 }
 
 struct reader_arg {
-	struct zcf_classic *c;
+	struct zcf_chan *c;
 	int fd;
 };
 
 static void *reader_main(void *p)
 {
 	struct reader_arg *a = p;
-	struct zcf_classic *c = a->c;
+	struct zcf_chan *c = a->c;
 	struct zcfuse_session *se = c->se;
 	int fd = a->fd;
 	ssize_t n;
@@ -232,7 +233,7 @@ static void *reader_main(void *p)
 
 		if (!r) {
 			zcf_err("out of memory for a request buffer; reader stops");
-			zcf_session_ended(se, "out of memory");
+			zcf_chan_report_end(se, "out of memory");
 			break;
 		}
 		n = read_request(c, r, fd);
@@ -242,7 +243,7 @@ static void *reader_main(void *p)
 				continue; /* ENOENT: request interrupted before we read it */
 			if (n != -ENODEV)
 				zcf_err("reading /dev/fuse: %s", strerror((int)-n));
-			zcf_session_ended(se, n == -ENODEV ? "unmounted" : "read error");
+			zcf_chan_report_end(se, n == -ENODEV ? "unmounted" : "read error");
 			break;
 		}
 		if (frame(c, r, fd, (size_t)n) == 0)
@@ -252,9 +253,10 @@ static void *reader_main(void *p)
 	return NULL;
 }
 
-void zcf_classic_interrupt(struct zcfuse_session *se, uint64_t unique)
+/* se->wake_sync_io: wake the thread blocked in @unique's synchronous backing I/O. */
+static void classic_wake_sync_io(struct zcfuse_session *se, uint64_t unique)
 {
-	struct zcf_classic *c = se->classic;
+	struct zcf_chan *c = se->chan;
 	struct classic_req *r;
 
 	if (!c)
@@ -276,9 +278,9 @@ static void on_wake_signal(int sig)
 }
 
 
-int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads)
+static int classic_start(struct zcfuse_session *se, unsigned nthreads, char *why, size_t whylen)
 {
-	struct zcf_classic *c = classic_get(se);
+	struct zcf_chan *c = classic_get(se);
 	struct sigaction sa = { .sa_handler = on_wake_signal };
 	sigset_t old;
 	unsigned i, base;
@@ -299,13 +301,9 @@ int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads)
 		int fd = se->fd;
 
 		if (i > 0) {
-			uint32_t master = (uint32_t)se->fd;
-
-			fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
-			if (fd < 0 || ioctl(fd, FUSE_DEV_IOC_CLONE, &master)) {
-				err = -errno;
-				if (fd >= 0)
-					close(fd);
+			fd = zcf_chan_clone(se->fd);
+			if (fd < 0) {
+				err = fd;
 				free(a);
 				break;
 			}
@@ -335,9 +333,9 @@ int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads)
 	return c->nthreads > base ? 0 : err;
 }
 
-void zcf_classic_stop(struct zcfuse_session *se)
+static void classic_stop(struct zcfuse_session *se)
 {
-	struct zcf_classic *c = se->classic;
+	struct zcf_chan *c = se->chan;
 	struct classic_req *r, *next;
 	struct timespec ts;
 	unsigned i, tries;
@@ -375,6 +373,27 @@ void zcf_classic_stop(struct zcfuse_session *se)
 	free(c->threads);
 	free(c->fds);
 	pthread_mutex_destroy(&c->lock);
+	se->wake_sync_io = NULL;
 	free(c);
-	se->classic = NULL;
+	se->chan = NULL;
 }
+
+static size_t classic_pinned(const struct zcfuse_session *se)
+{
+	return 0;
+}
+
+static int classic_prepare(struct zcfuse_session *se, enum zcf_payload payload, char *why,
+			   size_t whylen)
+{
+	return 0; /* the request buffers come with the readers */
+}
+
+const struct zcf_transport zcf_classic_transport = {
+	.name = "classic",
+	.carrier = &classic_carrier,
+	.prepare = classic_prepare,
+	.start = classic_start,
+	.stop = classic_stop,
+	.pinned = classic_pinned,
+};

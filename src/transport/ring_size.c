@@ -27,23 +27,23 @@ size_t zcf_ring_payload_size(unsigned max_write)
 	return (p + 4095) & ~(size_t)4095;
 }
 
-size_t zcf_ring_default_budget(enum zcf_transport_kind kind)
+size_t zcf_ring_default_budget(enum zcf_payload payload)
 {
-	return kind == ZCF_TRANSPORT_URING ? 64 * MIB : 16 * MIB;
+	return payload == ZCF_PAYLOAD_OWN ? 64 * MIB : 16 * MIB;
 }
 
-void zcf_ring_size(enum zcf_transport_kind kind, unsigned nq, unsigned depth, unsigned max_write,
+void zcf_ring_size(enum zcf_payload mode, unsigned nq, unsigned depth, unsigned max_write,
 		   bool max_write_fixed, unsigned pool_bufs, size_t budget, struct zcf_ring_size *out)
 {
 	size_t payload;
 	unsigned bufs;
 
 	if (!budget)
-		budget = zcf_ring_default_budget(kind);
+		budget = zcf_ring_default_budget(mode);
 	if (!nq)
 		nq = 1;
 	out->max_write = max_write;
-	if (kind == ZCF_TRANSPORT_URING) {
+	if (mode == ZCF_PAYLOAD_OWN) {
 		size_t per_q;
 
 		payload = zcf_ring_payload_size(max_write);

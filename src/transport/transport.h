@@ -1,40 +1,88 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the session needs from the transports.
+ * The transport floor (src/transport/): the carriers that move requests
+ * between the kernel and the protocol floor, behind one interface. It stands
+ * on src/proto/ and src/core/ and never calls the session: a carrier reports
+ * up through return values, or through the session's event descriptor
+ * (zcf_chan_report_end()) when the connection ends under it.
  *
- * classic.c: worker threads reading /dev/fuse (one cloned descriptor each).
- *   Always running: with a ring transport one reader still takes what the
- *   kernel does not put on the ring (FORGET, BATCH_FORGET, INTERRUPT).
- * uring.c: one thread and one SQE128 ring per possible CPU, each with
- *   queue_depth long-lived URING_CMD entries; "uring" gives each entry its
- *   own registered payload buffer, "bufpool" one registered pool per queue
- *   (Linux 7.3), "zerocopy" adds a sparse buffer slot per entry.
+ *   channel.c   the /dev/fuse control channel every mount has: the writer,
+ *               descriptor clones, passthrough ioctls, cache invalidations
+ *   notify.c    the other notifications (poll, store, retrieve, ...)
+ *   classic.c   classic readers: threads reading /dev/fuse. Always running:
+ *               with a ring one reader still takes what the kernel does not
+ *               put on the ring (FORGET, BATCH_FORGET, INTERRUPT)
+ *   ring_*.c    the optional io_uring data path, one thread and one SQE128
+ *               ring per possible CPU; its payload mode says where request
+ *               data lives (below)
+ *   backing.c   the filesystem's backing I/O (on the ring or synchronous)
  */
 #ifndef ZCFUSE_TRANSPORT_TRANSPORT_H
 #define ZCFUSE_TRANSPORT_TRANSPORT_H
 
-#include "core/internal.h"
+#include "proto/proto.h"
 
+/* Where a ring's request payloads live. */
+enum zcf_payload {
+	ZCF_PAYLOAD_OWN = 0,   /* each entry its own registered buffer ("uring") */
+	ZCF_PAYLOAD_POOL,      /* one registered pool per queue ("bufpool", Linux 7.3) */
+	ZCF_PAYLOAD_ZERO_COPY, /* a pool plus a sparse slot per entry ("zerocopy") */
+};
+
+/*
+ * A carrier. The session calls, in order: prepare (before the INIT reply:
+ * rings, buffers), start (after it: threads, registrations), stop (joins and
+ * frees; safe to call on a carrier never prepared or started). The
+ * per-request calls are the protocol floor's struct zcf_carrier.
+ */
+struct zcf_transport {
+	const char *name;
+	const struct zcf_carrier *carrier;
+	/* 0, or -errno with the reason in @why. */
+	int (*prepare)(struct zcfuse_session *se, enum zcf_payload payload, char *why,
+		       size_t whylen);
+	/* @threads: how many readers (classic); the ring runs one queue per CPU. */
+	int (*start)(struct zcfuse_session *se, unsigned threads, char *why, size_t whylen);
+	void (*stop)(struct zcfuse_session *se);
+	/* Bytes it registered with io_uring (pinned memory). */
+	size_t (*pinned)(const struct zcfuse_session *se);
+};
+
+/* The /dev/fuse readers (classic.c) and the io_uring queues (ring_setup.c). */
 extern const struct zcf_transport zcf_classic_transport;
+extern const struct zcf_transport zcf_ring_transport;
 
+/* ---- The /dev/fuse channel (channel.c) ---- */
+
+/*
+ * Writes one message to /dev/fuse: the out header (unique, error, length)
+ * and up to 7 iovecs. Replies on classic, notifications. 0 or -errno.
+ */
+int zcf_chan_write(int fd, uint64_t unique, int error, const struct iovec *iov, int iovcnt);
+/* A notification (unique 0, @code where a reply has its error). 0 or -errno. */
+int zcf_chan_notify(struct zcfuse_session *se, int code, const struct iovec *iov, int iovcnt);
+/* A new descriptor on the same connection (FUSE_DEV_IOC_CLONE). fd or -errno. */
+int zcf_chan_clone(int fd);
+/*
+ * The connection ended under a carrier (ENODEV, ENOTCONN): marks the session
+ * exiting and wakes its loop through the event descriptor.
+ */
+void zcf_chan_report_end(struct zcfuse_session *se, const char *why);
 /* Reads the first request (INIT) on se->fd into a fresh request. 0 or -errno. */
 int zcf_classic_read_init(struct zcfuse_session *se, struct zcfuse_req **out);
-/* Starts @nthreads readers; each clones se->fd. 0 or -errno. */
-int zcf_classic_start(struct zcfuse_session *se, unsigned nthreads);
-/* Joins the readers (they end when the connection ends). */
-void zcf_classic_stop(struct zcfuse_session *se);
+
+/* ---- Backing I/O (backing.c) ---- */
+
+/* Called by a carrier when a backing I/O ends: runs the filesystem's callback. */
+void zcf_io_complete(struct zcfuse_req *req, int res);
+
+/* ---- Ring sizing (ring_size.c) ---- */
 
 /*
- * Before the INIT reply: creates the rings, buffers and registrations for
- * @kind. On failure returns -errno and writes the reason to @why.
- */
-int zcf_uring_prepare(struct zcfuse_session *se, enum zcf_transport_kind kind, char *why,
-		      size_t whylen);
-/*
- * Sizes of a ring transport within a pinned-memory budget (ring_size.c):
- * payload_size per buffer, the max_write to negotiate (may be below the one
- * asked unless it was given), pool buffers per queue (pools), how many queues
- * register their payloads (uring) and the bytes pinned in all.
+ * Sizes of a ring transport within a pinned-memory budget: payload_size per
+ * buffer, the max_write to negotiate (may be below the one asked unless it
+ * was given), pool buffers per queue (pools), how many queues register
+ * their payloads (own buffers) and the bytes pinned in all.
  */
 struct zcf_ring_size {
 	size_t payload_size;
@@ -44,17 +92,10 @@ struct zcf_ring_size {
 	size_t pinned;
 };
 size_t zcf_ring_payload_size(unsigned max_write);
-/* The default budget of one mount: 64 MiB for uring, 16 MiB for the pools. */
-size_t zcf_ring_default_budget(enum zcf_transport_kind kind);
+/* The default budget of one mount: 64 MiB for own buffers, 16 MiB for the pools. */
+size_t zcf_ring_default_budget(enum zcf_payload payload);
 /* @budget 0: the default. @pool_bufs 0: one buffer per entry while it fits. */
-void zcf_ring_size(enum zcf_transport_kind kind, unsigned nq, unsigned depth, unsigned max_write,
+void zcf_ring_size(enum zcf_payload payload, unsigned nq, unsigned depth, unsigned max_write,
 		   bool max_write_fixed, unsigned pool_bufs, size_t budget, struct zcf_ring_size *out);
-
-/* After the INIT reply: registers the entries and starts the queue threads. */
-int zcf_uring_start(struct zcfuse_session *se, char *why, size_t whylen);
-/* Bytes the ring transport registered with io_uring (pinned), 0 without one. */
-size_t zcf_uring_pinned(const struct zcfuse_session *se);
-/* Wakes and joins the queue threads, frees rings and buffers. */
-void zcf_uring_stop(struct zcfuse_session *se);
 
 #endif

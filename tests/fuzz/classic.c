@@ -42,7 +42,7 @@ static void fz_drop(struct zcfuse_req *req)
 	fz_ans.drops++;
 }
 
-static const struct zcf_transport fz_tp = { .name = "fuzz-classic", .send = fz_send,
+static const struct zcf_carrier fz_tp = { .name = "fuzz-classic", .send = fz_send,
 					    .drop = fz_drop };
 
 static void one(const uint8_t *p, size_t n, unsigned mode)

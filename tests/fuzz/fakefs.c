@@ -57,7 +57,7 @@ void fz_reset(bool got_init)
 		fz_se->fd = -1;
 		fz_se->exit_efd = -1;
 		fz_se->ops = fz_ops;
-		fz_se->id = 1;
+		zcf_counters_init(&fz_se->counters);
 		fz_se->cfg.max_write = 1u << 20;
 	}
 	fz_se->got_init = got_init;

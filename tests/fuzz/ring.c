@@ -51,7 +51,7 @@ static void fz_drop(struct zcfuse_req *req)
 	fz_ans.drops++;
 }
 
-static const struct zcf_transport fz_tp = { .name = "fuzz-ring", .send = fz_send,
+static const struct zcf_carrier fz_tp = { .name = "fuzz-ring", .send = fz_send,
 					    .drop = fz_drop };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

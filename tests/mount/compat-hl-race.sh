@@ -10,12 +10,6 @@
 . "$(dirname "$0")/../lib/compat-hl.sh"
 
 t_need_root
-# Known bug, issue 13: about one run in three a reader or the owner gets
-# ENOENT for a file that exists (the node table keeps a stale name; see
-# doc/design.md). Until it is fixed the test runs only when asked, so that
-# make check stays a verdict on everything else.
-[ "${ZCFUSE_HL_RACE:-0}" = 1 ] ||
-	t_skip "path-layer ENOENT race is a known open bug (issue 13); ZCFUSE_HL_RACE=1 runs it"
 hl_need_examples
 hl_setup_lib
 RACE=$(t_prog hl-race)

@@ -13,9 +13,9 @@
  * anything). Reader threads open T's f by the published name, read it and
  * check it against what was published, if the counter did not move
  * meanwhile; they keep the descriptor and read it again later: an open file
- * keeps its content however it is renamed or replaced. Churn threads create
- * junk directories and files ("JUNK") at the names an owner vacates, so a
- * stale path finds a wrong file rather than nothing.
+ * keeps its content however it is renamed or replaced. Churn threads move
+ * junk directories holding a file f ("JUNK") to the names an owner
+ * vacates, so a stale path finds a wrong file rather than nothing.
  * Exit 0 when no read ever saw a wrong file; 1 with the first wrong one.
  */
 #include <errno.h>
@@ -209,35 +209,45 @@ static void *reader_main(void *arg)
 
 static void *churn_main(void *arg)
 {
-	char d[512], f[600], junk[FSIZE];
-	unsigned r = (unsigned)(uintptr_t)arg * 31337u + 7;
+	char d[512], stage[512], f[600], junk[FSIZE];
+	unsigned id0 = (unsigned)(uintptr_t)arg, r = id0 * 31337u + 7;
 
 	memset(junk, 'J', sizeof(junk));
 	memcpy(junk, "JUNK\n", 5);
+	/*
+	 * The junk directory is built under a name of our own and only ever
+	 * moved, whole and never empty, to a name an owner vacated and back.
+	 * Creating or removing anything at an owner's names would race with
+	 * the owner: its directory can replace an empty junk directory, and a
+	 * junk file created there would land in the owner's directory (seen
+	 * on tmpfs, without FUSE: a reader's ENOENT and JUNK reads).
+	 */
+	snprintf(stage, sizeof(stage), "%s/junk%u", mnt, id0);
+	snprintf(f, sizeof(f), "%s/f", stage);
+	if (mkdir(stage, 0755) != 0 || write_file(f, junk) != 0) {
+		fail("junk %s: %s", stage, strerror(errno));
+		return NULL;
+	}
 	while (!atomic_load(&stop)) {
 		int id, side;
 
 		r = r * 1103515245u + 12345u;
 		id = (int)((r >> 8) % OWNERS);
 		/* The name the owner is not at (it may move there meanwhile:
-		 * then mkdir fails, or our rmdir does). */
+		 * then one of the two renames fails, the junk being full). */
 		side = !atomic_load(&owners[id].side);
 		dir_path(d, sizeof(d), id, side);
-		if (mkdir(d, 0755) != 0)
+		if (rename(stage, d) != 0)
 			continue;
-		snprintf(f, sizeof(f), "%s/f", d);
-		/* Only our own junk is ever removed. */
-		int fd = open(f, O_WRONLY | O_CREAT | O_EXCL, 0644);
-
-		if (fd >= 0) {
-			if (pwrite(fd, junk, FSIZE, 0) != FSIZE)
-				fail("write %s: %s", f, strerror(errno));
-			close(fd);
-			usleep(100);
-			unlink(f);
+		usleep(100);
+		/* Nothing replaces a full directory: d is still our junk. */
+		if (rename(d, stage) != 0) {
+			fail("rename %s back: %s", d, strerror(errno));
+			break;
 		}
-		rmdir(d);
 	}
+	unlink(f);
+	rmdir(stage);
 	return NULL;
 }
 
@@ -262,7 +272,7 @@ int main(int argc, char **argv)
 			perror(d);
 			return 1;
 		}
-		/* Never empty, so a churner's rmdir cannot take it. */
+		/* Never empty, so no directory rename can replace it. */
 		snprintf(f, sizeof(f), "%s/keep", d);
 		if (write_file(f, buf) != 0) {
 			perror(f);

@@ -15,14 +15,6 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 t_need_root # a FUSE mount inside SOURCE
-# Known regression (bisected to the protocol merge f6570fd, not yet
-# understood): over uring, metadata requests stall behind the blocked
-# backing read. Suspect: memfs (the inner mount) now serves FLUSH and
-# locks, so closes and unlocks on its files block the two meta workers.
-# Skipped over uring until fixed; ZCFUSE_SLOW_BACKING=1 runs it anyway.
-if [ "${ZCFUSE_TRANSPORT:-}" = uring ] && [ "${ZCFUSE_SLOW_BACKING:-0}" != 1 ]; then
-	t_skip "known regression over uring since the protocol merge (see the header); ZCFUSE_SLOW_BACKING=1 runs it"
-fi
 t_need_cmd taskset
 blockread=$(t_prog blockread)
 bound=$((5 * T_SLOW))

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/internal.h"
+#include "core/core.h"
 #include "test.h"
 
 #define MAX_ARGS 32

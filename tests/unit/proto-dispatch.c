@@ -12,7 +12,7 @@
 #include <stdalign.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 #include "test.h"
 
 /* What the fake transport saw for the current request. */
@@ -49,7 +49,7 @@ static void fake_drop(struct zcfuse_req *req)
 	ans.drops++;
 }
 
-static const struct zcf_transport fake_tp = {
+static const struct zcf_carrier fake_tp = {
 	.name = "fake",
 	.send = fake_send,
 	.drop = fake_drop,
@@ -191,7 +191,7 @@ static int send_req(uint32_t opcode, const void *arg, size_t arg_len, const void
 
 static uint64_t malformed_count(void)
 {
-	return atomic_load(&se->stats.malformed);
+	return atomic_load(&se->counters.base.malformed);
 }
 
 static void test_good_requests(void)

@@ -12,7 +12,7 @@
 #include <stdalign.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 #include "test.h"
 
 /* The wire sizes, from the kernel ABI (struct fuse_*_in). */

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 #include "test.h"
 
 static struct fuse_init_out out;
@@ -27,7 +27,7 @@ static void fake_drop(struct zcfuse_req *req)
 {
 }
 
-static const struct zcf_transport fake_tp = { .name = "fake", .send = fake_send,
+static const struct zcf_carrier fake_tp = { .name = "fake", .send = fake_send,
 					      .drop = fake_drop };
 
 static void dummy_setlk(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi,

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 #include "test.h"
 
 static struct {
@@ -55,7 +55,7 @@ static void fake_drop(struct zcfuse_req *req)
 	ans.drops++;
 }
 
-static const struct zcf_transport fake_tp = { .name = "fake", .send = fake_send,
+static const struct zcf_carrier fake_tp = { .name = "fake", .send = fake_send,
 					      .drop = fake_drop };
 
 static void fs_getlk(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi,

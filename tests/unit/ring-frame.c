@@ -14,7 +14,7 @@
 #include <stdalign.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 #include "test.h"
 
 #define SLOT 8192
@@ -47,7 +47,7 @@ static void fake_drop(struct zcfuse_req *req)
 	seen.drops++;
 }
 
-static const struct zcf_transport fake_tp = { .name = "fake", .send = fake_send, .drop = fake_drop };
+static const struct zcf_carrier fake_tp = { .name = "fake", .send = fake_send, .drop = fake_drop };
 
 static void fs_lookup(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
 {

@@ -16,28 +16,28 @@ static void test_uring(void)
 	struct zcf_ring_size rs;
 
 	/* 2 CPUs: 2 x 16 x 1 MiB fits 64 MiB: everything registered, as before. */
-	zcf_ring_size(ZCF_TRANSPORT_URING, 2, 16, 1u << 20, false, 0, 0, &rs);
+	zcf_ring_size(ZCF_PAYLOAD_OWN, 2, 16, 1u << 20, false, 0, 0, &rs);
 	T_EQ(rs.registered_queues, 2, "2 CPUs");
 	T_EQ(rs.payload_size, MIB, "payload");
 	T_EQ(rs.max_write, 1u << 20, "max_write kept");
 	T_EQ(rs.pinned, 32 * MIB, "pinned");
 	/* 64 CPUs: only 4 queues of 16 MiB fit. */
-	zcf_ring_size(ZCF_TRANSPORT_URING, 64, 16, 1u << 20, false, 0, 0, &rs);
+	zcf_ring_size(ZCF_PAYLOAD_OWN, 64, 16, 1u << 20, false, 0, 0, &rs);
 	T_EQ(rs.registered_queues, 4, "64 CPUs");
 	T_CHECK(rs.pinned <= 64 * MIB, "pinned %zu", rs.pinned);
 	T_EQ(rs.payload_size, MIB, "uring payloads are never shrunk");
 	/* A budget below one queue: none registered, nothing pinned. */
-	zcf_ring_size(ZCF_TRANSPORT_URING, 8, 16, 1u << 20, false, 0, 8 * MIB, &rs);
+	zcf_ring_size(ZCF_PAYLOAD_OWN, 8, 16, 1u << 20, false, 0, 8 * MIB, &rs);
 	T_EQ(rs.registered_queues, 0, "budget below a queue");
 	T_EQ(rs.pinned, 0, "pinned");
 	/* Small max_write: 8192 is the least payload, rounded to pages. */
-	zcf_ring_size(ZCF_TRANSPORT_URING, 1, 4, 5000, true, 0, 0, &rs);
+	zcf_ring_size(ZCF_PAYLOAD_OWN, 1, 4, 5000, true, 0, 0, &rs);
 	T_EQ(rs.payload_size, 8192, "least payload");
 }
 
 static void test_pools(void)
 {
-	enum zcf_transport_kind k[] = { ZCF_TRANSPORT_BUFPOOL, ZCF_TRANSPORT_ZEROCOPY };
+	enum zcf_payload k[] = { ZCF_PAYLOAD_POOL, ZCF_PAYLOAD_ZERO_COPY };
 	struct zcf_ring_size rs;
 	unsigned i, cpus;
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/internal.h"
+#include "session/session.h"
 
 static struct zcfuse_session *signal_session;
 

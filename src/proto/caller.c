@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/internal.h"
+#include "proto/proto.h"
 
 ZCFUSE_API unsigned zcfuse_req_kill_priv(struct zcfuse_req *req)
 {

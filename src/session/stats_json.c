@@ -4,106 +4,13 @@
  * unmount. Tests read it to prove which path requests took.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
-#include "core/internal.h"
-
-const char *zcf_opcode_name(uint32_t opcode)
-{
-	const struct zcf_opcode *d = zcf_opcode(opcode);
-
-	return d ? d->name : "UNKNOWN";
-}
-
-static const char *const path_names[ZCF_PATH_MAX] = {
-	[ZCF_PATH_REPLY_COPY] = "reply_copy",
-	[ZCF_PATH_REPLY_INPLACE] = "reply_inplace",
-	[ZCF_PATH_READ_FIXED] = "read_fixed",
-	[ZCF_PATH_WRITE_FIXED] = "write_fixed",
-	[ZCF_PATH_READ_SYNC] = "read_sync",
-	[ZCF_PATH_READ_FIXED_INLINE] = "read_fixed_inline",
-	[ZCF_PATH_WRITE_SYNC] = "write_sync",
-	[ZCF_PATH_READ_RING] = "read_ring",
-	[ZCF_PATH_WRITE_RING] = "write_ring",
-	[ZCF_PATH_POOL] = "pool",
-	[ZCF_PATH_ZC_READ] = "zero_copy_read",
-	[ZCF_PATH_ZC_WRITE] = "zero_copy_write",
-	[ZCF_PATH_PASSTHROUGH_OPEN] = "passthrough_open",
-};
+#include "session/session.h"
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
-
-/* This thread's shard, and the session it counts for (0: none yet). */
-static __thread struct {
-	uint64_t se_id;
-	struct zcf_stats *s;
-} tls_shard;
-
-struct zcf_stats *zcf_stats_mine(struct zcfuse_session *se)
-{
-	struct zcf_stats_shard *sh;
-
-	if (tls_shard.se_id == se->id && se->id)
-		return tls_shard.s;
-	if (!se->id) /* not from zcfuse_session_new() (unit tests): no shards */
-		return &se->stats;
-	sh = calloc(1, sizeof(*sh));
-	if (!sh)
-		return &se->stats;
-	pthread_mutex_lock(&se->lock);
-	sh->next = se->stat_shards;
-	se->stat_shards = sh;
-	pthread_mutex_unlock(&se->lock);
-	tls_shard.se_id = se->id;
-	tls_shard.s = &sh->s;
-	return &sh->s;
-}
-
-static void counter_add(struct zcf_counter *to, const struct zcf_counter *from)
-{
-	atomic_fetch_add_explicit(&to->n, LOAD(from->n), memory_order_relaxed);
-	atomic_fetch_add_explicit(&to->bytes, LOAD(from->bytes), memory_order_relaxed);
-}
-
-/* Adds the session's shards up into @sum (zeroed by the caller). */
-static void stats_sum(struct zcfuse_session *se, struct zcf_stats *sum)
-{
-	const struct zcf_stats_shard *sh;
-	const struct zcf_stats *from = &se->stats;
-	unsigned i;
-
-	pthread_mutex_lock(&se->lock);
-	for (sh = se->stat_shards;; sh = sh->next) {
-		for (i = 0; i < FUSE_OPCODE_MAX; i++)
-			counter_add(&sum->op[i], &from->op[i]);
-		for (i = 0; i < ZCF_PATH_MAX; i++)
-			counter_add(&sum->path[i], &from->path[i]);
-		sum->via_dev += LOAD(from->via_dev);
-		sum->via_ring += LOAD(from->via_ring);
-		sum->errors += LOAD(from->errors);
-		sum->malformed += LOAD(from->malformed);
-		sum->queue_waits += LOAD(from->queue_waits);
-		if (!sh)
-			break;
-		from = &sh->s;
-	}
-	pthread_mutex_unlock(&se->lock);
-}
-
-void zcf_stats_free(struct zcfuse_session *se)
-{
-	struct zcf_stats_shard *sh, *next;
-
-	for (sh = se->stat_shards; sh; sh = next) {
-		next = sh->next;
-		free(sh);
-	}
-	se->stat_shards = NULL;
-}
 
 /* Writes s as a JSON string body: quotes, backslashes and controls escaped. */
 static void put_json_string(FILE *f, const char *s)
@@ -131,7 +38,7 @@ int zcf_stats_write(struct zcfuse_session *se, const char *path)
 
 	if (!st)
 		return -ENOMEM;
-	stats_sum(se, st);
+	zcf_counters_sum(&se->counters, st);
 	/* Write beside the target and rename, so a reader never sees half. */
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
@@ -173,7 +80,7 @@ int zcf_stats_write(struct zcfuse_session *se, const char *path)
 	fprintf(f, "\n  },\n  \"data_path\": {");
 	for (i = 0; i < ZCF_PATH_MAX; i++)
 		fprintf(f, "%s\n    \"%s\": {\"count\": %llu, \"bytes\": %llu}", i ? "," : "",
-			path_names[i], (unsigned long long)LOAD(st->path[i].n),
+			zcf_path_name(i), (unsigned long long)LOAD(st->path[i].n),
 			(unsigned long long)LOAD(st->path[i].bytes));
 	fprintf(f, "\n  }\n}\n");
 	if (fflush(f) || ferror(f))

@@ -5,20 +5,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/capability.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "core/internal.h"
-#include "transport/transport.h"
-
-static _Atomic uint64_t next_session_id;
+#include "session/session.h"
 
 ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_ops *ops,
 				  size_t ops_size, const struct zcfuse_session_opts *opts,
@@ -51,7 +46,7 @@ ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_op
 	se->fd = -1;
 	se->exit_efd = -1;
 	se->ready_fd = -1;
-	se->id = atomic_fetch_add_explicit(&next_session_id, 1, memory_order_relaxed) + 1;
+	zcf_counters_init(&se->counters);
 	se->owner_uid = getuid();
 	pthread_mutex_init(&se->lock, NULL);
 	err = zcf_parse_cmdline(argc, argv, &o, userdata, &se->cfg);
@@ -113,143 +108,52 @@ ZCFUSE_API void zcfuse_session_exit(struct zcfuse_session *se)
 	(void)n;
 }
 
-void zcf_session_ended(struct zcfuse_session *se, const char *why)
-{
-	if (!se->exiting)
-		zcf_dbg("connection ended: %s", why);
-	zcfuse_session_exit(se);
-}
-
-int zcf_dev_send(int fd, uint64_t unique, int error, const struct iovec *iov, int iovcnt)
-{
-	struct fuse_out_header out = { .error = error, .unique = unique };
-	struct iovec v[8];
-	size_t len = sizeof(out);
-	int i;
-
-	if (iovcnt > 7)
-		return -EINVAL;
-	v[0].iov_base = &out;
-	v[0].iov_len = sizeof(out);
-	for (i = 0; i < iovcnt; i++) {
-		v[i + 1] = iov[i];
-		len += iov[i].iov_len;
-	}
-	out.len = (uint32_t)len;
-	return writev(fd, v, iovcnt + 1) < 0 ? -errno : 0;
-}
-
-static bool have_cap_sys_admin(void)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = { 0 };
-
-	if (syscall(SYS_capget, &hdr, data))
-		return geteuid() == 0;
-	return data[0].effective & (1u << CAP_SYS_ADMIN);
-}
-
-/*
- * The best transport both the kernel and the configuration allow. Fills
- * se->transport_reason with why nothing better was taken.
- */
-static enum zcf_transport_kind choose_transport(struct zcfuse_session *se)
-{
-	uint64_t kf = se->conn.kernel_flags;
-	enum zcf_transport_kind want = se->cfg.transport;
-	char *why = se->transport_reason;
-	size_t len = sizeof(se->transport_reason);
-	int on;
-
-	if (want == ZCF_TRANSPORT_AUTO)
-		want = ZCF_TRANSPORT_ZEROCOPY;
-	if (want == ZCF_TRANSPORT_CLASSIC) {
-		snprintf(why, len, "asked for with -o transport=classic");
-		return ZCF_TRANSPORT_CLASSIC;
-	}
-	if (!(kf & FUSE_OVER_IO_URING)) {
-		on = zcf_read_sysfs_bool("/sys/module/fuse/parameters/enable_uring");
-		if (on == 0)
-			snprintf(why, len, "io_uring not available: the kernel has it off "
-				 "(echo Y > /sys/module/fuse/parameters/enable_uring)");
-		else if (on < 0)
-			snprintf(why, len, "io_uring not available: kernel older than 6.14 or "
-				 "built without CONFIG_FUSE_IO_URING (protocol 7.%u)",
-				 se->conn.proto_minor);
-		else
-			snprintf(why, len, "io_uring not available: the kernel did not offer "
-				 "FUSE_OVER_IO_URING");
-		return ZCF_TRANSPORT_CLASSIC;
-	}
-	if (want == ZCF_TRANSPORT_URING) {
-		snprintf(why, len, "asked for with -o transport=uring");
-		return ZCF_TRANSPORT_URING;
-	}
-	if (!(kf & FUSE_HAS_IO_URING_BUFPOOL)) {
-		snprintf(why, len, "buffer pools not available: kernel speaks protocol 7.%u, "
-			 "they need 7.46 (Linux 7.3)", se->conn.proto_minor);
-		return ZCF_TRANSPORT_URING;
-	}
-	if (want == ZCF_TRANSPORT_BUFPOOL) {
-		snprintf(why, len, "asked for with -o transport=bufpool");
-		return ZCF_TRANSPORT_BUFPOOL;
-	}
-	if (!have_cap_sys_admin()) {
-		snprintf(why, len, "zero copy not available: needs CAP_SYS_ADMIN");
-		return ZCF_TRANSPORT_BUFPOOL;
-	}
-	snprintf(why, len, se->cfg.transport_explicit ? "asked for with -o transport=zerocopy"
-						     : "best available");
-	return ZCF_TRANSPORT_ZEROCOPY;
-}
-
 /* Reads INIT, picks and prepares the transport, answers INIT. */
 static int negotiate(struct zcfuse_session *se)
 {
+	struct zcf_ladder_facts facts;
+	const struct zcf_rung *rung;
 	struct zcfuse_req *req;
-	struct fuse_init_in in = { 0 };
-	enum zcf_transport_kind kind;
 	char why[256];
 	int err;
 
 	err = zcf_classic_read_init(se, &req);
 	if (err)
 		return err;
-	/* Older kernels send a shorter INIT: read what came, zero the rest. */
-	memcpy(&in, req->arg, req->arg_len < sizeof(in) ? req->arg_len : sizeof(in));
-	se->conn.proto_minor = in.minor;
-	se->conn.kernel_flags = in.flags;
-	if (in.flags & FUSE_INIT_EXT)
-		se->conn.kernel_flags |= (uint64_t)in.flags2 << 32;
+	zcf_init_parse(se, req);
 
-	kind = choose_transport(se);
-	if (se->cfg.transport_explicit && kind < se->cfg.transport) {
+	zcf_ladder_facts(&facts, se->conn.proto_minor, se->conn.kernel_flags);
+	rung = zcf_rung(zcf_ladder_pick(se->cfg.transport, se->cfg.transport_explicit, &facts,
+					se->transport_reason, sizeof(se->transport_reason)));
+	if (se->cfg.transport_explicit && !zcf_rung_at_least(rung->kind, se->cfg.transport)) {
 		zcf_err("transport %s not available: %s", zcf_transport_name(se->cfg.transport),
 			se->transport_reason);
 		zcfuse_reply_err(req, EPROTO);
 		return -EOPNOTSUPP;
 	}
 	/* Fall down the ladder while ring setup fails. */
-	while (kind >= ZCF_TRANSPORT_URING) {
-		err = zcf_uring_prepare(se, kind, why, sizeof(why));
+	while (rung->ring) {
+		err = rung->ring->prepare(se, rung->payload, why, sizeof(why));
 		if (!err)
 			break;
 		if (se->cfg.transport_explicit) {
-			zcf_err("transport %s not available: %s", zcf_transport_name(kind), why);
+			zcf_err("transport %s not available: %s", rung->name, why);
 			zcfuse_reply_err(req, EPROTO);
 			return -EOPNOTSUPP;
 		}
 		snprintf(se->transport_reason, sizeof(se->transport_reason), "%s not available: %s",
-			 zcf_transport_name(kind), why);
-		kind = kind == ZCF_TRANSPORT_URING ? ZCF_TRANSPORT_CLASSIC : kind - 1;
+			 rung->name, why);
+		rung = zcf_rung(rung->below);
 	}
-	se->kind = kind;
-	return zcf_handle_init(se, req, kind >= ZCF_TRANSPORT_URING ? FUSE_OVER_IO_URING : 0);
+	se->kind = rung->kind;
+	se->conn.zero_copy = rung->ring && rung->payload == ZCF_PAYLOAD_ZERO_COPY;
+	return zcf_handle_init(se, req, rung->ring ? FUSE_OVER_IO_URING : 0);
 }
 
 ZCFUSE_API int zcfuse_session_run(struct zcfuse_session *se)
 {
 	struct pollfd pfd = { .fd = se->exit_efd, .events = POLLIN };
+	const struct zcf_transport *ring;
 	unsigned readers;
 	char why[256];
 	int err;
@@ -260,35 +164,39 @@ ZCFUSE_API int zcfuse_session_run(struct zcfuse_session *se)
 	if (err)
 		return err;
 	/* With a ring, /dev/fuse carries only FORGET and INTERRUPT: one reader. */
-	readers = se->kind >= ZCF_TRANSPORT_URING ? 1 : se->cfg.threads;
-	err = zcf_classic_start(se, readers);
+	ring = zcf_rung(se->kind)->ring;
+	readers = ring ? 1 : se->cfg.threads;
+	err = zcf_classic_transport.start(se, readers, why, sizeof(why));
 	if (err) {
 		zcf_err("cannot start /dev/fuse readers: %s", strerror(-err));
 		return err;
 	}
-	if (se->kind >= ZCF_TRANSPORT_URING) {
-		err = zcf_uring_start(se, why, sizeof(why));
+	if (ring) {
+		err = ring->start(se, 0, why, sizeof(why));
 		if (err) {
 			/* The kernel stays on /dev/fuse until every queue registers. */
 			zcf_err("ring registration failed (%s); staying on classic", why);
-			zcf_uring_stop(se);
+			ring->stop(se);
 			snprintf(se->transport_reason, sizeof(se->transport_reason),
 				 "%s registration failed: %s", zcf_transport_name(se->kind), why);
 			se->kind = ZCF_TRANSPORT_CLASSIC;
+			se->conn.zero_copy = false;
+			ring = NULL;
 			if (se->cfg.transport_explicit) {
 				zcfuse_session_exit(se);
 				err = -EOPNOTSUPP;
 			} else {
-				err = zcf_classic_start(se, se->cfg.threads);
+				err = zcf_classic_transport.start(se, se->cfg.threads, why,
+								  sizeof(why));
 			}
 		}
 	}
-	if (se->kind >= ZCF_TRANSPORT_URING)
+	if (ring)
 		zcf_info("transport: %s (%u queues x %u entries, ring_setup %s%s, %u meta threads, "
 			 "max_write %u, pinned %zu KiB); %s", zcf_transport_name(se->kind), se->nr_queues,
 			 se->cfg.queue_depth, zcf_ring_setup_name(se->cfg.ring_setup),
 			 se->cfg.ring_fd_plain ? " with a plain ring fd" : "", se->cfg.meta_threads,
-			 se->conn.max_write, zcf_uring_pinned(se) >> 10, se->transport_reason);
+			 se->conn.max_write, ring->pinned(se) >> 10, se->transport_reason);
 	else
 		zcf_info("transport: classic (%u threads, max_write %u); %s", readers,
 			 se->conn.max_write, se->transport_reason);
@@ -305,8 +213,8 @@ ZCFUSE_API int zcfuse_session_run(struct zcfuse_session *se)
 	 * the process closes /dev/fuse.
 	 */
 	zcfuse_session_unmount(se);
-	zcf_uring_stop(se);
-	zcf_classic_stop(se);
+	zcf_ring_transport.stop(se);
+	zcf_classic_transport.stop(se);
 	if (se->got_init && !se->got_destroy && se->ops.destroy) {
 		se->got_destroy = true;
 		se->ops.destroy(se->userdata);
@@ -333,12 +241,12 @@ ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
 	/* A run that failed before starting its readers (negotiation) still
 	 * holds the buffer INIT was read into; after a normal stop this finds
 	 * nothing to free. */
-	zcf_classic_stop(se);
+	zcf_classic_transport.stop(se);
 	if (se->fd >= 0)
 		close(se->fd);
 	if (se->exit_efd >= 0)
 		close(se->exit_efd);
-	zcf_stats_free(se);
+	zcf_counters_fini(&se->counters);
 	zcf_retrieves_free(se);
 	zcf_intrs_free(se);
 	pthread_mutex_destroy(&se->lock);

@@ -3,27 +3,22 @@
  * Notifications the server sends the kernel on its own (poll wake-ups,
  * cache stores, retrieves, deletes, expiry, resend, epoch, prune). They
  * always travel on /dev/fuse, whatever the transport (the kernel takes
- * none on a ring). Each checks that the negotiated protocol has it and
+ * none on a ring). The retrieve bookkeeping is the protocol floor's
+ * (proto/retrieve.c). Each checks that the negotiated protocol has it and
  * returns -ENOSYS otherwise.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/internal.h"
+#include "transport/transport.h"
 #include "proto/handlers.h"
-
-struct zcfuse_pollhandle {
-	struct zcfuse_session *se;
-	uint64_t kh;
-};
 
 static int send_notify(struct zcfuse_session *se, int code, struct iovec *iov, int iovcnt)
 {
-	if (!se || se->fd < 0 || !se->got_init)
+	if (!se)
 		return -ENOTCONN;
-	/* unique 0 and the code where a reply has its error */
-	return zcf_dev_send(se->fd, 0, code, iov, iovcnt);
+	return zcf_chan_notify(se, code, iov, iovcnt);
 }
 
 /* The negotiated minor is at least @minor (and, if @flag, the kernel offered it). */
@@ -34,16 +29,6 @@ static bool have(struct zcfuse_session *se, uint32_t minor, uint64_t flag)
 	return !flag || (se->conn.kernel_flags & flag);
 }
 
-struct zcfuse_pollhandle *zcf_pollhandle_new(struct zcfuse_session *se, uint64_t kh)
-{
-	struct zcfuse_pollhandle *ph = malloc(sizeof(*ph));
-
-	if (ph) {
-		ph->se = se;
-		ph->kh = kh;
-	}
-	return ph;
-}
 
 ZCFUSE_API int zcfuse_notify_poll(struct zcfuse_pollhandle *ph)
 {
@@ -99,93 +84,24 @@ ZCFUSE_API int zcfuse_notify_store(struct zcfuse_session *se, zcfuse_ino_t ino, 
 	return send_notify(se, FUSE_NOTIFY_STORE, iov, size ? 2 : 1);
 }
 
-/* A retrieve the kernel has not answered yet: its cookie, by notify_unique. */
-struct pending_retrieve {
-	uint64_t unique;
-	void *cookie;
-	struct pending_retrieve *next;
-};
-
 ZCFUSE_API int zcfuse_notify_retrieve(struct zcfuse_session *se, zcfuse_ino_t ino, size_t size,
 				      off_t offset, void *cookie)
 {
 	struct fuse_notify_retrieve_out o = { .nodeid = ino, .offset = (uint64_t)offset,
 					      .size = (uint32_t)size };
 	struct iovec iov = { &o, sizeof(o) };
-	struct pending_retrieve *p;
+	void *dropped;
 	int err;
 
 	if (offset < 0 || size > UINT32_MAX)
 		return -EINVAL;
-	p = malloc(sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	pthread_mutex_lock(&se->lock);
-	/* High bit set: never one of the kernel's own uniques for a request. */
-	p->unique = o.notify_unique = (1ull << 63) | ++se->retrieve_seq;
-	p->cookie = cookie;
-	p->next = se->retrieves;
-	se->retrieves = p;
-	pthread_mutex_unlock(&se->lock);
+	err = zcf_retrieve_add(se, cookie, &o.notify_unique);
+	if (err)
+		return err;
 	err = send_notify(se, FUSE_NOTIFY_RETRIEVE, &iov, 1);
-	if (err) {
-		pthread_mutex_lock(&se->lock);
-		for (struct pending_retrieve **pp = &se->retrieves; *pp; pp = &(*pp)->next)
-			if (*pp == p) {
-				*pp = p->next;
-				break;
-			}
-		pthread_mutex_unlock(&se->lock);
-		free(p);
-	}
+	if (err)
+		zcf_retrieve_take(se, o.notify_unique, &dropped);
 	return err;
-}
-
-/* Takes the cookie of retrieve @unique off the list; false if none is pending. */
-static bool take_retrieve(struct zcfuse_session *se, uint64_t unique, void **cookie)
-{
-	struct pending_retrieve **pp, *p = NULL;
-
-	pthread_mutex_lock(&se->lock);
-	for (pp = &se->retrieves; *pp; pp = &(*pp)->next)
-		if ((*pp)->unique == unique) {
-			p = *pp;
-			*pp = p->next;
-			break;
-		}
-	pthread_mutex_unlock(&se->lock);
-	if (!p)
-		return false;
-	*cookie = p->cookie;
-	free(p);
-	return true;
-}
-
-void zcf_retrieves_free(struct zcfuse_session *se)
-{
-	struct pending_retrieve *p, *next;
-
-	for (p = se->retrieves; p; p = next) {
-		next = p->next;
-		free(p);
-	}
-	se->retrieves = NULL;
-}
-
-void zcf_do_notify_reply(struct zcfuse_req *req, const struct zcfuse_ops *ops)
-{
-	const struct fuse_notify_retrieve_in *a = req->arg;
-	void *cookie;
-	size_t size;
-
-	if (!take_retrieve(req->se, req->in.unique, &cookie))
-		return zcfuse_reply_none(req); /* not ours (or already ended) */
-	size = a->size < req->data_len ? a->size : req->data_len;
-	if (ops->retrieve_reply && !(req->flags & ZCF_REQ_ZERO_COPY))
-		ops->retrieve_reply(req, cookie, req->in.nodeid, (off_t)a->offset, req->data,
-				    size);
-	else
-		zcfuse_reply_none(req);
 }
 
 ZCFUSE_API int zcfuse_notify_resend(struct zcfuse_session *se)

@@ -9,11 +9,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
-#include <sys/ioctl.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "core/internal.h"
+#include "transport/transport.h"
 
 void zcf_io_complete(struct zcfuse_req *req, int res)
 {
@@ -33,10 +32,14 @@ void zcf_io_complete(struct zcfuse_req *req, int res)
  * a cross-CPU hop that costs more than the copy. Their regular files never
  * block for long, so they are served inline, straight into the (registered)
  * payload. Everything else goes on the ring, where a slow file never stalls
- * the queue. The answer is cached per queue thread by (fh, fd), and the
- * cache is dropped whenever any file is released.
+ * the queue, except that a file on a FUSE mount is handed to a worker at
+ * once (FD_RING_ASYNC): before trying a non-blocking read or write,
+ * io_uring polls the file, and FUSE's poll is a synchronous request to that
+ * file's server, which would block the queue thread if that server is slow.
+ * The answer is cached per queue thread by (fh, fd), and the cache is
+ * dropped whenever any file is released.
  */
-enum fd_class { FD_UNKNOWN = 0, FD_INLINE, FD_RING };
+enum fd_class { FD_UNKNOWN = 0, FD_INLINE, FD_RING, FD_RING_ASYNC };
 #define FD_CLASS_SLOTS 64
 static __thread struct {
 	uint64_t fh;
@@ -45,26 +48,29 @@ static __thread struct {
 	enum fd_class cls;
 } fd_classes[FD_CLASS_SLOTS];
 
+enum mount_kind { MOUNT_OTHER, MOUNT_MEMORY, MOUNT_FUSE };
+
 /*
- * Is mount @mnt_id a memory filesystem? Answered from /proc/self/mountinfo,
- * which never asks the backing filesystem anything (fstatfs on a FUSE
- * backing file would send it a request, and could block the queue).
+ * What kind of filesystem is mount @mnt_id? Answered from
+ * /proc/self/mountinfo, which never asks the backing filesystem anything
+ * (fstatfs on a FUSE backing file would send it a request, and could block
+ * the queue).
  */
-static bool mount_is_memory(uint64_t mnt_id)
+static enum mount_kind mount_kind(uint64_t mnt_id)
 {
 	static __thread struct {
 		uint64_t id;
-		bool memory;
+		enum mount_kind kind;
 	} seen[8];
 	static __thread unsigned next;
+	enum mount_kind kind = MOUNT_OTHER;
 	char line[4096];
-	bool memory = false;
 	unsigned i;
 	FILE *f;
 
 	for (i = 0; i < 8; i++)
 		if (seen[i].id == mnt_id + 1)
-			return seen[i].memory;
+			return seen[i].kind;
 	f = fopen("/proc/self/mountinfo", "re");
 	if (f) {
 		while (fgets(line, sizeof(line), f)) {
@@ -73,15 +79,20 @@ static bool mount_is_memory(uint64_t mnt_id)
 
 			if (sscanf(line, "%llu", &id) != 1 || id != mnt_id || !sep)
 				continue;
-			memory = !strncmp(sep + 3, "tmpfs ", 6) || !strncmp(sep + 3, "ramfs ", 6);
+			sep += 3;
+			if (!strncmp(sep, "tmpfs ", 6) || !strncmp(sep, "ramfs ", 6))
+				kind = MOUNT_MEMORY;
+			/* fuse, fuse.SUBTYPE, fuseblk */
+			else if (!strncmp(sep, "fuse", 4))
+				kind = MOUNT_FUSE;
 			break;
 		}
 		fclose(f);
 	}
 	seen[next % 8].id = mnt_id + 1;
-	seen[next % 8].memory = memory;
+	seen[next % 8].kind = kind;
 	next++;
-	return memory;
+	return kind;
 }
 
 static enum fd_class classify(struct zcfuse_req *req, int fd, uint64_t fh)
@@ -97,9 +108,14 @@ static enum fd_class classify(struct zcfuse_req *req, int fd, uint64_t fh)
 		return fd_classes[slot].cls;
 	/* DONT_SYNC: cached attributes only, never a round trip to the fs. */
 	if (!statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MNT_ID, &stx) &&
-	    (stx.stx_mask & STATX_MNT_ID) && S_ISREG(stx.stx_mode) &&
-	    mount_is_memory(stx.stx_mnt_id))
-		cls = FD_INLINE;
+	    (stx.stx_mask & STATX_MNT_ID)) {
+		enum mount_kind kind = mount_kind(stx.stx_mnt_id);
+
+		if (kind == MOUNT_MEMORY && S_ISREG(stx.stx_mode))
+			cls = FD_INLINE;
+		else if (kind == MOUNT_FUSE)
+			cls = FD_RING_ASYNC;
+	}
 	fd_classes[slot].fh = fh;
 	fd_classes[slot].fd = fd;
 	fd_classes[slot].epoch = epoch;
@@ -126,13 +142,14 @@ static int try_ring(struct zcfuse_req *req, const struct zcf_io *io, zcfuse_io_c
  * READ and WRITE data: inline for memory-filesystem files, else on the
  * ring, else (classic, or not on the queue's thread) synchronously.
  */
-static int data_io(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh, zcfuse_io_cb cb,
+static int data_io(struct zcfuse_req *req, struct zcf_io *io, uint64_t fh, zcfuse_io_cb cb,
 		   void *arg)
 {
 	bool zc = req->flags & ZCF_REQ_ZERO_COPY, rd = io->op == ZCF_IO_READ;
+	enum fd_class cls = req->tp->submit_io ? classify(req, io->fd, fh) : FD_RING;
 	bool inl = !zc && req->tp->submit_io &&
 		   (io->len <= ZCF_INLINE_BUSY_MAX || !(req->flags & ZCF_REQ_QUEUE_BUSY)) &&
-		   classify(req, io->fd, fh) == FD_INLINE;
+		   cls == FD_INLINE;
 	enum zcf_path path = rd ? ZCF_PATH_READ_SYNC : ZCF_PATH_WRITE_SYNC;
 	ssize_t n;
 	int err;
@@ -140,6 +157,7 @@ static int data_io(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh,
 	if (!cb)
 		return -EINVAL;
 	if (!inl) {
+		io->async = cls == FD_RING_ASYNC;
 		err = try_ring(req, io, cb, arg);
 		if (err <= 0)
 			return err;
@@ -150,7 +168,7 @@ static int data_io(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh,
 	}
 	req->io_cb = cb;
 	req->io_arg = arg;
-	/* An INTERRUPT for this request signals the thread (zcf_classic_interrupt). */
+	/* An INTERRUPT for this request signals the thread (se->wake_sync_io, classic.c). */
 	atomic_store(&req->io_thread, (unsigned long)pthread_self());
 	if (req->se->nr_interrupted && zcfuse_req_interrupted(req))
 		n = -1, errno = EINTR;
@@ -216,54 +234,4 @@ ZCFUSE_API int zcfuse_req_fallocate_fd(struct zcfuse_req *req, int fd, int mode,
 	err = fallocate(fd, mode, off, len);
 	zcf_io_complete(req, err ? -errno : 0);
 	return 0;
-}
-
-/* ---- Kernel passthrough ---- */
-
-ZCFUSE_API int zcfuse_passthrough_open(struct zcfuse_req *req, int fd)
-{
-	struct fuse_backing_map map = { .fd = fd };
-	int id;
-
-	if (!(req->se->conn.flags & FUSE_PASSTHROUGH))
-		return -EOPNOTSUPP;
-	id = ioctl(req->se->fd, FUSE_DEV_IOC_BACKING_OPEN, &map);
-	return id < 0 ? -errno : id;
-}
-
-ZCFUSE_API int zcfuse_passthrough_close(struct zcfuse_session *se, int backing_id)
-{
-	uint32_t id = (uint32_t)backing_id;
-
-	if (!(se->conn.flags & FUSE_PASSTHROUGH))
-		return -EOPNOTSUPP;
-	return ioctl(se->fd, FUSE_DEV_IOC_BACKING_CLOSE, &id) ? -errno : 0;
-}
-
-/* ---- Notifications (always on /dev/fuse, whatever the transport) ---- */
-
-static int notify(struct zcfuse_session *se, int code, struct iovec *iov, int iovcnt)
-{
-	if (se->fd < 0 || !se->got_init)
-		return -ENOTCONN;
-	/* A notification is a message with unique 0 and the code as "error". */
-	return zcf_dev_send(se->fd, 0, code, iov, iovcnt);
-}
-
-ZCFUSE_API int zcfuse_notify_inval_inode(struct zcfuse_session *se, zcfuse_ino_t ino,
-					 off_t off, off_t len)
-{
-	struct fuse_notify_inval_inode_out o = { .ino = ino, .off = off, .len = len };
-	struct iovec iov = { &o, sizeof(o) };
-
-	return notify(se, FUSE_NOTIFY_INVAL_INODE, &iov, 1);
-}
-
-ZCFUSE_API int zcfuse_notify_inval_entry(struct zcfuse_session *se, zcfuse_ino_t parent,
-					 const char *name, size_t namelen)
-{
-	struct fuse_notify_inval_entry_out o = { .parent = parent, .namelen = (uint32_t)namelen };
-	struct iovec iov[2] = { { &o, sizeof(o) }, { (void *)name, namelen + 1 } };
-
-	return notify(se, FUSE_NOTIFY_INVAL_ENTRY, iov, 2);
 }

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the protocol keeps between a notification and the kernel's answer:
+ * poll handles, and the retrieves waiting for NOTIFY_REPLY. Sending them is
+ * the /dev/fuse channel's job (transport/notify.c).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "proto/proto.h"
+#include "proto/handlers.h"
+
+/* A retrieve the kernel has not answered yet: its cookie, by notify_unique. */
+struct pending_retrieve {
+	uint64_t unique;
+	void *cookie;
+	struct pending_retrieve *next;
+};
+
+int zcf_retrieve_add(struct zcfuse_session *se, void *cookie, uint64_t *unique)
+{
+	struct pending_retrieve *p = malloc(sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	pthread_mutex_lock(&se->lock);
+	/* High bit set: never one of the kernel's own uniques for a request. */
+	p->unique = *unique = (1ull << 63) | ++se->retrieve_seq;
+	p->cookie = cookie;
+	p->next = se->retrieves;
+	se->retrieves = p;
+	pthread_mutex_unlock(&se->lock);
+	return 0;
+}
+
+struct zcfuse_pollhandle *zcf_pollhandle_new(struct zcfuse_session *se, uint64_t kh)
+{
+	struct zcfuse_pollhandle *ph = malloc(sizeof(*ph));
+
+	if (ph) {
+		ph->se = se;
+		ph->kh = kh;
+	}
+	return ph;
+}
+
+bool zcf_retrieve_take(struct zcfuse_session *se, uint64_t unique, void **cookie)
+{
+	struct pending_retrieve **pp, *p = NULL;
+
+	pthread_mutex_lock(&se->lock);
+	for (pp = &se->retrieves; *pp; pp = &(*pp)->next)
+		if ((*pp)->unique == unique) {
+			p = *pp;
+			*pp = p->next;
+			break;
+		}
+	pthread_mutex_unlock(&se->lock);
+	if (!p)
+		return false;
+	*cookie = p->cookie;
+	free(p);
+	return true;
+}
+
+void zcf_retrieves_free(struct zcfuse_session *se)
+{
+	struct pending_retrieve *p, *next;
+
+	for (p = se->retrieves; p; p = next) {
+		next = p->next;
+		free(p);
+	}
+	se->retrieves = NULL;
+}
+
+void zcf_do_notify_reply(struct zcfuse_req *req, const struct zcfuse_ops *ops)
+{
+	const struct fuse_notify_retrieve_in *a = req->arg;
+	void *cookie;
+	size_t size;
+
+	if (!zcf_retrieve_take(req->se, req->in.unique, &cookie))
+		return zcfuse_reply_none(req); /* not ours (or already ended) */
+	size = a->size < req->data_len ? a->size : req->data_len;
+	if (ops->retrieve_reply && !(req->flags & ZCF_REQ_ZERO_COPY))
+		ops->retrieve_reply(req, cookie, req->in.nodeid, (off_t)a->offset, req->data,
+				    size);
+	else
+		zcfuse_reply_none(req);
+}
+

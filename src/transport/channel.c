@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The /dev/fuse control channel, present on every mount whatever carries
+ * the data: INIT, FORGET and INTERRUPT arrive here, notifications and
+ * passthrough registrations leave here, and classic replies are written
+ * here. Nothing in it reads requests (classic.c does).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "transport/transport.h"
+
+int zcf_chan_write(int fd, uint64_t unique, int error, const struct iovec *iov, int iovcnt)
+{
+	struct fuse_out_header out = { .error = error, .unique = unique };
+	struct iovec v[8];
+	size_t len = sizeof(out);
+	int i;
+
+	if (iovcnt > 7)
+		return -EINVAL;
+	v[0].iov_base = &out;
+	v[0].iov_len = sizeof(out);
+	for (i = 0; i < iovcnt; i++) {
+		v[i + 1] = iov[i];
+		len += iov[i].iov_len;
+	}
+	out.len = (uint32_t)len;
+	return writev(fd, v, iovcnt + 1) < 0 ? -errno : 0;
+}
+
+int zcf_chan_clone(int fd)
+{
+	uint32_t master = (uint32_t)fd;
+	int nfd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+
+	if (nfd < 0)
+		return -errno;
+	if (ioctl(nfd, FUSE_DEV_IOC_CLONE, &master)) {
+		int err = -errno;
+
+		close(nfd);
+		return err;
+	}
+	return nfd;
+}
+
+void zcf_chan_report_end(struct zcfuse_session *se, const char *why)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	if (!se->exiting)
+		zcf_dbg("connection ended: %s", why);
+	se->exiting = 1;
+	n = write(se->exit_efd, &one, sizeof(one)); /* wakes zcfuse_session_run() */
+	(void)n;
+}
+
+/* ---- Kernel passthrough ---- */
+
+ZCFUSE_API int zcfuse_passthrough_open(struct zcfuse_req *req, int fd)
+{
+	struct fuse_backing_map map = { .fd = fd };
+	int id;
+
+	if (!(req->se->conn.flags & FUSE_PASSTHROUGH))
+		return -EOPNOTSUPP;
+	id = ioctl(req->se->fd, FUSE_DEV_IOC_BACKING_OPEN, &map);
+	return id < 0 ? -errno : id;
+}
+
+ZCFUSE_API int zcfuse_passthrough_close(struct zcfuse_session *se, int backing_id)
+{
+	uint32_t id = (uint32_t)backing_id;
+
+	if (!(se->conn.flags & FUSE_PASSTHROUGH))
+		return -EOPNOTSUPP;
+	return ioctl(se->fd, FUSE_DEV_IOC_BACKING_CLOSE, &id) ? -errno : 0;
+}
+
+/* ---- Cache invalidations (the other notifications: notify.c) ---- */
+
+int zcf_chan_notify(struct zcfuse_session *se, int code, const struct iovec *iov, int iovcnt)
+{
+	if (se->fd < 0 || !se->got_init)
+		return -ENOTCONN;
+	/* A notification is a message with unique 0 and the code as "error". */
+	return zcf_chan_write(se->fd, 0, code, iov, iovcnt);
+}
+
+ZCFUSE_API int zcfuse_notify_inval_inode(struct zcfuse_session *se, zcfuse_ino_t ino,
+					 off_t off, off_t len)
+{
+	struct fuse_notify_inval_inode_out o = { .ino = ino, .off = off, .len = len };
+	struct iovec iov = { &o, sizeof(o) };
+
+	return zcf_chan_notify(se, FUSE_NOTIFY_INVAL_INODE, &iov, 1);
+}
+
+ZCFUSE_API int zcfuse_notify_inval_entry(struct zcfuse_session *se, zcfuse_ino_t parent,
+					 const char *name, size_t namelen)
+{
+	struct fuse_notify_inval_entry_out o = { .parent = parent, .namelen = (uint32_t)namelen };
+	struct iovec iov[2] = { { &o, sizeof(o) }, { (void *)name, namelen + 1 } };
+
+	return zcf_chan_notify(se, FUSE_NOTIFY_INVAL_ENTRY, iov, 2);
+}

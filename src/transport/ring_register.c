@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Handing entries to the kernel: a pool queue first announces itself and
+ * its pool (ADD_QUEUE, ADD_BUFPOOL), then every entry is REGISTERed and
+ * parks in the kernel until a request arrives. Spare entries are
+ * registered later, while serving.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "transport/ring.h"
+
+/* ADD_QUEUE and ADD_BUFPOOL complete at once: wait for each. */
+static int setup_cmd(struct uring_queue *q, uint32_t op, const struct fuse_uring_cmd_req *cr)
+{
+	struct io_uring_sqe *sqe = zcf_ring_sqe(q);
+	struct io_uring_cqe *cqe;
+	int err;
+
+	if (!sqe)
+		return -EBUSY;
+	zcf_ring_prep_cmd(q, sqe, op, cr);
+	if (op == FUSE_IO_URING_CMD_ADD_QUEUE) { /* the pool is not attached yet */
+		sqe->uring_cmd_flags = 0;
+		sqe->buf_index = 0;
+	}
+	sqe->user_data = zcf_ring_ud(NULL, UD_SETUP);
+	err = io_uring_submit_and_wait(&q->ring, 1);
+	if (err < 0)
+		return err;
+	err = io_uring_wait_cqe(&q->ring, &cqe);
+	if (err)
+		return err;
+	err = cqe->res;
+	io_uring_cqe_seen(&q->ring, cqe);
+	return err;
+}
+
+int zcf_ring_register_entries(struct uring_queue *q)
+{
+	struct zcf_ring *u = q->u;
+	struct __kernel_timespec ts = { .tv_nsec = 50 * 1000 * 1000 };
+	struct io_uring_cqe *cqe;
+	unsigned i, head;
+	int err;
+
+	if (zcf_ring_is_pool(u)) {
+		struct fuse_uring_cmd_req cr = { .qid = (uint16_t)q->qid };
+
+		if (u->payload == ZCF_PAYLOAD_ZERO_COPY)
+			cr.flags = FUSE_URING_ZERO_COPY;
+		err = setup_cmd(q, FUSE_IO_URING_CMD_ADD_QUEUE, &cr);
+		if (err)
+			return zcf_ring_queue_fail(q, err, "ADD_QUEUE");
+		memset(&cr, 0, sizeof(cr));
+		cr.qid = (uint16_t)q->qid;
+		cr.bufpool.uaddr = (uint64_t)(uintptr_t)q->payload_mem;
+		cr.bufpool.len = (uint32_t)q->payload_mem_size;
+		err = setup_cmd(q, FUSE_IO_URING_CMD_ADD_BUFPOOL, &cr);
+		if (err)
+			return zcf_ring_queue_fail(q, err, "ADD_BUFPOOL");
+	}
+	for (i = 0; i < u->depth; i++) {
+		struct uring_ent *e = &q->ents[i];
+		struct fuse_uring_cmd_req cr = { .qid = (uint16_t)q->qid };
+		struct io_uring_sqe *sqe = zcf_ring_sqe(q);
+
+		if (!sqe)
+			return zcf_ring_queue_fail(q, -EBUSY, "no SQE for REGISTER");
+		e->reg_iov[0].iov_base = e->hdr;
+		e->reg_iov[0].iov_len = sizeof(*e->hdr);
+		e->reg_iov[1].iov_base = e->own_payload; /* pools: empty, as required */
+		e->reg_iov[1].iov_len = e->own_payload ? u->payload_size : 0;
+		if (u->payload == ZCF_PAYLOAD_ZERO_COPY)
+			cr.ent_zero_copy_buf_index = (uint16_t)(1 + i);
+		zcf_ring_prep_cmd(q, sqe, FUSE_IO_URING_CMD_REGISTER, &cr);
+		sqe->addr = (uint64_t)(uintptr_t)e->reg_iov;
+		sqe->len = 2;
+		sqe->user_data = zcf_ring_ud(e, UD_CMD);
+		e->live = true;
+		q->live_ents++;
+	}
+	err = io_uring_submit(&q->ring);
+	if (err < 0)
+		return zcf_ring_queue_fail(q, err, "submitting REGISTER");
+	/* A refused REGISTER completes at once; an accepted one stays parked. */
+	io_uring_wait_cqe_timeout(&q->ring, &cqe, &ts);
+	io_uring_for_each_cqe(&q->ring, head, cqe) {
+		if ((cqe->user_data & UD_TAG_MASK) == UD_CMD && cqe->res < 0 &&
+		    cqe->res != -EINTR)
+			return zcf_ring_queue_fail(q, cqe->res, "REGISTER");
+	}
+	return 0;
+}
+
+/*
+ * A request that may wait for a long time without an answer (a SETLKW)
+ * keeps its ring entry, and the kernel sends every request of this CPU to
+ * this queue: 16 waiters would take every entry and stall the CPU's other
+ * requests, even the unlock that would free them. So each such request
+ * lends its entry out: a spare entry is registered in its place, and the
+ * queue's serving capacity stays at its depth. Spares stay registered (they
+ * serve any request later) up to ZCF_SPARES_MAX per queue; they carry no
+ * fixed buffer (backing I/O into them uses plain reads). Not for zero copy,
+ * where each entry needs a slot of the buffer table fixed at setup.
+ */
+#define ZCF_SPARES_MAX 1024
+
+void zcf_ring_lend_entry(struct uring_queue *q)
+{
+	struct zcf_ring *u = q->u;
+	struct fuse_uring_cmd_req cr = { .qid = (uint16_t)q->qid };
+	struct io_uring_sqe *sqe;
+	struct uring_ent *e;
+
+	if (u->payload == ZCF_PAYLOAD_ZERO_COPY || q->nr_spares >= ZCF_SPARES_MAX)
+		return;
+	e = aligned_alloc(64, (sizeof(*e) + 63) & ~(size_t)63);
+	if (!e)
+		return;
+	memset(e, 0, sizeof(*e));
+	e->q = q;
+	e->idx = u->depth + q->nr_spares; /* past the fixed-buffer table: never fixed */
+	e->hdr = calloc(1, sizeof(*e->hdr));
+	if (!zcf_ring_is_pool(u))
+		e->own_payload = malloc(u->payload_size); /* touched only by what arrives */
+	sqe = e->hdr && (zcf_ring_is_pool(u) || e->own_payload) ? zcf_ring_sqe(q) : NULL;
+	if (!sqe) {
+		free(e->hdr);
+		free(e->own_payload);
+		free(e);
+		return;
+	}
+	e->reg_iov[0].iov_base = e->hdr;
+	e->reg_iov[0].iov_len = sizeof(*e->hdr);
+	e->reg_iov[1].iov_base = e->own_payload;
+	e->reg_iov[1].iov_len = e->own_payload ? u->payload_size : 0;
+	zcf_ring_prep_cmd(q, sqe, FUSE_IO_URING_CMD_REGISTER, &cr);
+	sqe->addr = (uint64_t)(uintptr_t)e->reg_iov;
+	sqe->len = 2;
+	sqe->user_data = zcf_ring_ud(e, UD_CMD);
+	e->live = true;
+	q->live_ents++;
+	e->spare_next = q->spares;
+	q->spares = e;
+	q->nr_spares++;
+}
+
+void zcf_ring_spares_free(struct uring_queue *q)
+{
+	struct uring_ent *e;
+
+	while ((e = q->spares)) {
+		q->spares = e->spare_next;
+		free(e->hdr);
+		free(e->own_payload);
+		free(e);
+	}
+}
