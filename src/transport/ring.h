@@ -49,6 +49,8 @@ enum ud_tag {
 #define UD_TAG_MASK 7ull
 
 #define POOL_BUF_INDEX 0 /* bufpool/zerocopy: the pool is fixed buffer 0 */
+/* Spare entries a queue may add for requests that wait long (zcf_ring_lend_entry). */
+#define ZCF_SPARES_MAX 1024
 
 struct uring_queue;
 

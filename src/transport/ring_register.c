@@ -102,10 +102,10 @@ int zcf_ring_register_entries(struct uring_queue *q)
  * lends its entry out: a spare entry is registered in its place, and the
  * queue's serving capacity stays at its depth. Spares stay registered (they
  * serve any request later) up to ZCF_SPARES_MAX per queue; they carry no
- * fixed buffer (backing I/O into them uses plain reads). Not for zero copy,
- * where each entry needs a slot of the buffer table fixed at setup.
+ * fixed buffer (backing I/O into them uses plain reads). Under zero copy a
+ * spare gets zero-copy slot 1 + idx like any entry: the sparse buffer table
+ * is sized for the spares at setup (an empty slot pins nothing).
  */
-#define ZCF_SPARES_MAX 1024
 
 void zcf_ring_lend_entry(struct uring_queue *q)
 {
@@ -114,7 +114,7 @@ void zcf_ring_lend_entry(struct uring_queue *q)
 	struct io_uring_sqe *sqe;
 	struct uring_ent *e;
 
-	if (u->payload == ZCF_PAYLOAD_ZERO_COPY || q->nr_spares >= ZCF_SPARES_MAX)
+	if (q->nr_spares >= ZCF_SPARES_MAX)
 		return;
 	e = aligned_alloc(64, (sizeof(*e) + 63) & ~(size_t)63);
 	if (!e)
@@ -136,6 +136,8 @@ void zcf_ring_lend_entry(struct uring_queue *q)
 	e->reg_iov[0].iov_len = sizeof(*e->hdr);
 	e->reg_iov[1].iov_base = e->own_payload;
 	e->reg_iov[1].iov_len = e->own_payload ? u->payload_size : 0;
+	if (u->payload == ZCF_PAYLOAD_ZERO_COPY)
+		cr.ent_zero_copy_buf_index = (uint16_t)(1 + e->idx);
 	zcf_ring_prep_cmd(q, sqe, FUSE_IO_URING_CMD_REGISTER, &cr);
 	sqe->addr = (uint64_t)(uintptr_t)e->reg_iov;
 	sqe->len = 2;

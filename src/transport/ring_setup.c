@@ -146,7 +146,7 @@ static int buffers_create(struct uring_queue *q)
 		struct iovec pool = { q->payload_mem, q->payload_mem_size };
 
 		if (u->payload == ZCF_PAYLOAD_ZERO_COPY) {
-			err = io_uring_register_buffers_sparse(&q->ring, 1 + u->depth);
+			err = io_uring_register_buffers_sparse(&q->ring, 1 + u->depth + ZCF_SPARES_MAX);
 			if (err)
 				return zcf_ring_queue_fail(q, err, "registering a sparse buffer table");
 			err = io_uring_register_buffers_update_tag(&q->ring, POOL_BUF_INDEX, &pool,
