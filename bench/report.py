@@ -18,10 +18,13 @@ ORDER = [
     "zcfuse-uring", "zcfuse-bufpool", "zcfuse-zerocopy",
     "libfuse-3.18-hl-uring", "zcfuse-compat-hl-uring",
     "zcfuse-compat-classic", "zcfuse-compat-uring",
+    "zcfuse-base-classic", "zcfuse-base-uring",
 ]
 # The high-level (path API) pair is compared only with each other.
 HL = [c for c in ORDER if "-hl-" in c]
-ZCFUSE = [c for c in ORDER if c.startswith("zcfuse-") and c not in HL]
+# zcfuse-base-*: an older build of the same server, compared only with this one.
+BASE = [c for c in ORDER if c.startswith("zcfuse-base-")]
+ZCFUSE = [c for c in ORDER if c.startswith("zcfuse-") and c not in HL and c not in BASE]
 LIBFUSE = [c for c in ORDER if c.startswith("libfuse-") and c not in HL]
 
 
@@ -186,6 +189,10 @@ def gain_columns(present):
     for c in zc:
         if c != base_of(c) and base_of(c) in present:
             cols.append(("%s / %s" % (c, base_of(c)), c, base_of(c)))
+    for c in BASE:
+        new = c.replace("-base-", "-")
+        if c in present and new in present:
+            cols.append(("%s / %s" % (new, c), new, c))
     if "zcfuse-uring" in present:
         for c in ("zcfuse-bufpool", "zcfuse-zerocopy"):
             if c in present:
