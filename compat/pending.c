@@ -4,7 +4,6 @@
  * lacks it. Every such answer comes from here, named by feature, so wiring
  * one up later is a matter of deleting its caller's call into this file:
  *   "custom_io"         fuse_session_custom_io
- *   "high_level"        fuse_main_real, fuse_new, fuse_fs_* (fuse.h)
  *   "cuse"              cuse_lowlevel_*
  * Each logs once, then answers -ENOSYS.
  */

@@ -442,7 +442,8 @@ void zcf_dispatch(struct zcfuse_req *req)
 		zcfuse_reply_err(req, EACCES);
 		return;
 	}
-	if (!d || !d->handle || zcf_op_arg_size(op, se->conn.setxattr_ext) < 0 ||
+	/* The framer already sized the arguments from the same row. */
+	if (!d || !d->handle || d->arg_size < 0 ||
 	    zcf_enosys_known(se, op)) {
 		zcfuse_reply_err(req, ENOSYS);
 		return;

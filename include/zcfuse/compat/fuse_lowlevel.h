@@ -163,8 +163,8 @@ struct fuse_lowlevel_ops {
 	void (*lseek)(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		      struct fuse_file_info *fi);
 	/* Members libfuse 3.17 and 3.18 added (after every 3.14 member, so
-	 * 3.14 programs' smaller op_size still fits); zcfuse does not call
-	 * them yet. */
+	 * 3.14 programs' smaller op_size still fits); called only when the
+	 * program's op_size covers them. */
 	void (*tmpfile)(fuse_req_t req, fuse_ino_t parent, mode_t mode,
 			struct fuse_file_info *fi);
 	void (*statx)(fuse_req_t req, fuse_ino_t ino, int flags, int mask,
@@ -204,7 +204,7 @@ int fuse_reply_ioctl_iov(fuse_req_t req, int result, const struct iovec *iov, in
 int fuse_reply_poll(fuse_req_t req, unsigned revents);
 int fuse_reply_lseek(fuse_req_t req, off_t off);
 struct statx;
-/* 3.18+: the answer to statx (zcfuse does not send STATX requests yet). */
+/* 3.18+: the answer to statx. */
 int fuse_reply_statx(fuse_req_t req, int flags, struct statx *statx, double attr_timeout);
 
 /* ---- Notifications ---- */
@@ -227,7 +227,7 @@ int fuse_lowlevel_notify_expire_entry(struct fuse_session *se, fuse_ino_t parent
 	ZCFUSE_COMPAT_PICK6_(__VA_ARGS__, ZCFUSE_COMPAT_EXPIRE5_, ZCFUSE_COMPAT_EXPIRE4_, , , )(__VA_ARGS__)
 int fuse_lowlevel_notify_delete(struct fuse_session *se, fuse_ino_t parent, fuse_ino_t child,
 				const char *name, size_t namelen);
-/* 3.18+: bump the kernel's epoch (not in zcfuse yet: -ENOSYS). */
+/* 3.18+: bump the kernel's epoch (-ENOSYS where the kernel lacks it). */
 int fuse_lowlevel_notify_increment_epoch(struct fuse_session *se);
 int fuse_lowlevel_notify_store(struct fuse_session *se, fuse_ino_t ino, off_t offset,
 			       struct fuse_bufvec *bufv, enum fuse_buf_copy_flags flags);
