@@ -39,6 +39,14 @@ SEL='(test_hello and not hello_ll) or (test_passthrough and not passthrough_ll a
 #     example: "example does not support writeback caching" (only
 #     passthrough_ll takes -o writeback).
 want=15
+# Under the sanitizer the uninstrumented examples run with the ASan
+# runtime preloaded; mount.fuse3 starts them through a shell that loses
+# that order ("ASan runtime does not come first"), so the cases that go
+# through mount.fuse3 (4) run in the plain build only.
+if [ "${ZCFUSE_SANITIZER:-0}" = 1 ]; then
+	SEL="($SEL) and not invoke_mount_fuse"
+	want=11
+fi
 cd "$B/test" || exit 1
 "$PY" -m pytest -p no:cacheprovider -q -rs -k "$SEL" test_examples.py >"$T/pytest.out" 2>&1
 st=$?
