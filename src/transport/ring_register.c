@@ -11,6 +11,29 @@
 
 #include "transport/ring.h"
 
+/*
+ * REGISTER for entry @e: its header and own payload (pools: an empty
+ * payload, as the kernel requires); under zero copy its slot is 1 + idx.
+ */
+static void prep_register(struct uring_queue *q, struct uring_ent *e, struct io_uring_sqe *sqe)
+{
+	struct zcf_ring *u = q->u;
+	struct fuse_uring_cmd_req cr = { .qid = (uint16_t)q->qid };
+
+	e->reg_iov[0].iov_base = e->hdr;
+	e->reg_iov[0].iov_len = sizeof(*e->hdr);
+	e->reg_iov[1].iov_base = e->own_payload;
+	e->reg_iov[1].iov_len = e->own_payload ? u->payload_size : 0;
+	if (u->payload == ZCF_PAYLOAD_ZERO_COPY)
+		cr.ent_zero_copy_buf_index = (uint16_t)(1 + e->idx);
+	zcf_ring_prep_cmd(q, sqe, FUSE_IO_URING_CMD_REGISTER, &cr);
+	sqe->addr = (uint64_t)(uintptr_t)e->reg_iov;
+	sqe->len = 2;
+	sqe->user_data = zcf_ring_ud(e, UD_CMD);
+	e->live = true;
+	q->live_ents++;
+}
+
 /* ADD_QUEUE and ADD_BUFPOOL complete at once: wait for each. */
 static int setup_cmd(struct uring_queue *q, uint32_t op, const struct fuse_uring_cmd_req *cr)
 {
@@ -63,23 +86,11 @@ int zcf_ring_register_entries(struct uring_queue *q)
 	}
 	for (i = 0; i < u->depth; i++) {
 		struct uring_ent *e = &q->ents[i];
-		struct fuse_uring_cmd_req cr = { .qid = (uint16_t)q->qid };
 		struct io_uring_sqe *sqe = zcf_ring_sqe(q);
 
 		if (!sqe)
 			return zcf_ring_queue_fail(q, -EBUSY, "no SQE for REGISTER");
-		e->reg_iov[0].iov_base = e->hdr;
-		e->reg_iov[0].iov_len = sizeof(*e->hdr);
-		e->reg_iov[1].iov_base = e->own_payload; /* pools: empty, as required */
-		e->reg_iov[1].iov_len = e->own_payload ? u->payload_size : 0;
-		if (u->payload == ZCF_PAYLOAD_ZERO_COPY)
-			cr.ent_zero_copy_buf_index = (uint16_t)(1 + i);
-		zcf_ring_prep_cmd(q, sqe, FUSE_IO_URING_CMD_REGISTER, &cr);
-		sqe->addr = (uint64_t)(uintptr_t)e->reg_iov;
-		sqe->len = 2;
-		sqe->user_data = zcf_ring_ud(e, UD_CMD);
-		e->live = true;
-		q->live_ents++;
+		prep_register(q, e, sqe);
 	}
 	err = io_uring_submit(&q->ring);
 	if (err < 0)
@@ -110,7 +121,6 @@ int zcf_ring_register_entries(struct uring_queue *q)
 void zcf_ring_lend_entry(struct uring_queue *q)
 {
 	struct zcf_ring *u = q->u;
-	struct fuse_uring_cmd_req cr = { .qid = (uint16_t)q->qid };
 	struct io_uring_sqe *sqe;
 	struct uring_ent *e;
 
@@ -132,18 +142,7 @@ void zcf_ring_lend_entry(struct uring_queue *q)
 		free(e);
 		return;
 	}
-	e->reg_iov[0].iov_base = e->hdr;
-	e->reg_iov[0].iov_len = sizeof(*e->hdr);
-	e->reg_iov[1].iov_base = e->own_payload;
-	e->reg_iov[1].iov_len = e->own_payload ? u->payload_size : 0;
-	if (u->payload == ZCF_PAYLOAD_ZERO_COPY)
-		cr.ent_zero_copy_buf_index = (uint16_t)(1 + e->idx);
-	zcf_ring_prep_cmd(q, sqe, FUSE_IO_URING_CMD_REGISTER, &cr);
-	sqe->addr = (uint64_t)(uintptr_t)e->reg_iov;
-	sqe->len = 2;
-	sqe->user_data = zcf_ring_ud(e, UD_CMD);
-	e->live = true;
-	q->live_ents++;
+	prep_register(q, e, sqe);
 	e->spare_next = q->spares;
 	q->spares = e;
 	q->nr_spares++;
