@@ -181,7 +181,7 @@ __asm__(".symver fuse_parse_cmdline_312,fuse_parse_cmdline@@FUSE_3.12");
 
 ZCF_COMPAT_API int fuse_daemonize(int foreground)
 {
-	int fds[2], nul;
+	int fds[2];
 	char c = 0;
 	pid_t pid;
 
@@ -207,15 +207,7 @@ ZCF_COMPAT_API int fuse_daemonize(int foreground)
 	}
 	if (chdir("/"))
 		perror("fuse_daemonize: chdir");
-	nul = open("/dev/null", O_RDWR);
-	if (nul >= 0) {
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
-		if (nul > 2)
-			close(nul);
-	}
-	zcf_log_to_syslog();
+	zcf_detach_stdio();
 	if (write(fds[1], &c, 1) != 1)
 		zcf_dbg("daemonize: parent gone");
 	close(fds[1]);

@@ -25,6 +25,8 @@
 /* ---- Logging (core/log.c) ---- */
 extern int zcf_debug; /* -d: trace every request */
 void zcf_log_to_syslog(void);
+/* A daemon's stdin, stdout and stderr onto /dev/null, its log to syslog. */
+void zcf_detach_stdio(void);
 #define zcf_err(...) zcfuse_log(ZCFUSE_LOG_ERR, __VA_ARGS__)
 #define zcf_warn(...) zcfuse_log(ZCFUSE_LOG_WARNING, __VA_ARGS__)
 #define zcf_info(...) zcfuse_log(ZCFUSE_LOG_INFO, __VA_ARGS__)

@@ -69,7 +69,6 @@ static int daemonize(struct zcfuse_session *se)
 void zcf_session_ready(struct zcfuse_session *se, bool ok)
 {
 	char c = ok ? 0 : 1;
-	int nul;
 
 	if (se->ready_fd < 0)
 		return;
@@ -79,15 +78,7 @@ void zcf_session_ready(struct zcfuse_session *se, bool ok)
 	se->ready_fd = -1;
 	if (!ok)
 		return;
-	nul = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (nul >= 0) {
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
-		if (nul > 2)
-			close(nul);
-	}
-	zcf_log_to_syslog();
+	zcf_detach_stdio();
 }
 
 ZCFUSE_API int zcfuse_main(int argc, char *argv[], const struct zcfuse_ops *ops,
