@@ -18,7 +18,7 @@
 
 /* libfuse options zcfuse has no use for; taken quietly, as libfuse takes them. */
 static const char *const ignored_opts[] = {
-	"blkdev", "blksize=", "context=", "fscontext=", "defcontext=", "rootcontext=",
+	"context=", "fscontext=", "defcontext=", "rootcontext=",
 	"no_remote_lock", "no_remote_flock", "no_remote_posix_lock", "splice_write",
 	"no_splice_write", "splice_move", "no_splice_move", "splice_read", "no_splice_read",
 	"sync_read", "async_read", "atomic_o_trunc", "big_writes", "intr", "intr_signal=",

@@ -62,6 +62,8 @@ struct zcf_config {
 	/* mount options */
 	bool allow_other, allow_root, default_permissions, ro, auto_unmount;
 	char *fsname, *subtype;
+	bool blkdev;              /* fuseblk: fsname is the block device (root only) */
+	unsigned blksize;         /* fuseblk's block size (0: the kernel's 512) */
 	unsigned max_read;       /* 0: not set */
 	char *extra_mount_opts;  /* pass-through kernel/fusermount options (comma list) */
 	/* zcfuse's own */

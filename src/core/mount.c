@@ -242,10 +242,12 @@ static int mount_direct(const struct zcf_config *cfg, mode_t root_mode, int *fdp
 		return -ENOMEM;
 	}
 
-	if (cfg->subtype && *cfg->subtype)
-		snprintf(fstype, sizeof(fstype), "fuse.%s", cfg->subtype);
-	else
-		snprintf(fstype, sizeof(fstype), "fuse");
+	if (cfg->blkdev && cfg->blksize)
+		opt_addf(&data, "blksize=%u", cfg->blksize);
+	/* fuseblk: the source is a block device the kernel opens (a file
+	 * system on a disk image, as ntfs-3g mounts); the type is fuseblk. */
+	snprintf(fstype, sizeof(fstype), "%s%s%s", cfg->blkdev ? "fuseblk" : "fuse",
+		 cfg->subtype && *cfg->subtype ? "." : "", cfg->subtype ? cfg->subtype : "");
 
 	if (mount(source, cfg->mountpoint, fstype, flags, data.s) < 0) {
 		err = errno;
@@ -429,6 +431,10 @@ static int fusermount_opts(const struct zcf_config *cfg, struct optbuf *opts)
 	opt_add_escaped(opts, "fsname", default_fsname(cfg));
 	if (cfg->subtype && *cfg->subtype)
 		opt_add_escaped(opts, "subtype", cfg->subtype);
+	if (cfg->blkdev)
+		opt_add(opts, "blkdev");
+	if (cfg->blkdev && cfg->blksize)
+		opt_addf(opts, "blksize=%u", cfg->blksize);
 	if (cfg->allow_other || cfg->allow_root)
 		opt_add(opts, "allow_other");
 	if (cfg->default_permissions)

@@ -162,6 +162,8 @@ static const struct opt_row opt_rows[] = {
 	FLAG("passthrough", passthrough),
 	STR("fsname", fsname),
 	STR("subtype", subtype),
+	FLAG("blkdev", blkdev),
+	UINT("blksize", blksize, 512, 65536),
 	STR("stats", stats_path),
 	UINT("max_read", max_read, 4096, 16u << 20),
 	{ .name = "max_write", .kind = OPT_UINT, .off = F(max_write), .min = 4096,
