@@ -440,8 +440,12 @@ static void hl_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 /*
  * Renames the open file at dir/name (path) to a fresh .fuse_hiddenNNN name
  * in the same directory instead of removing it, so its open handles keep
- * working; release() removes it when the last one closes.
+ * working; release() removes it when the last one closes. Returns 1 when
+ * that last release came first: then the caller calls unlink_hidden()
+ * after op_end().
  */
+static void unlink_hidden(struct fuse *f, uint64_t ino);
+
 static int hide_node(struct fuse *f, uint64_t dir, const char *name, const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -479,11 +483,9 @@ static int hide_node(struct fuse *f, uint64_t dir, const char *name, const char 
 		err = fuse_fs_rename(f->fs, path, hpath, 0);
 		if (!err)
 			err = hl_node_rename(f, dir, name, dir, hname, 1, 0);
-		/* 1: it was closed meanwhile (only possible with nullpath_ok,
-		 * whose release takes no path lock); it stays hidden until
-		 * unmount, as with libfuse. */
-		if (err == 1)
-			err = 0;
+		/* 1: its last release ran meanwhile (possible with nullpath_ok,
+		 * whose release takes no path lock) and saw it not hidden yet;
+		 * the caller removes it once its own locks are dropped. */
 		break;
 	}
 	free(hpath);
@@ -493,18 +495,26 @@ static int hide_node(struct fuse *f, uint64_t dir, const char *name, const char 
 static void hl_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct hl_op o;
+	uint64_t hidden = 0;
 	int err = op_begin(&o, req, HL_NAME_W, parent, name, "UNLINK");
 
 	if (!err) {
 		if (!o.f->conf.hard_remove && hl_lk_target_open(o.f, &o.lk, 0)) {
 			err = hide_node(o.f, parent, name, o.path);
+			if (err == 1) {
+				hidden = o.lk.target[0]->ino;
+				err = 0;
+			}
 		} else {
 			err = fuse_fs_unlink(o.f->fs, o.path);
 			if (!err)
 				hl_node_remove_name(o.f, parent, name);
 		}
 	}
-	op_end(&o);
+	op_put(&o);
+	if (hidden)
+		unlink_hidden(o.f, hidden);
+	call_end(&o.c);
 	fuse_reply_err(req, -err);
 }
 
@@ -536,6 +546,7 @@ static void hl_rename(fuse_req_t req, fuse_ino_t olddir, const char *oldname, fu
 		      const char *newname, unsigned int flags)
 {
 	struct hl_op o;
+	uint64_t hidden = 0;
 	int err = op_begin2(&o, req, olddir, oldname, newdir, newname);
 
 	if (!err) {
@@ -544,12 +555,19 @@ static void hl_rename(fuse_req_t req, fuse_ino_t olddir, const char *oldname, fu
 		if (!o.f->conf.hard_remove && !(flags & RENAME_EXCHANGE) &&
 		    hl_lk_target_open(o.f, &o.lk, 1))
 			err = hide_node(o.f, newdir, newname, o.path2);
+		if (err == 1) {
+			hidden = o.lk.target[1]->ino;
+			err = 0;
+		}
 		if (!err)
 			err = fuse_fs_rename(o.f->fs, o.path, o.path2, flags);
 		if (!err)
 			err = hl_node_rename(o.f, olddir, oldname, newdir, newname, 0, flags);
 	}
-	op_end(&o);
+	op_put(&o);
+	if (hidden)
+		unlink_hidden(o.f, hidden);
+	call_end(&o.c);
 	fuse_reply_err(req, -err);
 }
 
