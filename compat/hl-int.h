@@ -171,6 +171,13 @@ struct fuse *fuse_new_30(struct fuse_args *args, const struct fuse_operations *o
 			 size_t op_size, void *private_data);
 struct fuse *fuse_new_31(struct fuse_args *args, const struct fuse_operations *op,
 			 size_t op_size, void *private_data);
+/* libfuse 3.17+'s names for fuse_new and fuse_main_real (FUSE_3.17). */
+struct fuse *_fuse_new_30(struct fuse_args *args, const struct fuse_operations *op,
+			  size_t op_size, struct libfuse_version *version, void *private_data);
+struct fuse *_fuse_new_31(struct fuse_args *args, const struct fuse_operations *op,
+			  size_t op_size, struct libfuse_version *version, void *private_data);
+int fuse_main_real_versioned(int argc, char *argv[], const struct fuse_operations *op,
+			     size_t op_size, struct libfuse_version *version, void *user_data);
 
 /* hl-ops.c */
 extern const struct fuse_lowlevel_ops hl_ll_ops;

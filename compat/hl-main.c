@@ -258,6 +258,23 @@ HL_EXPORT struct fuse *fuse_new_30(struct fuse_args *args, const struct fuse_ope
 }
 HL_SYMVER(fuse_new_30, fuse_new, "FUSE_3.0")
 
+/* What libfuse 3.17+'s fuse_new() inline calls; the version is not needed. */
+HL_EXPORT struct fuse *_fuse_new_31(struct fuse_args *args, const struct fuse_operations *op,
+				    size_t op_size, struct libfuse_version *version,
+				    void *user_data)
+{
+	(void)version;
+	return hl_new(args, op, op_size, user_data, 0);
+}
+
+HL_EXPORT struct fuse *_fuse_new_30(struct fuse_args *args, const struct fuse_operations *op,
+				    size_t op_size, struct libfuse_version *version,
+				    void *user_data)
+{
+	(void)version;
+	return hl_new(args, op, op_size, user_data, 1);
+}
+
 HL_EXPORT int fuse_mount(struct fuse *f, const char *mountpoint)
 {
 	return fuse_session_mount(f->se, mountpoint);
@@ -449,6 +466,15 @@ out:
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
 	return res;
+}
+
+/* What libfuse 3.17+'s fuse_main() inline calls. */
+HL_EXPORT int fuse_main_real_versioned(int argc, char *argv[], const struct fuse_operations *op,
+				       size_t op_size, struct libfuse_version *version,
+				       void *user_data)
+{
+	(void)version;
+	return fuse_main_real(argc, argv, op, op_size, user_data);
 }
 
 HL_EXPORT struct fuse_context *fuse_get_context(void)

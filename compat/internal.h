@@ -67,5 +67,14 @@ int fuse_parse_cmdline_312(struct fuse_args *args, struct fuse_cmdline_opts *opt
 int fuse_session_loop_mt_31(struct fuse_session *se, int clone_fd);
 int fuse_session_loop_mt_32(struct fuse_session *se, struct fuse_loop_config_v1 *config);
 int fuse_session_loop_mt_312(struct fuse_session *se, struct fuse_loop_config *config);
+/* libfuse 3.17+'s names (FUSE_3.17), which its headers make programs call. */
+struct fuse_session *fuse_session_new_versioned(struct fuse_args *args,
+						const struct fuse_lowlevel_ops *op, size_t op_size,
+						struct libfuse_version *version, void *userdata);
+int fuse_session_custom_io_30(struct fuse_session *se, const struct fuse_custom_io *io, int fd);
+int fuse_session_custom_io_317(struct fuse_session *se, const struct fuse_custom_io *io,
+			       size_t op_size, int fd);
+/* Logs (debug) which libfuse headers the program was built with. */
+void compat_note_version(const struct libfuse_version *v);
 
 #endif

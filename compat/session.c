@@ -154,6 +154,43 @@ ZCF_COMPAT_API int fuse_session_custom_io(struct fuse_session *se,
 }
 
 /*
+ * libfuse 3.17+'s headers turn fuse_session_new(), fuse_new() and
+ * fuse_main() into calls of these, with the version the program was built
+ * against; the older names stay for older programs. Same behaviour here.
+ */
+void compat_note_version(const struct libfuse_version *v)
+{
+	if (v)
+		zcf_dbg("program built against libfuse %u.%u.%u headers", v->major, v->minor,
+			v->hotfix);
+}
+
+ZCF_COMPAT_API struct fuse_session *fuse_session_new_versioned(struct fuse_args *args,
+							       const struct fuse_lowlevel_ops *op,
+							       size_t op_size,
+							       struct libfuse_version *version,
+							       void *userdata)
+{
+	compat_note_version(version);
+	return fuse_session_new(args, op, op_size, userdata);
+}
+
+/* 3.17 split custom_io by whether the program's struct has clone_fd. */
+ZCF_COMPAT_API int fuse_session_custom_io_30(struct fuse_session *se,
+					     const struct fuse_custom_io *io, int fd)
+{
+	return fuse_session_custom_io(se, io, fd);
+}
+
+ZCF_COMPAT_API int fuse_session_custom_io_317(struct fuse_session *se,
+					      const struct fuse_custom_io *io, size_t op_size,
+					      int fd)
+{
+	(void)op_size;
+	return fuse_session_custom_io(se, io, fd);
+}
+
+/*
  * "/dev/fd/N" is a /dev/fuse descriptor a parent opened and mounted (as
  * mount.fuse3 does with drop_privileges): zcfuse serves it and leaves the
  * mount to that parent.

@@ -27,6 +27,17 @@
 #define FUSE_MAKE_VERSION(maj, min) ((maj) * 100 + (min))
 #define FUSE_VERSION FUSE_MAKE_VERSION(FUSE_MAJOR_VERSION, FUSE_MINOR_VERSION)
 
+/*
+ * The libfuse version a program was built against, as libfuse 3.17+'s
+ * headers pass it to the library's *_versioned entry points.
+ */
+struct libfuse_version {
+	uint32_t major;
+	uint32_t minor;
+	uint32_t hotfix;
+	uint32_t padding;
+};
+
 /* Programs that name no API level get this one (libfuse 3.18 does the same). */
 #ifndef FUSE_USE_VERSION
 #define FUSE_USE_VERSION FUSE_MAKE_VERSION(3, 14)
