@@ -74,6 +74,17 @@ struct fuse_session *fuse_session_new_versioned(struct fuse_args *args,
 int fuse_session_custom_io_30(struct fuse_session *se, const struct fuse_custom_io *io, int fd);
 int fuse_session_custom_io_317(struct fuse_session *se, const struct fuse_custom_io *io,
 			       size_t op_size, int fd);
+/*
+ * The WRITE being handed to the program's write/write_buf on this thread:
+ * fuse_buf_copy() counts what it does with those bytes (write_sync: pwrite
+ * straight from the request's payload; write_copy: copied in memory).
+ */
+struct compat_write {
+	struct zcfuse_session *zs;
+	const char *data;
+	size_t size;
+};
+extern __thread struct compat_write compat_cur_write;
 /* Logs (debug) which libfuse headers the program was built with. */
 void compat_note_version(const struct libfuse_version *v);
 

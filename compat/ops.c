@@ -323,7 +323,9 @@ static void a_write(struct zcfuse_req *r, zcfuse_ino_t ino, const void *buf, siz
 		struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
 
 		bv.buf[0].mem = (void *)buf;
+		compat_cur_write = (struct compat_write){ se->zs, buf, size };
 		se->op.write_buf(FREQ(r), ino, &bv, off, &fi);
+		compat_cur_write.data = NULL;
 	} else {
 		se->op.write(FREQ(r), ino, buf, size, off, &fi);
 	}

@@ -194,18 +194,35 @@ static ssize_t fd_io(const struct fuse_buf *b, size_t off, void *mem, size_t len
 	return (ssize_t)done;
 }
 
+__thread struct compat_write compat_cur_write;
+
+/* Counts n bytes at p under path if they are the current WRITE's data. */
+static void count_write(const void *p, ssize_t n, enum zcf_path path)
+{
+	const struct compat_write *w = &compat_cur_write;
+	const char *c = p;
+
+	if (n > 0 && w->data && c >= w->data && c + n <= w->data + w->size)
+		zcf_count(&zcf_stats_mine(w->zs)->path[path], (uint64_t)n);
+}
+
 /* Copies up to len bytes from src (at soff) to dst (at doff). */
 static ssize_t copy_one(const struct fuse_buf *dst, size_t doff, const struct fuse_buf *src,
 			size_t soff, size_t len)
 {
 	bool sfd = src->flags & FUSE_BUF_IS_FD, dfd = dst->flags & FUSE_BUF_IS_FD;
+	ssize_t n;
 
 	if (!sfd && !dfd) {
 		memmove((char *)dst->mem + doff, (char *)src->mem + soff, len);
+		count_write((char *)src->mem + soff, (ssize_t)len, ZCF_PATH_WRITE_COPY);
 		return (ssize_t)len;
 	}
-	if (!sfd)
-		return fd_io(dst, doff, (char *)src->mem + soff, len, false);
+	if (!sfd) {
+		n = fd_io(dst, doff, (char *)src->mem + soff, len, false);
+		count_write((char *)src->mem + soff, n, ZCF_PATH_WRITE_SYNC);
+		return n;
+	}
 	if (!dfd)
 		return fd_io(src, soff, (char *)dst->mem + doff, len, true);
 	{

@@ -136,6 +136,7 @@ enum zcf_path {
 	ZCF_PATH_ZC_WRITE,       /* zero copy: WRITE_FIXED from the client's pages */
 	ZCF_PATH_PASSTHROUGH_OPEN, /* opens handed to kernel passthrough */
 	ZCF_PATH_READ_SPLICE,    /* classic: backing file -> pipe -> /dev/fuse, no user copy */
+	ZCF_PATH_WRITE_COPY,     /* WRITE data copied in memory before it reached a file */
 	ZCF_PATH_MAX
 };
 

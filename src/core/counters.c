@@ -27,6 +27,7 @@ static const char *const path_names[ZCF_PATH_MAX] = {
 	[ZCF_PATH_ZC_WRITE] = "zero_copy_write",
 	[ZCF_PATH_PASSTHROUGH_OPEN] = "passthrough_open",
 	[ZCF_PATH_READ_SPLICE] = "read_splice",
+	[ZCF_PATH_WRITE_COPY] = "write_copy",
 };
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)

@@ -50,18 +50,18 @@ for e in hello_ll passthrough_ll hello passthrough; do
 done
 gcc ${flags/-I$cfg/-I$cfg/plain -I$cfg} -o "$T/bin/hello_ll_plain" "$src/example/hello_ll.c" $link \
 	> "$T/cc.log" 2>&1 || { cat "$T/cc.log"; t_fail "hello_ll (no versioned symbols) does not link"; }
-objdump -T "$T/bin/hello_ll_plain" | grep -q '(FUSE_3.12) *fuse_parse_cmdline_312$' ||
+objdump -T "$T/bin/hello_ll_plain" | grep '(FUSE_3.12) *fuse_parse_cmdline_312$' > /dev/null ||
 	t_fail "hello_ll_plain does not bind fuse_parse_cmdline_312"
 if [ "$ZCFUSE_SANITIZER" != 1 ]; then # an ASan build of it takes minutes here
 	g++ -std=c++20 $flags -o "$T/bin/passthrough_hp" "$src/example/passthrough_hp.cc" $link \
 		> "$T/cc.log" 2>&1 || { cat "$T/cc.log"; t_fail "passthrough_hp (3.18 headers) does not link"; }
 fi
 # The binaries call 3.17's entry points, bound at FUSE_3.17.
-objdump -T "$T/bin/hello_ll" | grep -q '(FUSE_3.17) *fuse_session_new_versioned$' ||
+objdump -T "$T/bin/hello_ll" | grep '(FUSE_3.17) *fuse_session_new_versioned$' > /dev/null ||
 	t_fail "hello_ll does not bind fuse_session_new_versioned@FUSE_3.17"
-objdump -T "$T/bin/hello" | grep -q '(FUSE_3.17) *fuse_main_real_versioned$' ||
+objdump -T "$T/bin/hello" | grep '(FUSE_3.17) *fuse_main_real_versioned$' > /dev/null ||
 	t_fail "hello does not bind fuse_main_real_versioned@FUSE_3.17"
-ldd "$T/bin/hello" | grep -q "$lib" || t_fail "hello does not load $lib"
+ldd "$T/bin/hello" | grep "$lib" > /dev/null || t_fail "hello does not load $lib"
 
 export ZCFUSE_OPTIONS="transport=$TR"
 mnt=$T/mnt
