@@ -5,8 +5,6 @@
 # fuse3 3.14 source are built against zcfuse's compat headers and
 # build/compat/libfuse3.so.3, then libfuse's test/test_examples.py (Debian's
 # python3-pytest) runs them with ZCFUSE_OPTIONS=transport=$ZCFUSE_TRANSPORT.
-# The same examples from the 3.18 source are built too and run under 3.14's
-# suite (hello_ll, passthrough_ll, passthrough_hp).
 # The source comes from bench/build-peers' cache (ZCFUSE_FUSE3_SRC to
 # override). Cases that cannot pass yet are deselected below, each with
 # its reason; the rest must pass.
@@ -101,6 +99,12 @@ hp=$!
 t_wait_until 10 t_is_mounted "$dp/mnt" || { cat "$dp/log"; t_fail "passthrough_hp did not mount"; }
 dd if="$dp/mnt/data" of="$dp/copy" bs=128k iflag=direct status=none || t_fail "O_DIRECT read failed"
 cmp -s "$dp/src/data" "$dp/copy" || t_fail "passthrough_hp returned other data"
+# And WRITE: passthrough_hp's write_buf hands the request's buffer to
+# fuse_buf_copy() with a descriptor as the destination; the bytes must go
+# from the request's payload straight to pwrite (write_sync), never
+# through a copy in memory (write_copy).
+dd if="$dp/copy" of="$dp/mnt/written" bs=128k oflag=direct status=none || t_fail "O_DIRECT write failed"
+cmp -s "$dp/src/data" "$dp/src/written" || t_fail "passthrough_hp wrote other data"
 fusermount3 -u "$dp/mnt"
 wait $hp || { cat "$dp/log"; t_fail "passthrough_hp exited with an error"; }
 $py - "$dp/stats.json" "$ZCFUSE_TRANSPORT" <<'PY' || t_fail "the descriptor read did not take zcfuse's data path (stats above)"
@@ -109,35 +113,15 @@ d = json.load(open(sys.argv[1]))["data_path"]
 n = lambda k: d[k]["bytes"]
 print("data_path:", {k: v["bytes"] for k, v in d.items() if v["bytes"]})
 assert n("reply_copy") == 0, "READ data was copied into a reply buffer"
+assert n("write_copy") == 0, "WRITE data was copied in memory"
+assert n("write_sync") >= 4 << 20, "WRITE data did not go from the payload to pwrite"
 direct = n("read_fixed") + n("read_fixed_inline") + n("zero_copy_read")
 if sys.argv[2] == "classic":
     assert n("read_sync") + n("read_splice") >= 4 << 20, "neither pread into the payload nor splice"
 else:
     assert direct >= 4 << 20, "no READ_FIXED into the registered payload"
 PY
-t_log "fuse_reply_data(FUSE_BUF_IS_FD): read into the payload over $ZCFUSE_TRANSPORT, no copy"
+t_log "fuse_reply_data(FUSE_BUF_IS_FD) and write_buf: no copy of the data over $ZCFUSE_TRANSPORT"
 
-# libfuse 3.18's examples (source compatibility): built the same way, run
-# under 3.14's suite, whose command lines they still take.
-src18=${ZCFUSE_FUSE3_318_SRC:-/root/.cache/zcfuse/peers/src/fuse3-3.18.3}
-if [ "${ZCFUSE_SANITIZER:-0}" = 1 ]; then
-	# (a second ASan build of passthrough_hp would not fit the time limit;
-	# 3.18's source compatibility is the headers', checked in the plain build)
-	t_log "3.18 examples: not built in the sanitizer run"
-elif [ -d "$src18/example" ]; then
-	tree18=$ZCFUSE_BUILD/compat/libfuse-3.18
-	build_tree "$tree18" "$src18"
-	ln -sf "$(command -v mount.fuse3 || echo /sbin/mount.fuse3)" "$tree18/util/mount.fuse3"
-	log18=$tree18/pytest-$ZCFUSE_TRANSPORT.log
-	( cd "$tree18/test" && timeout 600 $py -m pytest -q -p no:cacheprovider \
-		-k "(hello_ll or passthrough_ll or passthrough_hp) and not True-passthrough_ll and not test_hello[hello-" \
-		test_examples.py ) > "$log18" 2>&1
-	rc=$?
-	tail -n 5 "$log18"
-	grep -Eq '[0-9]+ passed' "$log18" || t_fail "pytest ran no 3.18 example (status $rc)"
-	[ $rc = 0 ] || t_fail "libfuse 3.18's examples failed over $ZCFUSE_TRANSPORT (status $rc)"
-	t_log "3.18 examples: $(grep -Eo '[0-9]+ passed' "$log18" | tail -1) over $ZCFUSE_TRANSPORT"
-else
-	t_log "fuse3 3.18 source not at $src18: its examples not built"
-fi
+# libfuse 3.18's examples run under 3.18's own suite: compat-libfuse318.
 t_log "PASS: $(grep -Eo '[0-9]+ passed.*' "$log" | tail -1) over $ZCFUSE_TRANSPORT"
