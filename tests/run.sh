@@ -24,6 +24,10 @@
 # leaks, and count any sanitizer report in a server log as a failure.
 
 set -u -o pipefail
+# Debian's tools first, as scripts/install-deps installs them: a python3
+# shim earlier on PATH (pyenv's) costs a second per start-up, and the
+# tests start python3 hundreds of times.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 BUILD=build
