@@ -100,6 +100,14 @@ done
 #    binaries it serves were built with (tests/unit/compat-abi checks it);
 #  - ctests/signals: test_signals is not built (above).
 excl="-X unit/test_abi -X ctests/signals"
+#  - under the sanitizers, notify/file-size and notify/invalidate-path:
+#    the invalidate_path example never stops its updater thread, which
+#    calls fuse_invalidate_path() on the struct fuse that fuse_destroy()
+#    freed, until the process exits (the example's own race, as it would
+#    be with libfuse; LeakSanitizer's exit scan makes the window long
+#    enough for ASan to see it: 1 run in 2 to 8 here; the trace showed
+#    the read 0x2a8 bytes into the freed struct fuse, from that thread).
+[ "$ZCFUSE_SANITIZER" = 1 ] && excl="$excl -X notify/file-size -X notify/invalidate-path"
 # Skipped by the suite itself here, as it would skip them with libfuse:
 # *-nonroot and mount/mountpoint-* (they need a non-root user), the cases of
 # programs not built (cuse, ioctl-ll, hello-uds, notify/prune*: libfuse
@@ -115,9 +123,11 @@ skip_ok='needs to run as non-root|(cuse|ioctl_ll|hello_ll_uds|notify_prune) not 
 # mount.fuse3, the path that once flaked over uring. 19 cases: 210 s per
 # transport at load 7 with 26 of them, so ~150 s there, ~50 s quiet.
 # Under the sanitizers the C++ examples are not built (an ASan build of
-# passthrough_hp alone takes minutes here): 18 cases there.
+# passthrough_hp alone takes minutes here), nor the two invalidate_path
+# cases (above): 16 cases there.
 sel=()
 want=70
+want_tr=40 # sessions that log their transport (mount.fuse3 ones daemonize: none)
 if [ "${ZCFUSE_LIBFUSE318:-}" != full ]; then
 	for p in mount/attrs-ro-hello-ll mount/attrs-nosuid-hello-ll mount/mountinfo-subtype-fsname-hello-ll \
 		mount/blkdev-fsname-hello-ll mount/blkdev-fsname-hello mount/attrs-ro-hello 'ctests/*' \
@@ -128,9 +138,10 @@ if [ "${ZCFUSE_LIBFUSE318:-}" != full ]; then
 		sel+=(-t "$p")
 	done
 	want=19
+	want_tr=10
 	if [ "$ZCFUSE_SANITIZER" = 1 ]; then
 		sel=("${sel[@]/examples\/passthrough-hp/examples/null}")
-		want=18
+		want=16
 	fi
 fi
 
@@ -155,7 +166,7 @@ npass=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
 # logs/fs-N-NAME.out by the runner.)
 lines=$(cat "$run"/*/*/logs/fs-*.out 2>/dev/null | grep -E '^zcfuse: transport: ' || true)
 n=$(printf '%s\n' "$lines" | grep -c "^zcfuse: transport: $TR " || true)
-[ "$n" -ge 20 ] || t_fail "only $n daemon logs show transport $TR"
+[ "$n" -ge $want_tr ] || t_fail "only $n daemon logs show transport $TR"
 other=$(printf '%s\n' "$lines" | grep -v "^zcfuse: transport: $TR " | grep . | head -3 || true)
 [ -z "$other" ] || t_fail "a session ran on another transport: $other"
 if [ "$ZCFUSE_SANITIZER" = 1 ] && grep -rlE "$T_SAN_PATTERN" "$run" > /dev/null; then
