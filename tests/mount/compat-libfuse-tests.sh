@@ -107,7 +107,7 @@ dd if="$dp/copy" of="$dp/mnt/written" bs=128k oflag=direct status=none || t_fail
 cmp -s "$dp/src/data" "$dp/src/written" || t_fail "passthrough_hp wrote other data"
 fusermount3 -u "$dp/mnt"
 wait $hp || { cat "$dp/log"; t_fail "passthrough_hp exited with an error"; }
-$py - "$dp/stats.json" "$ZCFUSE_TRANSPORT" <<'PY' || t_fail "the descriptor read did not take zcfuse's data path (stats above)"
+$py - "$dp/stats.json" "$ZCFUSE_TRANSPORT" <<'PY' || t_fail "READ or WRITE data did not take zcfuse's data path (stats above)"
 import json, sys
 d = json.load(open(sys.argv[1]))["data_path"]
 n = lambda k: d[k]["bytes"]
