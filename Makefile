@@ -288,7 +288,7 @@ bench-full: deps
 # ring entries, setuid clearing on direct writes. The host's make check
 # covers classic and uring; the whole suite four times over under TCG
 # would take longer than CI has. VM_CHECK_TESTS= runs everything.
-VM_CHECK_TESTS ?= ^(unit/|mount/(fio-verify|pool-zerocopy|kill-server|queue-full|ring-setup|stats|posix-memfs|posix-passthrough|setuid-kill|direct-mmap|locks-ops|interrupt|notify|request-timeout|memfs-space|bad-input|signals)$$)
+VM_CHECK_TESTS ?= ^(unit/|mount/(fio-verify|pool-zerocopy|kill-server|queue-full|ring-setup|stats|posix-memfs|posix-passthrough|setuid-kill|direct-mmap|locks-ops|interrupt|notify|request-timeout|parallel-dirops|memfs-space|bad-input|signals)$$)
 VM_CHECK_TRANSPORTS ?= bufpool zerocopy
 # Host-side limit for the whole guest run (boot, both transports); a green
 # half took 22 min over bufpool under TCG at load 10 (doc/design.md).
