@@ -42,7 +42,9 @@
  * file under zero copy; on classic /dev/fuse it runs synchronously.
  *
  * Also forwarded: POSIX locks and flock() (as open-file-description locks on
- * the backing descriptor; a lock that must wait waits on a helper thread),
+ * the backing descriptor; a lock that must wait waits on a helper thread;
+ * an OFD lock has no owning process, so F_GETLK reports the holder's type
+ * and range with l_pid 0),
  * O_TMPFILE, statx (birth time where SOURCE has one), syncfs,
  * copy_file_range and lseek (SEEK_DATA/SEEK_HOLE), and of the ioctls only
  * the inode flag ones (lsattr/chattr; see pt_ioctl_flags for why no other).
