@@ -1075,13 +1075,13 @@ static void pt_init(void *userdata, struct zcfuse_conn_info *conn)
 {
 	struct pt_fs *fs = userdata;
 
-	pt_writeback = pt_writeback && (conn->capable & ZCFUSE_CAP_WRITEBACK_CACHE);
+	/* want comes with the -o options applied (-o writeback_cache among them). */
+	pt_writeback = !!(conn->want & ZCFUSE_CAP_WRITEBACK_CACHE);
 	if (!fs->use_handles || fs->no_handles)
 		fprintf(stderr, "passthrough: no file handles (%s): inodes by name, "
 				"at most %zu descriptors cached\n",
 			fs->no_handles ? "handles=no" : "SOURCE or the server's rights",
 			fdc_max());
-	conn->want |= ZCFUSE_CAP_PARALLEL_DIROPS | ZCFUSE_CAP_ASYNC_DIO;
 	/*
 	 * We clear setuid/setgid bits ourselves (kill_suidgid): without this the
 	 * kernel would do it with a chmod that a writer who does not own the
@@ -1090,8 +1090,8 @@ static void pt_init(void *userdata, struct zcfuse_conn_info *conn)
 	conn->want |= ZCFUSE_CAP_HANDLE_KILLPRIV_V2;
 	/* SOURCE applies the caller's umask (umask_enter), and so its default ACLs. */
 	conn->want |= ZCFUSE_CAP_DONT_MASK;
-	if (conn->capable & ZCFUSE_CAP_READDIRPLUS)
-		conn->want |= ZCFUSE_CAP_READDIRPLUS;
+	/* Parallel dirops, async direct I/O and readdirplus are the library's
+	 * defaults: not forced here, so the -o options can turn them off. */
 }
 
 static void pt_lookup(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
@@ -2992,8 +2992,6 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "passthrough: not root, so allow_other comes with "
 				"default_permissions\n");
 	}
-	/* The library applies -o writeback_cache after our init op sees it. */
-	pt_writeback = has_opt(argc, argv, "writeback_cache");
 	/* The server's own umask never applies: a create sets the caller's (umask_enter). */
 	umask(0);
 	pt_signals_setup();
