@@ -86,7 +86,9 @@ fi
 export ZCFUSE_BUILD=$BUILD ZCFUSE_REPO=$REPO ZCFUSE_SANITIZER=$SANITIZER
 export ZCFUSE_TRANSPORTS="$TRANSPORTS"
 SAN_PATTERN='ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:|SUMMARY: (Address|Undefined|Leak)'
-KERNEL_PATTERN='WARNING:|BUG:|Oops|INFO: task .* blocked|general protection|blocked for more than|Kernel panic|UBSAN:|soft lockup'
+# "unique mismatch": fs/fuse/dev_uring.c refused a ring reply's header (a
+# wrong unique, or an odd one, which it takes for an interrupt's).
+KERNEL_PATTERN='WARNING:|BUG:|Oops|INFO: task .* blocked|general protection|blocked for more than|Kernel panic|UBSAN:|soft lockup|fuse: unique mismatch'
 
 LOGDIR=$BUILD/test-logs
 rm -rf "$LOGDIR"

@@ -95,7 +95,13 @@ static void settle_want(struct zcfuse_session *se, const struct zcf_init_in *in,
 	ci->proto_minor = in->minor;
 	ci->capable = caps_from_kernel(in->flags);
 	ci->capable_ext = in->flags;
-	ci->want = default_want(se, ci->capable);
+	/*
+	 * libfuse's model: the -o options go into want before the init op (its
+	 * init calls fuse_apply_conn_info_opts()), so the op sees them and has
+	 * the last word.
+	 */
+	ci->want = ((default_want(se, ci->capable) | se->cfg.cap_on) & ~se->cfg.cap_off) &
+		   ci->capable;
 	ci->max_write = se->cfg.max_write;
 	ci->max_read = se->cfg.max_read;
 	ci->max_readahead = in->max_readahead;
@@ -104,9 +110,6 @@ static void settle_want(struct zcfuse_session *se, const struct zcf_init_in *in,
 	ci->request_timeout = se->cfg.request_timeout;
 	if (se->ops.init)
 		se->ops.init(se->userdata, ci);
-	ci->want = (ci->want | se->cfg.cap_on) & ~se->cfg.cap_off;
-	if (se->cfg.request_timeout)
-		ci->request_timeout = se->cfg.request_timeout;
 	if (ci->request_timeout)
 		ci->want |= ZCFUSE_CAP_REQUEST_TIMEOUT;
 	if (ci->want & ZCFUSE_CAP_EXPLICIT_INVAL_DATA) /* the two exclude each other */
