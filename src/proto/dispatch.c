@@ -114,7 +114,7 @@ static void do_read_like(struct zcfuse_req *req, const struct zcfuse_ops *ops, u
 	if (size > req->payload_size && !(req->flags & ZCF_REQ_ZERO_COPY))
 		size = req->payload_size; /* never more than the reply area holds */
 	if (op == FUSE_READ) {
-		zcf_count(&zcf_stats_mine(req->se)->op[FUSE_READ], size);
+		zcf_tally_op(&req->tally, FUSE_READ, size);
 		if (!ops->read)
 			zcfuse_reply_err(req, ENOSYS);
 		else
@@ -153,7 +153,7 @@ void zcf_do_write(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	if (a->write_flags & FUSE_WRITE_LOCKOWNER)
 		fi.lock_owner = a->lock_owner;
 	req->io_len = a->size;
-	zcf_count(&zcf_stats_mine(req->se)->op[FUSE_WRITE], a->size);
+	zcf_tally_op(&req->tally, FUSE_WRITE, a->size);
 	if (!ops->write)
 		zcfuse_reply_err(req, ENOSYS);
 	else
@@ -211,8 +211,6 @@ static void do_release_like(struct zcfuse_req *req, const struct zcfuse_ops *ops
 	zcf_fi_from_fh(&fi, a->fh, a->flags);
 	fi.flush = !!(a->release_flags & FUSE_RELEASE_FLUSH);
 	fi.flock_release = !!(a->release_flags & FUSE_RELEASE_FLOCK_UNLOCK);
-	if (!dir) /* the fh and its descriptor may be reused from now on */
-		atomic_fetch_add_explicit(&req->se->release_epoch, 1, memory_order_release);
 	fi.lock_owner = a->lock_owner;
 	if (op)
 		op(req, req->in.nodeid, &fi);
@@ -382,7 +380,7 @@ void zcf_do_forget_op(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 static bool allowed_for_allow_root(struct zcfuse_session *se, struct zcfuse_req *req,
 				   const struct zcf_opcode *d)
 {
-	if (d && d->flags & ZCF_OPF_ANY_USER)
+	if (d->flags & ZCF_OPF_ANY_USER)
 		return true;
 	return req->in.uid == 0 || req->in.uid == se->owner_uid;
 }
@@ -424,17 +422,17 @@ void zcf_dispatch(struct zcfuse_req *req)
 	struct zcfuse_session *se = req->se;
 	const struct zcfuse_ops *ops = &se->ops;
 	unsigned op = req->in.opcode;
-	const struct zcf_opcode *d = zcf_opcode(op);
+	const struct zcf_opcode *d = req->op; /* the framer's lookup */
 
 	req->kill_priv = 0;
 	if (zcf_debug)
 		zcf_dbg("%s unique %llu nodeid %llu len %u pid %u",
-			zcf_opcode_name(op), (unsigned long long)req->in.unique,
+			d->name, (unsigned long long)req->in.unique,
 			(unsigned long long)req->in.nodeid, req->in.len, req->in.pid);
-	if (d && !(d->flags & ZCF_OPF_SIZED))
-		zcf_count(&zcf_stats_mine(se)->op[op], req->data_len);
+	if (!(d->flags & ZCF_OPF_SIZED))
+		zcf_tally_op(&req->tally, op, req->data_len);
 	if (!se->got_init && op != FUSE_INIT) {
-		zcf_warn("%s before INIT; answered EIO", zcf_opcode_name(op));
+		zcf_warn("%s before INIT; answered EIO", d->name);
 		zcfuse_reply_err(req, EIO);
 		return;
 	}
@@ -443,7 +441,7 @@ void zcf_dispatch(struct zcfuse_req *req)
 		return;
 	}
 	/* The framer already sized the arguments from the same row. */
-	if (!d || !d->handle || d->arg_size < 0 ||
+	if (!d->handle || d->arg_size < 0 ||
 	    zcf_enosys_known(se, op)) {
 		zcfuse_reply_err(req, ENOSYS);
 		return;

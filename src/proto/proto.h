@@ -31,9 +31,12 @@ enum {
  *   payload: where the reply body may be built in place (classic: the
  *         request's page-aligned buffer; ring: the entry's payload)
  */
+struct zcf_opcode;
 struct zcfuse_req {
 	struct zcfuse_session *se;
 	struct fuse_in_header in;  /* a copy: the header area is reused for the reply */
+	const struct zcf_opcode *op; /* in.opcode's row, looked up once by the framer */
+	struct zcf_tally tally;    /* what it did, counted once as it ends */
 	struct zcfuse_ctx ctx;
 	const void *arg;
 	size_t arg_len;
@@ -166,7 +169,6 @@ struct zcfuse_session {
 	int ready_fd;                 /* session floor: tells a waiting parent we serve */
 	pthread_mutex_t lock;         /* INIT, exit, interrupt bookkeeping */
 	unsigned ncpus;
-	_Atomic unsigned release_epoch; /* bumped by every RELEASE: drops fd caches */
 	uid_t owner_uid;              /* who mounted: for -o allow_root */
 	unsigned nr_readers;          /* /dev/fuse reader threads started */
 	unsigned nr_queues;           /* ring queues started */
@@ -242,6 +244,7 @@ enum {
 	ZCF_OPF_STICKY_ENOSYS = 1 << 4, /* the kernel stops sending it after ENOSYS: so do we */
 	ZCF_OPF_MAY_WAIT = 1 << 5,  /* may stay unanswered for long (SETLKW): lends its ring entry */
 	ZCF_OPF_ARG_IN_PAYLOAD = 1 << 6, /* ring: the argument heads the payload, not op_in */
+	ZCF_OPF_ENDS_FH = 1 << 7,   /* its fh (and the fs's fd behind it) may be reused after it */
 };
 /* What a request gets when the filesystem's op (the row's op_off) is NULL. */
 enum zcf_op_default {
@@ -262,6 +265,10 @@ struct zcf_opcode {
 extern const struct zcf_opcode zcf_opcodes[FUSE_OPCODE_MAX];
 /* The row of @opcode, or NULL for numbers the protocol does not name. */
 const struct zcf_opcode *zcf_opcode(uint32_t opcode);
+/* The row of @opcode, or a row that serves nothing (ENOSYS) for unnamed ones. */
+const struct zcf_opcode *zcf_opcode_row(uint32_t opcode);
+/* The fixed argument size of @d's opcode (0 for none), or -ENOSYS. */
+int zcf_row_arg_size(const struct zcf_opcode *d, bool setxattr_ext);
 static inline unsigned zcf_opcode_flags(uint32_t opcode)
 {
 	return opcode < FUSE_OPCODE_MAX ? zcf_opcodes[opcode].flags : 0;

@@ -13,8 +13,7 @@
 
 int zcf_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iovcnt)
 {
-	if (error)
-		atomic_fetch_add_explicit(&zcf_stats_mine(req->se)->errors, 1, memory_order_relaxed);
+	zcf_counters_tally(&req->se->counters, &req->tally, error);
 	if (error == -ENOSYS && zcf_opcode_flags(req->in.opcode) & ZCF_OPF_STICKY_ENOSYS &&
 	    req->in.opcode < 64)
 		atomic_fetch_or_explicit(&req->se->enosys, 1ull << req->in.opcode,
@@ -79,6 +78,7 @@ ZCFUSE_API void zcfuse_reply_none(struct zcfuse_req *req)
 {
 	if (req->flags & ZCF_REQ_NOREPLY) /* inside a batch: the batch ends it */
 		return;
+	zcf_counters_tally(&req->se->counters, &req->tally, 0);
 	if (req->intr)
 		zcf_intr_detach(req);
 	req->tp->drop(req);
@@ -158,7 +158,8 @@ static void open_to_fuse(struct zcfuse_req *req, struct fuse_open_out *o,
 	if (fi->backing_id > 0) {
 		o->open_flags |= FOPEN_PASSTHROUGH;
 		o->backing_id = fi->backing_id;
-		zcf_count(&zcf_stats_mine(req->se)->path[ZCF_PATH_PASSTHROUGH_OPEN], 0);
+		zcf_tally_note(&req->se->counters, &req->tally, ZCF_TALLY_OUT,
+			       ZCF_PATH_PASSTHROUGH_OPEN, 0);
 	}
 }
 
@@ -232,7 +233,8 @@ ZCFUSE_API int zcfuse_reply_buf(struct zcfuse_req *req, const void *buf, size_t 
 	struct iovec iov = { (void *)buf, size };
 
 	if (req->in.opcode == FUSE_READ)
-		zcf_count(&zcf_stats_mine(req->se)->path[ZCF_PATH_REPLY_COPY], size);
+		zcf_tally_note(&req->se->counters, &req->tally, ZCF_TALLY_OUT, ZCF_PATH_REPLY_COPY,
+			       size);
 	return zcf_send(req, 0, &iov, size ? 1 : 0);
 }
 
@@ -243,7 +245,8 @@ ZCFUSE_API int zcfuse_reply_data(struct zcfuse_req *req, size_t size)
 	if (!(req->flags & ZCF_REQ_ZERO_COPY) && size > req->payload_size)
 		return zcfuse_reply_err(req, EIO);
 	if (req->in.opcode == FUSE_READ && !(req->flags & ZCF_REQ_ZERO_COPY))
-		zcf_count(&zcf_stats_mine(req->se)->path[ZCF_PATH_REPLY_INPLACE], size);
+		zcf_tally_note(&req->se->counters, &req->tally, ZCF_TALLY_OUT,
+			       ZCF_PATH_REPLY_INPLACE, size);
 	return zcf_send(req, 0, &iov, size ? 1 : 0);
 }
 

@@ -321,6 +321,7 @@ static ssize_t read_request(struct zcf_chan *c, struct classic_req *r, int fd)
 static int frame(struct zcf_chan *c, struct classic_req *r, int fd, size_t n)
 {
 	struct zcfuse_req *req = &r->req;
+	struct zcf_stats *st;
 	int err;
 
 	memset(req, 0, sizeof(*req));
@@ -332,11 +333,16 @@ static int frame(struct zcf_chan *c, struct classic_req *r, int fd, size_t n)
 	req->payload_buf_index = -1;
 	req->zc_buf_index = -1;
 	r->fd = fd;
-	atomic_fetch_add_explicit(&zcf_stats_mine(c->se)->via_dev, 1, memory_order_relaxed);
 	err = zcf_frame_classic(req, r->mem + HEADROOM - HDR_BYTES, n);
-	if (!err)
+	if (!err) {
+		req->tally.via = ZCF_VIA_DEV;
+		if (req->op->flags & ZCF_OPF_ENDS_FH)
+			zcf_backing_fh_ended();
 		return 0;
-	atomic_fetch_add_explicit(&zcf_stats_mine(c->se)->malformed, 1, memory_order_relaxed);
+	}
+	st = zcf_stats_mine(c->se);
+	atomic_fetch_add_explicit(&st->via_dev, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&st->malformed, 1, memory_order_relaxed);
 	if (n >= sizeof(struct fuse_in_header) &&
 	    !(zcf_opcode_flags(req->in.opcode) & ZCF_OPF_NO_REPLY)) {
 		zcf_warn("malformed %s request (%zu bytes): %s; answered EIO",

@@ -60,19 +60,24 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 	struct zcfuse_session *se = q->u->se;
 	const char *why = NULL;
 	int err = frame_ring(q, e, &why);
+	unsigned fl;
 
-	atomic_fetch_add_explicit(&zcf_stats_mine(se)->via_ring, 1, memory_order_relaxed);
 	if (err) {
-		atomic_fetch_add_explicit(&zcf_stats_mine(se)->malformed, 1, memory_order_relaxed);
+		struct zcf_stats *st = zcf_stats_mine(se);
+
+		atomic_fetch_add_explicit(&st->via_ring, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&st->malformed, 1, memory_order_relaxed);
 		zcf_warn("malformed ring request on queue %u (opcode %u, len %u): %s; answered EIO",
 			 q->qid, e->req.in.opcode, e->req.in.len, why ? why : "bad lengths");
 		e->req.flags &= ~ZCF_REQ_ZERO_COPY;
 		zcf_ring_send(&e->req, -EIO, NULL, 0);
 		return;
 	}
+	e->req.tally.via = ZCF_VIA_RING;
 	/* Requests whose data arrived in the pool (zero copy counts at its I/O). */
 	if (zcf_ring_is_pool(q->u) && e->req.data_len && !(e->req.flags & ZCF_REQ_ZERO_COPY))
-		zcf_count(&zcf_stats_mine(se)->path[ZCF_PATH_POOL], e->req.data_len);
+		zcf_tally_note(&se->counters, &e->req.tally, ZCF_TALLY_IN, ZCF_PATH_POOL,
+			       e->req.data_len);
 	/*
 	 * Busy: other work overlapped this request lately. Sticky, because a
 	 * queue that serves inline at depth rarely sees two requests at once
@@ -84,8 +89,13 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 		q->busy_left--;
 		e->req.flags |= ZCF_REQ_QUEUE_BUSY;
 	}
-	if (zcf_opcode_flags(e->req.in.opcode) & ZCF_OPF_MAY_WAIT)
-		zcf_ring_lend_entry(q);
+	fl = e->req.op->flags;
+	if (fl & (ZCF_OPF_MAY_WAIT | ZCF_OPF_ENDS_FH)) { /* rare: one test for both */
+		if (fl & ZCF_OPF_ENDS_FH)
+			zcf_backing_fh_ended();
+		if (fl & ZCF_OPF_MAY_WAIT)
+			zcf_ring_lend_entry(q);
+	}
 	if (!zcf_ring_to_worker(q->u, &e->req))
 		zcf_dispatch(&e->req);
 }
@@ -97,7 +107,8 @@ static void on_io_done(struct uring_queue *q, struct uring_ent *e, int res)
 	q->inflight_io--;
 	e->io_inflight = false;
 	if (res >= 0 && req->io_path < ZCF_PATH_MAX)
-		zcf_count(&zcf_stats_mine(q->u->se)->path[req->io_path], (uint64_t)res);
+		zcf_tally_note(&req->se->counters, &req->tally, ZCF_TALLY_IO, req->io_path,
+			       (uint64_t)res);
 	zcf_io_complete(req, res);
 }
 

@@ -98,6 +98,12 @@ bool zcf_classic_orphan(struct zcfuse_session *se, void (*free_fn)(struct zcfuse
 
 /* Called by a carrier when a backing I/O ends: runs the filesystem's callback. */
 void zcf_io_complete(struct zcfuse_req *req, int res);
+/*
+ * Called by a carrier as a request whose row says ZCF_OPF_ENDS_FH (RELEASE)
+ * arrives: a file handle and the descriptor behind it may be reused from
+ * now on, so what is cached per (fh, fd) about backing files is dropped.
+ */
+void zcf_backing_fh_ended(void);
 
 /* ---- Ring sizing (ring_size.c) ---- */
 
