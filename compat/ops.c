@@ -147,7 +147,7 @@ static void a_init(void *ud, struct zcfuse_conn_info *ci)
 {
 	struct fuse_session *se = ud;
 	struct fuse_conn_info *c = &se->conn;
-	uint64_t kf = se->zs->conn.kernel_flags;
+	uint64_t kf = se->zs->pc.conn.kernel_flags;
 	unsigned i, wired = 0, ignored;
 
 	memset(c, 0, sizeof(*c));

@@ -45,7 +45,7 @@ int zcf_frame_classic(struct zcfuse_req *req, const void *buf, size_t len)
 	req->ctx.pid = in->pid;
 	req->ctx.umask = 0;
 	req->arg = (const char *)buf + sizeof(*in);
-	fixed = zcf_row_arg_size(req->op, req->se ? req->se->conn.setxattr_ext : true);
+	fixed = zcf_row_arg_size(req->op, req->pc ? req->pc->conn.setxattr_ext : true);
 	if (fixed < 0) { /* unknown: still framed, dispatch answers ENOSYS */
 		req->arg_len = 0;
 		req->data = req->arg;

@@ -21,11 +21,11 @@ static void rp_complete(struct zcfuse_req *req, int res)
 	unsigned t = req->rp_tag - 1u;
 	bool contested = t & 1;
 	uint64_t now = contested ? zcf_rp_now() : 0;
-	struct zcf_rp_queue *q = zcf_rp_mine(req->se);
+	struct zcf_rp_queue *q = zcf_rp_mine(zcf_req_se(req));
 
 	req->rp_tag = 0;
 	if (q && res >= 0)
-		zcf_rp_done(req->se, q, t >> 2, (enum zcf_rp_mode)(t >> 1 & 1), contested,
+		zcf_rp_done(zcf_req_se(req), q, t >> 2, (enum zcf_rp_mode)(t >> 1 & 1), contested,
 			    now - req->rp_t0, now);
 }
 
@@ -188,25 +188,25 @@ static bool place(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh, 
 	} else if (*fdc != FD_INLINE) {
 		why = ZCF_RPR_MAY_BLOCK;
 		m = ZCF_RP_WORKER;
-	} else if (req->se->ncpus < 2) {
+	} else if (zcf_req_se(req)->ncpus < 2) {
 		why = ZCF_RPR_ONE_CPU;
 	} else if (!(req->flags & ZCF_REQ_QUEUE_BUSY)) {
 		why = ZCF_RPR_IDLE;
-	} else if (req->se->cfg.read_place) { /* -o read_place=: for measuring each */
-		m = req->se->cfg.read_place == 2 ? ZCF_RP_WORKER : ZCF_RP_INLINE;
+	} else if (req->pc->cfg.read_place) { /* -o read_place=: for measuring each */
+		m = req->pc->cfg.read_place == 2 ? ZCF_RP_WORKER : ZCF_RP_INLINE;
 		why = m == ZCF_RP_WORKER ? ZCF_RPR_FORCED_WORKER : ZCF_RPR_FORCED_INLINE;
-	} else if ((q = zcf_rp_mine(req->se))) {
+	} else if ((q = zcf_rp_mine(zcf_req_se(req)))) {
 		m = zcf_rp_current(&q->cls[cls], &why);
 		contested = true;
 	} else {
 		why = ZCF_RPR_IDLE; /* no memory for the measurement: the cheap way */
 	}
-	if (rd && why != ZCF_RPR_NO_RING && (q || (q = zcf_rp_mine(req->se)))) {
+	if (rd && why != ZCF_RPR_NO_RING && (q || (q = zcf_rp_mine(zcf_req_se(req))))) {
 		req->rp_tag = (uint8_t)(1 + cls * 4 + m * 2 + contested);
 		req->rp_t0 = contested ? zcf_rp_now() : 0;
 	}
 	if (rd)
-		zcf_tally_note(&req->se->counters, &req->tally, ZCF_TALLY_WHY, why, io->len);
+		zcf_tally_note(&req->pc->counters, &req->tally, ZCF_TALLY_WHY, why, io->len);
 	return why != ZCF_RPR_NO_RING && m == ZCF_RP_INLINE;
 }
 
@@ -237,9 +237,9 @@ static int data_io(struct zcfuse_req *req, struct zcf_io *io, uint64_t fh, zcfus
 	}
 	req->io_cb = cb;
 	req->io_arg = arg;
-	/* An INTERRUPT for this request signals the thread (se->wake_sync_io, classic.c). */
+	/* An INTERRUPT for this request signals the thread (se->pc.wake_sync_io, classic.c). */
 	atomic_store(&req->io_thread, (unsigned long)pthread_self());
-	if (req->se->nr_interrupted && zcfuse_req_interrupted(req))
+	if (req->pc->nr_interrupted && zcfuse_req_interrupted(req))
 		n = -1, errno = EINTR;
 	else if (rd && !inl && req->tp->splice_read &&
 		 (n = req->tp->splice_read(req, io->fd, io->off, io->len)) != -EOPNOTSUPP)
@@ -251,7 +251,7 @@ static int data_io(struct zcfuse_req *req, struct zcf_io *io, uint64_t fh, zcfus
 		n = rd ? read(io->fd, io->buf, io->len) : write(io->fd, io->buf, io->len);
 	atomic_store(&req->io_thread, 0);
 	if (n >= 0 && !(req->flags & ZCF_REQ_SPLICED))
-		zcf_tally_note(&req->se->counters, &req->tally, ZCF_TALLY_IO, path, (uint64_t)n);
+		zcf_tally_note(&req->pc->counters, &req->tally, ZCF_TALLY_IO, path, (uint64_t)n);
 	zcf_io_complete(req, n < 0 ? -errno : (int)n);
 	return 0;
 }

@@ -146,7 +146,7 @@ static const struct zcfuse_ops full_ops = {
 
 static alignas(64) unsigned char buf[1 << 16];
 static alignas(64) unsigned char payload[4096];
-static struct zcfuse_session *se;
+static struct zcf_proto_ctx *se;
 static uint32_t req_uid = 1; /* the caller's uid in the next request */
 
 /*
@@ -172,7 +172,7 @@ static int send_req(uint32_t opcode, const void *arg, size_t arg_len, const void
 	if (data_len)
 		memcpy(buf + sizeof(in) + arg_len, data, data_len);
 	memset(&req, 0, sizeof(req));
-	req.se = se;
+	req.pc = se;
 	req.tp = &fake_tp;
 	req.payload = payload;
 	req.payload_size = sizeof(payload);
@@ -451,8 +451,6 @@ int main(void)
 	if (!se)
 		return 1;
 	pthread_mutex_init(&se->lock, NULL);
-	se->fd = -1;
-	se->exit_efd = -1;
 	se->got_init = true;
 	se->conn.setxattr_ext = true;
 	se->conn.proto_minor = 45;
