@@ -1238,12 +1238,18 @@ static int parent_fd_for(struct zcfuse_req *req, zcfuse_ino_t parent, const char
 }
 
 /* After a successful create-like call: answer with the new name's entry. */
+/*
+ * Answers with @name's entry in @dir, giving back @dir's descriptor first:
+ * once answered, the kernel may forget @dir (an rmdir right after) and
+ * another thread free it, so nothing may touch @dir after the reply.
+ */
 static void reply_new_entry(struct zcfuse_req *req, struct pt_inode *dir, int dirfd,
 			    const char *name)
 {
 	struct zcfuse_entry_param e;
 	int ret = lookup_at(req_fs(req), dir, dirfd, name, false, &e);
 
+	inode_put_fd(dir, dirfd);
 	if (ret)
 		zcfuse_reply_err(req, -ret);
 	else
@@ -1270,11 +1276,13 @@ static void make_entry(struct zcfuse_req *req, zcfuse_ino_t parent, const char *
 		ret = mkdirat(dirfd, name, mode);
 	else /* stored as given; only the kernel ever resolves it */
 		ret = symlinkat(link, dirfd, name);
-	if (ret < 0)
-		zcfuse_reply_err(req, errno);
-	else
+	if (ret < 0) {
+		ret = errno;
+		inode_put_fd(dir, dirfd);
+		zcfuse_reply_err(req, ret);
+	} else {
 		reply_new_entry(req, dir, dirfd, name);
-	inode_put_fd(dir, dirfd);
+	}
 }
 
 static void pt_mknod(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, mode_t mode,
@@ -1351,8 +1359,8 @@ static void remove_entry(struct zcfuse_req *req, zcfuse_ino_t parent, const char
 	if (victim && ret)
 		by_name_set(fs, victim, dir, name);
 	by_name_put(fs, victim);
+	inode_put_fd(dir, dirfd); /* before the reply: see reply_new_entry */
 	reply_status(req, ret);
-	inode_put_fd(dir, dirfd);
 }
 
 static void pt_unlink(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
@@ -1376,7 +1384,7 @@ static void pt_rename(struct zcfuse_req *req, zcfuse_ino_t parent, const char *n
 	int ret;
 
 	if (olddirfd < 0 || newdirfd < 0) {
-		reply_status(req, olddirfd < 0 ? olddirfd : newdirfd);
+		ret = olddirfd < 0 ? olddirfd : newdirfd;
 		goto out;
 	}
 	/* Keep the descriptor cache's names right (see by_name_get). */
@@ -1395,12 +1403,12 @@ static void pt_rename(struct zcfuse_req *req, zcfuse_ino_t parent, const char *n
 		by_name_set(fs, target, ret ? newdir : olddir, ret ? newname : name);
 	by_name_put(fs, moved);
 	by_name_put(fs, target);
-	reply_status(req, ret);
 out:
 	if (olddir)
 		inode_put_fd(olddir, olddirfd);
 	if (newdir)
 		inode_put_fd(newdir, newdirfd);
+	reply_status(req, ret); /* after the puts: see reply_new_entry */
 }
 
 static void pt_link(struct zcfuse_req *req, zcfuse_ino_t ino, zcfuse_ino_t newparent,
@@ -1409,10 +1417,12 @@ static void pt_link(struct zcfuse_req *req, zcfuse_ino_t ino, zcfuse_ino_t newpa
 	struct pt_inode *in, *dir;
 	int fd = inode_fd(req_fs(req), ino, &in);
 	int dirfd = parent_fd_for(req, newparent, newname, &dir);
+	struct zcfuse_entry_param e;
 	char path[32];
+	int ret = 0;
 
 	if (fd < 0 || dirfd < 0) {
-		zcfuse_reply_err(req, fd < 0 ? -fd : -dirfd);
+		ret = fd < 0 ? fd : dirfd;
 		goto out;
 	}
 	/*
@@ -1421,22 +1431,24 @@ static void pt_link(struct zcfuse_req *req, zcfuse_ino_t ino, zcfuse_ino_t newpa
 	 * object without it.
 	 */
 	if (linkat(fd, "", dirfd, newname, AT_EMPTY_PATH) < 0) {
-		if (errno != ENOENT && errno != EPERM) {
-			zcfuse_reply_err(req, errno);
-			goto out;
-		}
-		proc_path(path, fd);
-		if (linkat(AT_FDCWD, path, dirfd, newname, AT_SYMLINK_FOLLOW) < 0) {
-			zcfuse_reply_err(req, errno);
-			goto out;
+		ret = -errno;
+		if (ret == -ENOENT || ret == -EPERM) {
+			proc_path(path, fd);
+			ret = linkat(AT_FDCWD, path, dirfd, newname, AT_SYMLINK_FOLLOW) < 0 ? -errno : 0;
 		}
 	}
-	reply_new_entry(req, dir, dirfd, newname);
+	if (!ret)
+		ret = lookup_at(req_fs(req), dir, dirfd, newname, false, &e);
 out:
+	/* Both before the reply: see reply_new_entry. */
 	if (in)
 		inode_put_fd(in, fd);
 	if (dir)
 		inode_put_fd(dir, dirfd);
+	if (ret)
+		zcfuse_reply_err(req, -ret);
+	else
+		reply_entry_ref(req, &e);
 }
 
 /* ---- Open files ---- */

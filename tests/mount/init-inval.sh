@@ -8,20 +8,20 @@
 #   explicit_inval_data            old data both times (cached page kept)
 . "$(dirname "$0")/../lib/common.sh"
 
-t_need_cmd python3
 src=$T/src
 mkdir -p "$src"
 
 # put FILE CHAR SIZE: FILE on SOURCE holds SIZE bytes of CHAR, written in
-# place (no truncate), its mtime moved on by a minute each time.
+# place (no truncate), its mtime moved on by a minute each time. Shell
+# tools, not python: its start-up takes seconds on a loaded machine.
 stamp=$(date +%s)
 put() {
 	stamp=$((stamp + 60))
-	python3 -c 'import sys; f=open(sys.argv[1], "r+b" if __import__("os").path.exists(sys.argv[1]) else "wb"); f.write(sys.argv[2].encode() * int(sys.argv[3]))' "$@"
+	head -c "$3" /dev/zero | tr '\0' "$2" | dd of="$1" conv=notrunc status=none
 	touch -d "@$stamp" "$1"
 }
-# first CHARS of the file through the mount, as a run-length summary
-look() { python3 -c 'import sys,itertools; d=open(sys.argv[1],"rb").read(); print(" ".join("%s%d" % (k.decode(), len(list(g))) for k, g in itertools.groupby(d[i:i+1] for i in range(len(d)))))' "$1"; }
+# the file through the mount as a run-length summary, e.g. "A4096 C4096"
+look() { od -An -v -c -w1 "$1" | uniq -c | awk '{ printf "%s%s%d", sep, $2, $1; sep = " " } END { print "" }'; }
 
 check() {
 	local label=$1 want_mtime=$2 want_size=$3 got
