@@ -95,7 +95,10 @@ void zcf_config_free(struct zcf_config *cfg);
 /* An INIT-flag option (writeback_cache, ...): 0, -EINVAL, or -ENOENT if not one. */
 int zcf_parse_conn_opt(struct zcf_config *cfg, const char *opt, const char *val);
 extern const char zcf_conn_opts_help[];
+/* -h: the flags, then one entry per row of the options table, then INIT's. */
 void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts);
+/* Row @i of the options table: its name, and whether -h has text for it. */
+bool zcf_opt_row(unsigned i, const char **name, bool *has_help);
 
 /* ---- Mounting (core/mount.c) ---- */
 
