@@ -6,8 +6,8 @@
  * RENAME_EXCHANGE, fallocate, SEEK_DATA/SEEK_HOLE and copy_file_range,
  * POSIX record locks and flock() kept in memfs itself (a waiting F_SETLKW
  * holds no thread: memfs answers it when granted, or EINTR on a signal),
- * O_TMPFILE, statx with a birth time, poll (an empty file is not readable
- * until something is written), and two ioctls (MEMFS_IOC_STORED: the size
+ * O_TMPFILE, statx with a birth time, poll with -o memfs_poll (an empty
+ * file is not readable until something is written), and two ioctls (MEMFS_IOC_STORED: the size
  * memfs records for a file, _IOR('M', 1, uint64_t); MEMFS_IOC_REVERSE: its
  * 16-byte argument reversed, _IOWR('M', 2, char[16])).
  *
@@ -36,6 +36,13 @@
  * async direct I/O, and never for the writeback cache (writes must carry
  * their real offsets); locks and ioctls on directories are negotiated
  * because it has the ops.
+ *
+ * POLL only with -o memfs_poll: the kernel treats every file of a server
+ * that answers POLL as pollable, and io_uring, before each non-blocking read
+ * of one, polls it (a POLL request); while the page is not cached, it polls
+ * again, up to 128 times. A buffered fio job through io_uring then sent
+ * ~120 POLLs per READ and ran 36 times slower. Without the option memfs
+ * answers POLL with ENOSYS once, and the kernel stops asking.
  *
  * Threads: requests arrive on several threads; one mutex guards all of
  * memfs. Replies are sent after it is dropped.
@@ -142,6 +149,7 @@ static struct memfs {
 	struct node *root;
 	char *slow_name;               /* -o memfs_slow_file=NAME */
 	int slow_pipe[2];              /* nobody ever writes: reads from it wait */
+	bool poll;                     /* -o memfs_poll */
 } memfs = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void lock(void)
@@ -2326,6 +2334,11 @@ static void memfs_poll(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_f
 	unsigned revents = POLLOUT;
 	struct node *n;
 
+	if (!memfs.poll) { /* the kernel remembers: no more POLL on this mount */
+		zcfuse_pollhandle_destroy(ph);
+		zcfuse_reply_err(req, ENOSYS);
+		return;
+	}
 	lock();
 	n = node_get(ino);
 	if (!n) {
@@ -2482,13 +2495,19 @@ static const struct zcfuse_ops memfs_ops = {
 	.statx = memfs_statx,
 };
 
-/* -o memfs_max_size=BYTES, with an optional k, m, g or t suffix (powers of 1024). */
+/* -o memfs_poll, -o memfs_slow_file=NAME, -o memfs_max_size=BYTES (k, m, g, t: powers of 1024). */
 static int memfs_opt(void *userdata, const char *key, const char *value)
 {
 	unsigned long long v;
 	unsigned shift = 0;
 	char *end;
 
+	if (!strcmp(key, "memfs_poll")) {
+		if (value)
+			return -EINVAL;
+		memfs.poll = true;
+		return 0;
+	}
 	if (!strcmp(key, "memfs_slow_file")) {
 		if (!value || !*value || pipe(memfs.slow_pipe))
 			return -EINVAL;
@@ -2568,7 +2587,9 @@ int main(int argc, char *argv[])
 			    "                             suffixes k m g t\n"
 			    "                             (default: half of RAM)\n"
 			    "    -o memfs_slow_file=NAME  a file created as NAME waits in every read\n"
-			    "                             until interrupted (for tests)\n",
+			    "                             until interrupted (for tests)\n"
+			    "    -o memfs_poll            answer POLL (costs io_uring clients a POLL\n"
+			    "                             per non-blocking try, see the source)\n",
 	};
 	int ret;
 

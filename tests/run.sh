@@ -24,6 +24,10 @@
 # leaks, and count any sanitizer report in a server log as a failure.
 
 set -u -o pipefail
+# Debian's tools first, as scripts/install-deps installs them: a python3
+# shim earlier on PATH (pyenv's) costs a second per start-up, and the
+# tests start python3 hundreds of times.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 BUILD=build
@@ -82,7 +86,9 @@ fi
 export ZCFUSE_BUILD=$BUILD ZCFUSE_REPO=$REPO ZCFUSE_SANITIZER=$SANITIZER
 export ZCFUSE_TRANSPORTS="$TRANSPORTS"
 SAN_PATTERN='ERROR: (Address|Leak|Memory|Thread)Sanitizer|runtime error:|SUMMARY: (Address|Undefined|Leak)'
-KERNEL_PATTERN='WARNING:|BUG:|Oops|INFO: task .* blocked|general protection|blocked for more than|Kernel panic|UBSAN:|soft lockup'
+# "unique mismatch": fs/fuse/dev_uring.c refused a ring reply's header (a
+# wrong unique, or an odd one, which it takes for an interrupt's).
+KERNEL_PATTERN='WARNING:|BUG:|Oops|INFO: task .* blocked|general protection|blocked for more than|Kernel panic|UBSAN:|soft lockup|fuse: unique mismatch'
 
 LOGDIR=$BUILD/test-logs
 rm -rf "$LOGDIR"

@@ -24,8 +24,13 @@ int zcf_retrieve_add(struct zcf_proto_ctx *pc, void *cookie, uint64_t *unique)
 	if (!p)
 		return -ENOMEM;
 	pthread_mutex_lock(&pc->lock);
-	/* High bit set: never one of the kernel's own uniques for a request. */
-	p->unique = *unique = (1ull << 63) | ++pc->retrieve_seq;
+	/*
+	 * The kernel's NOTIFY_REPLY carries this as its unique. Bit 62: never
+	 * one of the kernel's own uniques (they count up by 2; bit 63 marks a
+	 * resend). Even: a ring commit's unique is compared with bit 0 (the
+	 * interrupt bit) masked off, so an odd one is always refused.
+	 */
+	p->unique = *unique = (1ull << 62) | (++pc->retrieve_seq << 1);
 	p->cookie = cookie;
 	p->next = pc->retrieves;
 	pc->retrieves = p;

@@ -11,7 +11,7 @@
 
 t_need_cmd taskset
 ops=$(t_prog protoops)
-srv_start mem memfs
+srv_start mem memfs -o memfs_poll
 m=${SRV_MNT[mem]}
 for t in locks flock ioctl poll statx tmpfile syncfs; do
 	"$ops" "$t" "$m" || t_fail "memfs: $t (see above)"
