@@ -80,6 +80,8 @@ def cell_metrics(outdir, cell):
     doc = load_fio(os.path.join(outdir, cell["fio_json"]))
     job = doc["jobs"][0]
     rd = job["read"]
+    if not rd.get("total_ios") and (job.get("write") or {}).get("total_ios"):
+        rd = job["write"]  # a write row
     ios = rd.get("total_ios") or 0
     iops = rd.get("iops") or 0.0
     m = {

@@ -186,7 +186,9 @@ static void a_init(void *ud, struct zcfuse_conn_info *ci)
 	for (i = 0; i < sizeof(zcfuse_caps) / sizeof(zcfuse_caps[0]); i++)
 		if (c->want & zcfuse_caps[i].cap)
 			wired |= zcfuse_caps[i].zcap;
-	ci->want = wired;
+	/* zcfuse's own -o INIT options (ZCFUSE_OPTIONS too) have the final
+	 * word here: libfuse programs never get them from fuse_session_new(). */
+	ci->want = (wired | se->zs->pc.cfg.cap_on) & ~se->zs->pc.cfg.cap_off;
 	ci->max_write = c->max_write;
 	ci->max_read = c->max_read;
 	ci->max_readahead = c->max_readahead;

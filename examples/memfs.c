@@ -818,9 +818,16 @@ static void locks_drop(zcfuse_ino_t ino, uint64_t owner, bool flock);
 
 static void memfs_init(void *userdata, struct zcfuse_conn_info *conn)
 {
-	conn->want |= conn->capable & (ZCFUSE_CAP_READDIRPLUS | ZCFUSE_CAP_PARALLEL_DIROPS |
-				       ZCFUSE_CAP_ASYNC_DIO);
-	/* Writes must carry their real offsets (O_APPEND is resolved by the kernel). */
+	/*
+	 * want arrives with the library's defaults (readdirplus, parallel
+	 * dirops, async direct I/O) and the -o options applied; memfs adds only
+	 * what it needs, so -o no_parallel_dirops and the like stay the user's.
+	 * Writes must carry their real offsets (O_APPEND is resolved by the
+	 * kernel), so no writeback cache, even when asked for.
+	 */
+	if (conn->want & ZCFUSE_CAP_WRITEBACK_CACHE)
+		fprintf(stderr, "memfs: -o writeback_cache refused: writes must carry "
+				"their own offsets\n");
 	conn->want &= ~ZCFUSE_CAP_WRITEBACK_CACHE;
 	/* memfs clears setuid/setgid bits itself, in the same step as the change. */
 	conn->want |= ZCFUSE_CAP_HANDLE_KILLPRIV_V2;

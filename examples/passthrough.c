@@ -28,9 +28,9 @@
  * open and xattr call with the caller's fsuid, fsgid and supplementary
  * groups, so SOURCE checks permissions (and sets owners, setgid-directory
  * groups and sticky-bit rules) exactly as for the caller working on SOURCE
- * directly, with or without -o default_permissions; modes arrive with the
- * caller's umask applied by the kernel (a default ACL on SOURCE is not
- * honoured in its place). Not run as root, it cannot act as anyone else, so
+ * directly, with or without -o default_permissions. The caller's umask is
+ * left to us (DONT_MASK) and set for each create, so SOURCE applies it, or a
+ * default ACL of SOURCE's directory in its place. Not run as root, it cannot act as anyone else, so
  * -o allow_other turns on -o default_permissions and the kernel checks modes.
  * Setuid and setgid bits are cleared on writes, truncates and chowns by
  * callers without CAP_FSETID as on a local filesystem (HANDLE_KILLPRIV_V2).
@@ -42,14 +42,17 @@
  * file under zero copy; on classic /dev/fuse it runs synchronously.
  *
  * Also forwarded: POSIX locks and flock() (as open-file-description locks on
- * the backing descriptor; a lock that must wait waits on a helper thread),
+ * the backing descriptor; a lock that must wait waits on a helper thread;
+ * an OFD lock has no owning process, so F_GETLK reports the holder's type
+ * and range with l_pid 0),
  * O_TMPFILE, statx (birth time where SOURCE has one), syncfs,
  * copy_file_range and lseek (SEEK_DATA/SEEK_HOLE), and of the ioctls only
  * the inode flag ones (lsattr/chattr; see pt_ioctl_flags for why no other).
  *
- * INIT: parallel directory operations, async direct I/O and readdirplus;
- * the writeback cache only with -o writeback_cache (not measured yet), and
- * then backing descriptors are opened readable and without O_APPEND.
+ * INIT: parallel directory operations, async direct I/O, readdirplus and
+ * dont_mask (above); the writeback cache only with -o writeback_cache (not
+ * measured yet), and then backing descriptors are opened readable and
+ * without O_APPEND.
  *
  * Inode numbers given to the kernel are ids from a counter, never reused;
  * attributes carry the backing st_ino, as a passthrough should show it.
@@ -59,6 +62,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -350,6 +354,44 @@ static int kill_suidgid(int pathfd)
 		}                                              \
 		call;                                          \
 		caller_leave();                                \
+	} while (0)
+
+/*
+ * The caller's umask for CREATE, MKNOD, MKDIR and TMPFILE. We ask for
+ * DONT_MASK, so the kernel leaves it to us, and SOURCE applies it: each
+ * thread gets a umask of its own (unshare(CLONE_FS), as virtiofsd does) set
+ * to the caller's for the call, so a default ACL on SOURCE's directory wins
+ * over the umask exactly as it does for a process working on SOURCE. Without
+ * DONT_MASK the mode comes masked already and this changes nothing. If the
+ * thread cannot have its own umask, the mode is masked here (a default ACL
+ * then loses to the umask).
+ */
+static __thread int pt_own_umask; /* 0: not tried, 1: unshared, -1: failed */
+
+static mode_t umask_enter(struct zcfuse_req *req, mode_t mode)
+{
+	mode_t um = zcfuse_req_ctx(req)->umask & 0777;
+
+	if (!pt_own_umask)
+		pt_own_umask = unshare(CLONE_FS) ? -1 : 1;
+	if (pt_own_umask < 0)
+		return mode & ~um;
+	umask(um);
+	return mode;
+}
+
+static void umask_leave(void)
+{
+	if (pt_own_umask > 0)
+		umask(0);
+}
+
+/* AS_CALLER for the calls that create with a mode (a variable @mode). */
+#define AS_CREATOR(req, mode, call)                 \
+	do {                                        \
+		mode = umask_enter(req, mode);      \
+		AS_CALLER(req, call);               \
+		umask_leave();                      \
 	} while (0)
 
 /* ---- Inode table ---- */
@@ -1033,21 +1075,23 @@ static void pt_init(void *userdata, struct zcfuse_conn_info *conn)
 {
 	struct pt_fs *fs = userdata;
 
-	pt_writeback = pt_writeback && (conn->capable & ZCFUSE_CAP_WRITEBACK_CACHE);
+	/* want comes with the -o options applied (-o writeback_cache among them). */
+	pt_writeback = !!(conn->want & ZCFUSE_CAP_WRITEBACK_CACHE);
 	if (!fs->use_handles || fs->no_handles)
 		fprintf(stderr, "passthrough: no file handles (%s): inodes by name, "
 				"at most %zu descriptors cached\n",
 			fs->no_handles ? "handles=no" : "SOURCE or the server's rights",
 			fdc_max());
-	conn->want |= ZCFUSE_CAP_PARALLEL_DIROPS | ZCFUSE_CAP_ASYNC_DIO;
 	/*
 	 * We clear setuid/setgid bits ourselves (kill_suidgid): without this the
 	 * kernel would do it with a chmod that a writer who does not own the
 	 * file may not make under its own credentials.
 	 */
 	conn->want |= ZCFUSE_CAP_HANDLE_KILLPRIV_V2;
-	if (conn->capable & ZCFUSE_CAP_READDIRPLUS)
-		conn->want |= ZCFUSE_CAP_READDIRPLUS;
+	/* SOURCE applies the caller's umask (umask_enter), and so its default ACLs. */
+	conn->want |= ZCFUSE_CAP_DONT_MASK;
+	/* Parallel dirops, async direct I/O and readdirplus are the library's
+	 * defaults: not forced here, so the -o options can turn them off. */
 }
 
 static void pt_lookup(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name)
@@ -2215,12 +2259,12 @@ static void as_setattr(struct zcfuse_req *req, zcfuse_ino_t ino, struct stat *at
 static void as_mknod(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, mode_t mode,
 		     dev_t rdev)
 {
-	AS_CALLER(req, pt_mknod(req, parent, name, mode, rdev));
+	AS_CREATOR(req, mode, pt_mknod(req, parent, name, mode, rdev));
 }
 
 static void as_mkdir(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, mode_t mode)
 {
-	AS_CALLER(req, pt_mkdir(req, parent, name, mode));
+	AS_CREATOR(req, mode, pt_mkdir(req, parent, name, mode));
 }
 
 static void as_symlink(struct zcfuse_req *req, const char *link, zcfuse_ino_t parent,
@@ -2259,7 +2303,7 @@ static void as_open(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file
 static void as_create(struct zcfuse_req *req, zcfuse_ino_t parent, const char *name, mode_t mode,
 		      struct zcfuse_file_info *fi)
 {
-	AS_CALLER(req, pt_create(req, parent, name, mode, fi));
+	AS_CREATOR(req, mode, pt_create(req, parent, name, mode, fi));
 }
 
 static void as_opendir(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_file_info *fi)
@@ -2305,7 +2349,7 @@ static void pt_tmpfile(struct zcfuse_req *req, zcfuse_ino_t parent, mode_t mode,
 static void as_tmpfile(struct zcfuse_req *req, zcfuse_ino_t parent, mode_t mode,
 		       struct zcfuse_file_info *fi)
 {
-	AS_CALLER(req, pt_tmpfile(req, parent, mode, fi));
+	AS_CREATOR(req, mode, pt_tmpfile(req, parent, mode, fi));
 }
 
 /* ---- Locks: forwarded to SOURCE as open-file-description locks ---- */
@@ -2960,9 +3004,7 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "passthrough: not root, so allow_other comes with "
 				"default_permissions\n");
 	}
-	/* The library applies -o writeback_cache after our init op sees it. */
-	pt_writeback = has_opt(argc, argv, "writeback_cache");
-	/* Modes arrive with the caller's umask applied already (no DONT_MASK). */
+	/* The server's own umask never applies: a create sets the caller's (umask_enter). */
 	umask(0);
 	pt_signals_setup();
 	status = zcfuse_main(argc, argv, &pt_ops, sizeof(pt_ops), &opts, &fs);

@@ -166,9 +166,10 @@ enum zcfuse_kill_priv {
  * @brief Capabilities a filesystem may ask for in its init op (libfuse's
  * FUSE_CAP_* model): @c capable says what the kernel offers, the init op
  * sets or clears bits of @c want, and zcfuse asks the kernel for
- * want & capable. Bits the library sets in @c want before init are the
- * defaults; "-o" options (writeback_cache, no_remote_lock, ...) are applied
- * after init and win.
+ * want & capable. @c want arrives with the library's defaults and the "-o"
+ * options (writeback_cache, no_remote_lock, ...) applied, as a libfuse init
+ * that calls fuse_apply_conn_info_opts() first sees them; what the init op
+ * leaves in @c want is final.
  */
 enum zcfuse_cap {
 	ZCFUSE_CAP_WRITEBACK_CACHE = 1 << 0, /**< kernel write-back caching (-o writeback_cache) */

@@ -2,8 +2,8 @@
 /*
  * The "-o" options that change what INIT asks of the kernel, with libfuse's
  * names (writeback_cache, no_remote_lock, readdirplus=, ...). They are
- * collected as bits to turn on and off, applied after the filesystem's own
- * init op so that the command line has the last word.
+ * collected as bits to turn on and off, applied before the filesystem's own
+ * init op, which sees them and may change them (libfuse's model).
  */
 #include <errno.h>
 #include <stdio.h>

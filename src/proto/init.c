@@ -95,7 +95,13 @@ static void settle_want(struct zcf_proto_ctx *pc, const struct zcf_init_in *in,
 	ci->proto_minor = in->minor;
 	ci->capable = caps_from_kernel(in->flags);
 	ci->capable_ext = in->flags;
-	ci->want = default_want(pc, ci->capable);
+	/*
+	 * libfuse's model: the -o options go into want before the init op (its
+	 * init calls fuse_apply_conn_info_opts()), so the op sees them and has
+	 * the last word.
+	 */
+	ci->want = ((default_want(pc, ci->capable) | pc->cfg.cap_on) & ~pc->cfg.cap_off) &
+		   ci->capable;
 	ci->max_write = pc->cfg.max_write;
 	ci->max_read = pc->cfg.max_read;
 	ci->max_readahead = in->max_readahead;
@@ -104,9 +110,6 @@ static void settle_want(struct zcf_proto_ctx *pc, const struct zcf_init_in *in,
 	ci->request_timeout = pc->cfg.request_timeout;
 	if (pc->ops.init)
 		pc->ops.init(pc->userdata, ci);
-	ci->want = (ci->want | pc->cfg.cap_on) & ~pc->cfg.cap_off;
-	if (pc->cfg.request_timeout)
-		ci->request_timeout = pc->cfg.request_timeout;
 	if (ci->request_timeout)
 		ci->want |= ZCFUSE_CAP_REQUEST_TIMEOUT;
 	if (ci->want & ZCFUSE_CAP_EXPLICIT_INVAL_DATA) /* the two exclude each other */

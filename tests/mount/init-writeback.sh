@@ -5,7 +5,8 @@
 # O_APPEND and write-only opens still land right, and fio's crc32c verify
 # passes on buffered random writes (and the data on SOURCE verifies again
 # after unmount). Without the option: the server has every write at once,
-# one WRITE per write(2).
+# one WRITE per write(2). A filesystem's init op sees the option and may
+# refuse it (memfs does).
 . "$(dirname "$0")/../lib/common.sh"
 
 t_need_cmd fio python3
@@ -74,4 +75,14 @@ fio --name=wb --directory="$src/fio" --ioengine=psync --rw=randwrite --bs=4k --s
 	cat "$T/fio-wb-src.out"
 	t_fail "the data written back to SOURCE does not verify"
 }
+# The init op sees -o writeback_cache and has the last word (libfuse's
+# model): memfs's refuses it, and every write reaches memfs at once.
+srv_start m memfs -o writeback_cache
+python3 -c 'import os,sys; fd=os.open(sys.argv[1], os.O_WRONLY|os.O_CREAT, 0o644); [os.write(fd, b"x"*4096) for i in range(64)]; os.close(fd)' \
+	"${SRV_MNT[m]}/f" || t_fail "memfs: the writes failed"
+srv_stop_ok m
+n=$("$jg" "${SRV_STATS[m]}" opcodes.WRITE.count 2>/dev/null || echo 0)
+grep -q "writeback_cache refused" "${SRV_LOG[m]}" || t_fail "memfs's init op did not see -o writeback_cache"
+[ "$n" -ge 64 ] || t_fail "memfs refused writeback_cache, yet its 64 writes came as $n WRITEs"
+t_log "memfs -o writeback_cache: refused by its init op, $n WRITEs for 64 writes"
 t_log "PASS"

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * INIT's want/capable model: what the kernel offers is capable; defaults,
- * the filesystem's init op and the command line's -o options decide want;
- * only want & capable reaches the INIT reply. Checks the reply's flags for
+ * INIT's want/capable model: what the kernel offers is capable; defaults
+ * and the command line's -o options make want, which the filesystem's init
+ * op sees and has the last word on (libfuse's model: its init applies the
+ * options, then decides); only want & capable reaches the INIT reply. Checks the reply's flags for
  * the defaults, locks negotiated only with lock ops, -o writeback_cache and
  * no_remote_lock, explicit_inval_data excluding auto_inval_data, and
  * request_timeout in the reply only when the kernel offers it.
@@ -40,11 +41,13 @@ static void dummy_getlk(struct zcfuse_req *req, zcfuse_ino_t ino, struct zcfuse_
 {
 }
 
-static unsigned seen_capable;
+static unsigned seen_capable, seen_want, drop_in_init;
 static void fs_init(void *userdata, struct zcfuse_conn_info *conn)
 {
 	seen_capable = conn->capable;
+	seen_want = conn->want;
 	conn->want |= ZCFUSE_CAP_CACHE_SYMLINKS;
+	conn->want &= ~drop_in_init;
 }
 
 static uint64_t init(struct zcf_proto_ctx *se, uint64_t kernel_flags)
@@ -95,7 +98,10 @@ int main(void)
 	T_EQ(zcf_parse_conn_opt(&se->cfg, "writeback_cache", "1"), -EINVAL, "a flag takes no value");
 	T_EQ(zcf_parse_conn_opt(&se->cfg, "nonsense", NULL), -ENOENT, "not an INIT option");
 	f = init(se, all);
-	T_CHECK(f & FUSE_WRITEBACK_CACHE, "-o writeback_cache wins");
+	/* As in libfuse, where init applies the options first: it sees them... */
+	T_CHECK(seen_want & ZCFUSE_CAP_WRITEBACK_CACHE, "the init op sees -o writeback_cache");
+	T_CHECK(!(seen_want & ZCFUSE_CAP_POSIX_LOCKS), "the init op sees -o no_remote_lock");
+	T_CHECK(f & FUSE_WRITEBACK_CACHE, "-o writeback_cache reaches the reply");
 	T_CHECK(!(f & FUSE_POSIX_LOCKS), "-o no_remote_lock beats the ops");
 	T_CHECK(f & FUSE_EXPLICIT_INVAL_DATA && !(f & FUSE_AUTO_INVAL_DATA),
 		"explicit_inval_data excludes auto_inval_data");
@@ -104,6 +110,11 @@ int main(void)
 	f = init(se, all & ~FUSE_REQUEST_TIMEOUT);
 	T_CHECK(!(f & FUSE_REQUEST_TIMEOUT) && out.request_timeout == 0,
 		"no timeout field for a kernel without it");
+	/* ...and has the last word. */
+	drop_in_init = ZCFUSE_CAP_WRITEBACK_CACHE;
+	f = init(se, all);
+	T_CHECK(!(f & FUSE_WRITEBACK_CACHE), "the init op overrides -o writeback_cache");
+	drop_in_init = 0;
 
 	pthread_mutex_destroy(&se->lock);
 	free(se);
