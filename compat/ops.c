@@ -147,7 +147,7 @@ static void a_init(void *ud, struct zcfuse_conn_info *ci)
 {
 	struct fuse_session *se = ud;
 	struct fuse_conn_info *c = &se->conn;
-	uint64_t kf = se->zs->conn.kernel_flags;
+	uint64_t kf = se->zs->pc.conn.kernel_flags;
 	unsigned i, wired = 0, ignored;
 
 	memset(c, 0, sizeof(*c));
@@ -188,7 +188,7 @@ static void a_init(void *ud, struct zcfuse_conn_info *ci)
 			wired |= zcfuse_caps[i].zcap;
 	/* zcfuse's own -o INIT options (ZCFUSE_OPTIONS too) have the final
 	 * word here: libfuse programs never get them from fuse_session_new(). */
-	ci->want = (wired | se->zs->cfg.cap_on) & ~se->zs->cfg.cap_off;
+	ci->want = (wired | se->zs->pc.cfg.cap_on) & ~se->zs->pc.cfg.cap_off;
 	ci->max_write = c->max_write;
 	ci->max_read = c->max_read;
 	ci->max_readahead = c->max_readahead;

@@ -444,7 +444,7 @@ ZCF_COMPAT_API int (fuse_lowlevel_notify_expire_entry)(struct fuse_session *se,
 						     size_t namelen, enum fuse_expire_flags flags)
 {
 	/* libfuse refuses both forms on a kernel without EXPIRE_ONLY */
-	if (!(se->zs->conn.kernel_flags & FUSE_HAS_EXPIRE_ONLY))
+	if (!(se->zs->pc.conn.kernel_flags & FUSE_HAS_EXPIRE_ONLY))
 		return -ENOSYS;
 	if (flags & FUSE_LL_EXPIRE_ONLY)
 		return zcfuse_notify_expire_entry(se->zs, parent, name, namelen);

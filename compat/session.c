@@ -204,8 +204,8 @@ ZCF_COMPAT_API int fuse_session_mount(struct fuse_session *se, const char *mount
 		abs = strdup(mountpoint);
 		if (!abs)
 			return -1;
-		free(se->zs->cfg.mountpoint);
-		se->zs->cfg.mountpoint = abs;
+		free(se->zs->pc.cfg.mountpoint);
+		se->zs->pc.cfg.mountpoint = abs;
 		if (zcfuse_session_mount(se->zs)) {
 			fuse_log(FUSE_LOG_ERR, "fuse: Invalid file descriptor %s\n", mountpoint);
 			return -1;
@@ -219,8 +219,8 @@ ZCF_COMPAT_API int fuse_session_mount(struct fuse_session *se, const char *mount
 			 strerror(errno));
 		return -1;
 	}
-	free(se->zs->cfg.mountpoint);
-	se->zs->cfg.mountpoint = abs;
+	free(se->zs->pc.cfg.mountpoint);
+	se->zs->pc.cfg.mountpoint = abs;
 	err = zcfuse_session_mount(se->zs);
 	return err ? -1 : 0;
 }
@@ -258,7 +258,7 @@ ZCF_COMPAT_API int fuse_open_channel(const char *mountpoint, const char *options
 	}
 	fd = zs->fd;
 	zs->fd = -1;          /* the caller's now */
-	zs->mounted = false;  /* and so is the mount */
+	zcf_roof(zs)->mounted = false;  /* and so is the mount */
 	zcfuse_session_destroy(zs);
 	return fd;
 }
@@ -270,9 +270,9 @@ static int run(struct fuse_session *se, bool serial, unsigned max_threads)
 
 	se->serial = serial;
 	if (serial)
-		se->zs->cfg.threads = 1;
+		se->zs->pc.cfg.threads = 1;
 	else if (max_threads)
-		se->zs->cfg.threads = max_threads;
+		se->zs->pc.cfg.threads = max_threads;
 	err = zcfuse_session_run(se->zs);
 	return err;
 }
@@ -351,21 +351,21 @@ ZCF_COMPAT_API void fuse_session_destroy(struct fuse_session *se)
 	if (!se)
 		return;
 	zs = se->zs;
-	if (zs->cfg.stats_path && zs->got_init) {
-		int err = zcf_stats_write(zs, zs->cfg.stats_path);
+	if (zs->pc.cfg.stats_path && zs->pc.got_init) {
+		int err = zcf_stats_write(zs, zs->pc.cfg.stats_path);
 
 		if (err)
-			zcf_err("cannot write statistics to %s: %s", zs->cfg.stats_path,
+			zcf_err("cannot write statistics to %s: %s", zs->pc.cfg.stats_path,
 				strerror(-err));
 	}
-	if (zs->got_init && !zs->got_destroy && se->op.destroy) {
-		zs->got_destroy = true;
+	if (zs->pc.got_init && !zs->pc.got_destroy && se->op.destroy) {
+		zs->pc.got_destroy = true;
 		se->op.destroy(se->userdata);
 	}
 	/* Freed with the zcfuse session: a reader still in one of the program's
 	 * ops when the loop ended comes back through our adapters. */
-	zs->free_hook = compat_session_free;
-	zs->free_hook_arg = se;
+	zcf_roof(zs)->free_hook = compat_session_free;
+	zcf_roof(zs)->free_hook_arg = se;
 	zcfuse_session_destroy(zs);
 }
 
@@ -438,7 +438,7 @@ ZCF_COMPAT_API void fuse_session_process_buf(struct fuse_session *se, const stru
 		err = zcf_session_own_init(se->zs, init);
 	if (err && err != -EPROTO)
 		fuse_log(FUSE_LOG_ERR, "fuse: processing a request: %s\n", strerror(-err));
-	if (err && !se->zs->got_init)
+	if (err && !se->zs->pc.got_init)
 		fuse_session_exit(se); /* no INIT: nothing can follow */
 }
 

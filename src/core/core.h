@@ -97,7 +97,10 @@ void zcf_config_free(struct zcf_config *cfg);
 /* An INIT-flag option (writeback_cache, ...): 0, -EINVAL, or -ENOENT if not one. */
 int zcf_parse_conn_opt(struct zcf_config *cfg, const char *opt, const char *val);
 extern const char zcf_conn_opts_help[];
+/* -h: the flags, then one entry per row of the options table, then INIT's. */
 void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts);
+/* Row @i of the options table: its name, and whether -h has text for it. */
+bool zcf_opt_row(unsigned i, const char **name, bool *has_help);
 
 /* ---- Mounting (core/mount.c) ---- */
 
@@ -202,6 +205,45 @@ static inline void zcf_count(struct zcf_counter *c, uint64_t bytes)
 	atomic_fetch_add_explicit(&c->n, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&c->bytes, bytes, memory_order_relaxed);
 }
+
+/*
+ * What one request did, noted in the request as it goes (plain stores, by
+ * whichever floor learns it) and counted once as it ends
+ * (zcf_counters_tally): one shard lookup and no locked instruction per
+ * request, instead of one of each per fact in four files.
+ */
+enum zcf_via { ZCF_VIA_NONE, ZCF_VIA_DEV, ZCF_VIA_RING };
+enum zcf_tally_slot {
+	ZCF_TALLY_IN,   /* enum zcf_path: how its data arrived (the pool) */
+	ZCF_TALLY_IO,   /* enum zcf_path: its backing I/O */
+	ZCF_TALLY_OUT,  /* enum zcf_path: how its reply went */
+	ZCF_TALLY_WHY,  /* enum zcf_rp_reason: where its backing read ran */
+	ZCF_TALLY_SLOTS
+};
+struct zcf_tally {
+	uint8_t via;                     /* enum zcf_via */
+	uint8_t op;                      /* opcode slot counted; 0: none */
+	uint8_t what[ZCF_TALLY_SLOTS];   /* the slot's path or reason + 1; 0: none */
+	uint32_t op_bytes;
+	uint32_t bytes[ZCF_TALLY_SLOTS];
+};
+/* Counts a slot noted twice (a request with two backing I/Os) at once. */
+void zcf_tally_spill(struct zcf_counters *c, struct zcf_tally *t, enum zcf_tally_slot s);
+static inline void zcf_tally_note(struct zcf_counters *c, struct zcf_tally *t,
+				  enum zcf_tally_slot s, unsigned what, uint64_t bytes)
+{
+	if (__builtin_expect(t->what[s] != 0, 0))
+		zcf_tally_spill(c, t, s);
+	t->what[s] = (uint8_t)(what + 1);
+	t->bytes[s] = (uint32_t)bytes;
+}
+static inline void zcf_tally_op(struct zcf_tally *t, unsigned op, uint64_t bytes)
+{
+	t->op = (uint8_t)op;
+	t->op_bytes = (uint32_t)bytes;
+}
+/* The request ends (answered with @error, or dropped): counts its tally. */
+void zcf_counters_tally(struct zcf_counters *c, const struct zcf_tally *t, int error);
 const char *zcf_path_name(enum zcf_path p);
 
 /* ---- Utility ---- */

@@ -32,6 +32,9 @@ static const char *const path_names[ZCF_PATH_MAX] = {
 
 #define LOAD(x) atomic_load_explicit(&(x), memory_order_relaxed)
 
+_Static_assert(ZCF_PATH_MAX < 255 && ZCF_RPR_MAX < 255 && ZCF_COUNTED_OPS <= 256,
+	       "a tally's slots fit a byte");
+
 const char *zcf_path_name(enum zcf_path p)
 {
 	return p < ZCF_PATH_MAX ? path_names[p] : "unknown";
@@ -68,6 +71,55 @@ struct zcf_stats *zcf_counters_mine(struct zcf_counters *c)
 	tls_shard.set_id = c->id;
 	tls_shard.s = &sh->s;
 	return &sh->s;
+}
+
+/*
+ * A shard has one writer, its thread, so a count there is a plain load and
+ * store (no locked instruction); the shared base takes atomic adds.
+ */
+static inline void bump(_Atomic uint64_t *x, uint64_t v, bool shared)
+{
+	if (shared)
+		atomic_fetch_add_explicit(x, v, memory_order_relaxed);
+	else
+		atomic_store_explicit(x, LOAD(*x) + v, memory_order_relaxed);
+}
+
+static struct zcf_counter *slot_counter(struct zcf_stats *s, enum zcf_tally_slot slot,
+					unsigned what)
+{
+	return slot == ZCF_TALLY_WHY ? &s->read_reason[what] : &s->path[what];
+}
+
+void zcf_tally_spill(struct zcf_counters *c, struct zcf_tally *t, enum zcf_tally_slot s)
+{
+	zcf_count(slot_counter(zcf_counters_mine(c), s, t->what[s] - 1u), t->bytes[s]);
+	t->what[s] = 0;
+}
+
+void zcf_counters_tally(struct zcf_counters *c, const struct zcf_tally *t, int error)
+{
+	struct zcf_stats *s = zcf_counters_mine(c);
+	bool shared = s == &c->base;
+	unsigned i;
+
+	if (t->via)
+		bump(t->via == ZCF_VIA_RING ? &s->via_ring : &s->via_dev, 1, shared);
+	if (t->op) {
+		bump(&s->op[t->op].n, 1, shared);
+		bump(&s->op[t->op].bytes, t->op_bytes, shared);
+	}
+	for (i = 0; i < ZCF_TALLY_SLOTS; i++) {
+		struct zcf_counter *k;
+
+		if (!t->what[i])
+			continue;
+		k = slot_counter(s, i, t->what[i] - 1u);
+		bump(&k->n, 1, shared);
+		bump(&k->bytes, t->bytes[i], shared);
+	}
+	if (error)
+		bump(&s->errors, 1, shared);
 }
 
 static void counter_add(struct zcf_counter *to, const struct zcf_counter *from)

@@ -136,6 +136,8 @@ enum opt_kind {
 	OPT_BOOL_PICK, /* one of names[]: index 1 sets the bool */
 	OPT_TRANSPORT, /* -o transport=NAME, and io_uring (libfuse's spelling) */
 };
+/* Where -h lists a row (zcf_print_help, in this order). */
+enum opt_section { SEC_GENERAL, SEC_MOUNT, SEC_ZCFUSE };
 struct opt_row {
 	const char *name;
 	enum opt_kind kind;
@@ -144,43 +146,74 @@ struct opt_row {
 	const char *const *names; /* OPT_PICK, OPT_BOOL_PICK */
 	unsigned nnames;
 	size_t also;       /* + 1: a bool set as well (max_write_set, debug's foreground) */
+	enum opt_section sec;
+	const char *arg;   /* -h's name for the value ("N"); NULL: a flag */
+	const char *help;  /* -h's text; '\n' starts an indented line */
 };
 #define F(field) offsetof(struct zcf_config, field)
 #define ALSO(field) (F(field) + 1)
-#define FLAG(n, f) { .name = n, .kind = OPT_TRUE, .off = F(f) }
-#define STR(n, f) { .name = n, .kind = OPT_STR, .off = F(f) }
-#define UINT(n, f, lo, hi) { .name = n, .kind = OPT_UINT, .off = F(f), .min = lo, .max = hi }
-#define PICK(n, k, f, list) { .name = n, .kind = k, .off = F(f), .names = list, .nnames = NR(list) }
+#define M .sec = SEC_MOUNT
+#define Z .sec = SEC_ZCFUSE
+#define FLAG(n, f, s, h) { .name = n, .kind = OPT_TRUE, .off = F(f), s, .help = h }
+#define STR(n, f, s, a, h) { .name = n, .kind = OPT_STR, .off = F(f), s, .arg = a, .help = h }
+#define UINT(n, f, lo, hi, a, h) \
+	{ .name = n, .kind = OPT_UINT, .off = F(f), .min = lo, .max = hi, Z, .arg = a, .help = h }
+#define PICK(n, k, f, list, a, h) \
+	{ .name = n, .kind = k, .off = F(f), .names = list, .nnames = NR(list), Z, .arg = a, \
+	  .help = h }
 static const struct opt_row opt_rows[] = {
-	FLAG("allow_other", allow_other),
-	FLAG("allow_root", allow_root),
-	FLAG("default_permissions", default_permissions),
-	FLAG("ro", ro),
-	{ .name = "rw", .kind = OPT_FALSE, .off = F(ro) },
-	FLAG("auto_unmount", auto_unmount),
-	{ .name = "debug", .kind = OPT_TRUE, .off = F(debug), .also = ALSO(foreground) },
-	FLAG("passthrough", passthrough),
-	STR("fsname", fsname),
-	STR("subtype", subtype),
-	FLAG("blkdev", blkdev),
-	UINT("blksize", blksize, 512, 65536),
-	STR("stats", stats_path),
-	UINT("max_read", max_read, 4096, 16u << 20),
+	{ .name = "debug", .kind = OPT_TRUE, .off = F(debug), .also = ALSO(foreground),
+	  .sec = SEC_GENERAL, .help = "trace every request (implies -f); also -d, --debug" },
+	FLAG("allow_other", allow_other, M, "let other users reach the mount"),
+	FLAG("allow_root", allow_root, M, "let root reach the mount"),
+	FLAG("default_permissions", default_permissions, M, "let the kernel check permissions"),
+	FLAG("ro", ro, M, "read-only"),
+	{ .name = "rw", .kind = OPT_FALSE, .off = F(ro), M, .help = "read-write (the default)" },
+	STR("fsname", fsname, M, "NAME", "source name shown in /proc/mounts"),
+	STR("subtype", subtype, M, "NAME", "type shown as fuse.NAME"),
+	FLAG("blkdev", blkdev, M, "mount as fuseblk on the block device fsname= names"),
+	{ .name = "blksize", .kind = OPT_UINT, .off = F(blksize), .min = 512, .max = 65536,
+	  M, .arg = "N", .help = "block size of a blkdev mount (default 512)" },
+	{ .name = "max_read", .kind = OPT_UINT, .off = F(max_read), .min = 4096, .max = 16u << 20,
+	  M, .arg = "N", .help = "largest read request" },
+	FLAG("auto_unmount", auto_unmount, M, "unmount when the server dies (fusermount3)"),
+	{ .name = "transport", .kind = OPT_TRANSPORT, Z, .arg = "NAME",
+	  .help = "auto (default: best available), classic, uring,\n"
+		  "bufpool, zerocopy; a named transport that is not\navailable is an error" },
+	{ .name = "io_uring", .kind = OPT_TRANSPORT, Z,
+	  .help = "same as transport=uring (libfuse's spelling)" },
+	UINT("queue_depth", queue_depth, 1, 4096, "N", "ring entries per queue (default 16)"),
+	UINT("io_uring_q_depth", queue_depth, 1, 4096, "N",
+	     "same as queue_depth=N (libfuse's spelling)"),
+	UINT("pool_bufs", pool_bufs, 1, 4096, "N",
+	     "bufpool/zerocopy: payload buffers per queue\n(default: queue_depth, fewer when max_pinned\n"
+	     "needs it; fewer makes requests wait)"),
+	PICK("ring_setup", OPT_PICK, ring_setup, ring_setup_names, "MODE",
+	     "how queue rings run task work: coop (default:\nSINGLE_ISSUER+COOP_TASKRUN), defer "
+	     "(DEFER_TASKRUN),\nsingle (SINGLE_ISSUER only), plain (none)"),
+	PICK("ring_fd", OPT_BOOL_PICK, ring_fd_plain, ring_fd_names, "MODE",
+	     "registered (default) or plain ring descriptor"),
+	PICK("read_place", OPT_PICK, read_place, read_place_names, "MODE",
+	     "ring transports: memory-fs reads on a busy queue run\nwhere each queue measures "
+	     "them faster (auto,\ndefault), or always inline, or always on a worker"),
+	UINT("threads", threads, 1, 1024, "N", "classic worker threads (default 4)"),
+	PICK("splice", OPT_BOOL_PICK, splice_off, splice_names, "on|off",
+	     "classic: READ replies from zcfuse_req_read_fd()\nsplice the backing file to "
+	     "/dev/fuse (default on)"),
+	UINT("meta_threads", meta_threads, 0, 64, "N",
+	     "ring transports: threads that run non-data ops,\nso a slow lookup never stalls a "
+	     "queue (default 2;\n0 runs everything on the queue thread)"),
 	{ .name = "max_write", .kind = OPT_UINT, .off = F(max_write), .min = 4096,
-	  .max = 16u << 20, .also = ALSO(max_write_set) },
-	UINT("max_pinned", max_pinned_mib, 1, 1u << 20),
-	UINT("max_background", max_background, 1, 65535),
-	UINT("queue_depth", queue_depth, 1, 4096),
-	UINT("io_uring_q_depth", queue_depth, 1, 4096), /* libfuse's spelling */
-	UINT("pool_bufs", pool_bufs, 1, 4096),
-	UINT("meta_threads", meta_threads, 0, 64),
-	UINT("threads", threads, 1, 1024),
-	PICK("ring_setup", OPT_PICK, ring_setup, ring_setup_names),
-	PICK("ring_fd", OPT_BOOL_PICK, ring_fd_plain, ring_fd_names),
-	PICK("read_place", OPT_PICK, read_place, read_place_names),
-	PICK("splice", OPT_BOOL_PICK, splice_off, splice_names),
-	{ .name = "transport", .kind = OPT_TRANSPORT },
-	{ .name = "io_uring", .kind = OPT_TRANSPORT }, /* libfuse's spelling */
+	  .max = 16u << 20, .also = ALSO(max_write_set), Z, .arg = "N",
+	  .help = "largest write request (default 1 MiB; the pools\nlower it on many CPUs to stay "
+		  "within max_pinned)" },
+	UINT("max_pinned", max_pinned_mib, 1, 1u << 20, "MIB",
+	     "ring transports: memory io_uring may pin for one\nmount (default 64 for uring, "
+	     "16 for the pools)"),
+	UINT("max_background", max_background, 1, 65535, "N",
+	     "kernel's limit of background requests"),
+	FLAG("passthrough", passthrough, Z, "let the kernel serve files the fs hands over"),
+	STR("stats", stats_path, Z, "PATH", "write request statistics as JSON at unmount"),
 };
 _Static_assert(sizeof(enum zcf_ring_setup) == sizeof(int), "OPT_PICK stores an int");
 
@@ -352,57 +385,75 @@ void zcf_config_free(struct zcf_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 }
 
+/*
+ * One -h entry: HEAD in a column of 22, then TEXT, its lines indented under
+ * it; at least two spaces between (tests/tools/man.sh reads the heads).
+ */
+static void print_entry(FILE *f, const char *head, const char *text)
+{
+	const char *nl;
+
+	if (strlen(head) > 21)
+		fprintf(f, "    %s\n%27s", head, "");
+	else
+		fprintf(f, "    %-22s ", head);
+	for (; (nl = strchr(text, '\n')); text = nl + 1)
+		fprintf(f, "%.*s\n%27s", (int)(nl - text), text, "");
+	fprintf(f, "%s\n", text);
+}
+
+/* Every row of @sec, in table order. */
+static void print_rows(FILE *f, enum opt_section sec)
+{
+	char head[64];
+	size_t i;
+
+	for (i = 0; i < NR(opt_rows); i++) {
+		const struct opt_row *r = &opt_rows[i];
+
+		if (r->sec != sec)
+			continue;
+		snprintf(head, sizeof(head), "-o %s%s%s", r->name, r->arg ? "=" : "",
+			 r->arg ? r->arg : "");
+		print_entry(f, head, r->help ? r->help : "");
+	}
+}
+
+bool zcf_opt_row(unsigned i, const char **name, bool *has_help)
+{
+	if (i >= NR(opt_rows))
+		return false;
+	*name = opt_rows[i].name;
+	*has_help = opt_rows[i].help && *opt_rows[i].help;
+	return true;
+}
+
 void zcf_print_help(const char *prog, const struct zcfuse_session_opts *opts)
 {
+	const char *const *k;
+
 	printf("usage: %s [options] %s%sMOUNTPOINT\n\n", prog,
 	       opts && opts->args_usage ? opts->args_usage : "",
 	       opts && opts->args_usage ? " " : "");
+	/* The flags; the -o rows below come from opt_rows[], so -h cannot miss one. */
 	printf("General options:\n"
 	       "    -h, --help             print this help\n"
 	       "    -V, --version          print the version\n"
 	       "    -f                     stay in the foreground\n"
-	       "    -d, -o debug           trace every request (implies -f)\n"
-	       "    -s                     one classic worker thread\n"
-	       "    -o opt,[opt...]        mount and zcfuse options:\n\n"
-	       "Mount options:\n"
-	       "    -o allow_other         let other users reach the mount\n"
-	       "    -o allow_root          let root reach the mount\n"
-	       "    -o default_permissions let the kernel check permissions\n"
-	       "    -o ro                  read-only\n"
-	       "    -o fsname=NAME         source name shown in /proc/mounts\n"
-	       "    -o subtype=NAME        type shown as fuse.NAME\n"
-	       "    -o max_read=N          largest read request\n"
-	       "    -o auto_unmount        unmount when the server dies (fusermount3)\n\n"
-	       "zcfuse options:\n"
-	       "    -o transport=NAME      auto (default: best available), classic, uring,\n"
-	       "                           bufpool, zerocopy; a named transport that is not\n"
-	       "                           available is an error\n"
-	       "    -o io_uring            same as transport=uring (libfuse's spelling)\n"
-	       "    -o queue_depth=N       ring entries per queue (default 16);\n"
-	       "                           also io_uring_q_depth=N\n"
-	       "    -o pool_bufs=N         bufpool/zerocopy: payload buffers per queue\n"
-	       "                           (default: queue_depth, fewer when max_pinned\n"
-	       "                           needs it; fewer makes requests wait)\n"
-	       "    -o ring_setup=MODE     how queue rings run task work: coop (default:\n"
-	       "                           SINGLE_ISSUER+COOP_TASKRUN), defer (DEFER_TASKRUN),\n"
-	       "                           single (SINGLE_ISSUER only), plain (none)\n"
-	       "    -o ring_fd=MODE        registered (default) or plain ring descriptor\n"
-	       "    -o read_place=MODE     ring transports: memory-fs reads on a busy queue run\n"
-	       "                           where each queue measures them faster (auto,\n"
-	       "                           default), or always inline, or always on a worker\n"
-	       "    -o threads=N           classic worker threads (default 4)\n"
-	       "    -o splice=on|off       classic: READ replies from zcfuse_req_read_fd()\n"
-	       "                           splice the backing file to /dev/fuse (default on)\n"
-	       "    -o meta_threads=N      ring transports: threads that run non-data ops,\n"
-	       "                           so a slow lookup never stalls a queue (default 2;\n"
-	       "                           0 runs everything on the queue thread)\n"
-	       "    -o max_write=N         largest write request (default 1 MiB; the pools\n"
-	       "                           lower it on many CPUs to stay within max_pinned)\n"
-	       "    -o max_pinned=MIB      ring transports: memory io_uring may pin for one\n"
-	       "                           mount (default 64 for uring, 16 for the pools)\n"
-	       "    -o max_background=N    kernel's limit of background requests\n"
-	       "    -o passthrough         let the kernel serve files the fs hands over\n"
-	       "    -o stats=PATH          write request statistics as JSON at unmount\n");
+	       "    -s                     one classic worker thread\n");
+	print_rows(stdout, SEC_GENERAL);
+	printf("    -o opt,[opt...]        mount and zcfuse options:\n\nMount options:\n");
+	print_rows(stdout, SEC_MOUNT);
+	printf("    -o ");
+	for (k = kernel_opts; *k; k++) {
+		if (!k[1])
+			printf("%s\n", *k);
+		else
+			printf("%s,%s", *k, (k - kernel_opts) % 8 == 7 ? "\n       " : " ");
+	}
+	printf("%27spassed to mount(2) as they are\n", "");
+	printf("\nzcfuse options:\n");
+	print_rows(stdout, SEC_ZCFUSE);
 	printf("\nINIT options:\n%s", zcf_conn_opts_help);
 	if (opts && opts->opt_help)
 		printf("\nFilesystem options:\n%s", opts->opt_help);

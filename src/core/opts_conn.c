@@ -87,7 +87,7 @@ int zcf_parse_conn_opt(struct zcf_config *cfg, const char *opt, const char *val)
 }
 
 const char zcf_conn_opts_help[] =
-	"    -o writeback_cache     kernel write-back cache (also no_writeback_cache)\n"
+	"    -o [no_]writeback_cache  kernel write-back cache\n"
 	"    -o [no_]auto_inval_data, explicit_inval_data\n"
 	"                           when the kernel drops cached file data\n"
 	"    -o readdirplus=yes|no|auto  directory listings with attributes\n"

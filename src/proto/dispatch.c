@@ -29,7 +29,7 @@ static void attr_from_setattr(struct stat *st, const struct fuse_setattr_in *a)
 /* Answers a request the decoder could not make sense of. */
 void zcf_malformed(struct zcfuse_req *req, const char *what)
 {
-	atomic_fetch_add_explicit(&zcf_stats_mine(req->se)->malformed, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&zcf_stats_mine(req->pc)->malformed, 1, memory_order_relaxed);
 	zcf_warn("malformed %s request (unique %llu, %u bytes): %s; answered EINVAL",
 		 zcf_opcode_name(req->in.opcode), (unsigned long long)req->in.unique, req->in.len,
 		 what);
@@ -56,7 +56,7 @@ void zcf_do_batch_forget(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 
 	if ((size_t)a->count > req->data_len / sizeof(*one)) {
 		/* No reply exists for FORGET: log and drop what we cannot trust. */
-		atomic_fetch_add_explicit(&zcf_stats_mine(req->se)->malformed, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&zcf_stats_mine(req->pc)->malformed, 1, memory_order_relaxed);
 		zcf_warn("malformed BATCH_FORGET: %u entries in %zu bytes; dropped", a->count,
 			 req->data_len);
 		zcfuse_reply_none(req);
@@ -98,7 +98,7 @@ static void do_interrupt(struct zcfuse_req *req)
 {
 	const struct fuse_interrupt_in *a = req->arg;
 
-	zcf_note_interrupt(req->se, a->unique);
+	zcf_note_interrupt(req->pc, a->unique);
 	zcfuse_reply_none(req); /* INTERRUPT takes no answer */
 }
 
@@ -114,7 +114,7 @@ static void do_read_like(struct zcfuse_req *req, const struct zcfuse_ops *ops, u
 	if (size > req->payload_size && !(req->flags & ZCF_REQ_ZERO_COPY))
 		size = req->payload_size; /* never more than the reply area holds */
 	if (op == FUSE_READ) {
-		zcf_count(&zcf_stats_mine(req->se)->op[FUSE_READ], size);
+		zcf_tally_op(&req->tally, FUSE_READ, size);
 		if (!ops->read)
 			zcfuse_reply_err(req, ENOSYS);
 		else
@@ -153,7 +153,7 @@ void zcf_do_write(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	if (a->write_flags & FUSE_WRITE_LOCKOWNER)
 		fi.lock_owner = a->lock_owner;
 	req->io_len = a->size;
-	zcf_count(&zcf_stats_mine(req->se)->op[FUSE_WRITE], a->size);
+	zcf_tally_op(&req->tally, FUSE_WRITE, a->size);
 	if (!ops->write)
 		zcfuse_reply_err(req, ENOSYS);
 	else
@@ -211,8 +211,6 @@ static void do_release_like(struct zcfuse_req *req, const struct zcfuse_ops *ops
 	zcf_fi_from_fh(&fi, a->fh, a->flags);
 	fi.flush = !!(a->release_flags & FUSE_RELEASE_FLUSH);
 	fi.flock_release = !!(a->release_flags & FUSE_RELEASE_FLOCK_UNLOCK);
-	if (!dir) /* the fh and its descriptor may be reused from now on */
-		atomic_fetch_add_explicit(&req->se->release_epoch, 1, memory_order_release);
 	fi.lock_owner = a->lock_owner;
 	if (op)
 		op(req, req->in.nodeid, &fi);
@@ -245,11 +243,11 @@ void zcf_do_init(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 
 void zcf_do_destroy(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 {
-	struct zcfuse_session *se = req->se;
+	struct zcf_proto_ctx *pc = req->pc;
 
-	if (!se->got_destroy && ops->destroy) {
-		se->got_destroy = true;
-		ops->destroy(se->userdata);
+	if (!pc->got_destroy && ops->destroy) {
+		pc->got_destroy = true;
+		ops->destroy(pc->userdata);
 	}
 	zcfuse_reply_err(req, 0);
 }
@@ -379,12 +377,12 @@ void zcf_do_forget_op(struct zcfuse_req *req, const struct zcfuse_ops *ops)
  * ones that must always complete pass (ZCF_OPF_ANY_USER), as the open was
  * checked.
  */
-static bool allowed_for_allow_root(struct zcfuse_session *se, struct zcfuse_req *req,
+static bool allowed_for_allow_root(struct zcf_proto_ctx *pc, struct zcfuse_req *req,
 				   const struct zcf_opcode *d)
 {
-	if (d && d->flags & ZCF_OPF_ANY_USER)
+	if (d->flags & ZCF_OPF_ANY_USER)
 		return true;
-	return req->in.uid == 0 || req->in.uid == se->owner_uid;
+	return req->in.uid == 0 || req->in.uid == pc->owner_uid;
 }
 
 /* The filesystem's op that a row names, or NULL. */
@@ -421,30 +419,30 @@ static void answer_default(struct zcfuse_req *req, const struct zcf_opcode *d)
 
 void zcf_dispatch(struct zcfuse_req *req)
 {
-	struct zcfuse_session *se = req->se;
-	const struct zcfuse_ops *ops = &se->ops;
+	struct zcf_proto_ctx *pc = req->pc;
+	const struct zcfuse_ops *ops = &pc->ops;
 	unsigned op = req->in.opcode;
-	const struct zcf_opcode *d = zcf_opcode(op);
+	const struct zcf_opcode *d = req->op; /* the framer's lookup */
 
 	req->kill_priv = 0;
 	if (zcf_debug)
 		zcf_dbg("%s unique %llu nodeid %llu len %u pid %u",
-			zcf_opcode_name(op), (unsigned long long)req->in.unique,
+			d->name, (unsigned long long)req->in.unique,
 			(unsigned long long)req->in.nodeid, req->in.len, req->in.pid);
-	if (d && !(d->flags & ZCF_OPF_SIZED))
-		zcf_count(&zcf_stats_mine(se)->op[op], req->data_len);
-	if (!se->got_init && op != FUSE_INIT) {
-		zcf_warn("%s before INIT; answered EIO", zcf_opcode_name(op));
+	if (!(d->flags & ZCF_OPF_SIZED))
+		zcf_tally_op(&req->tally, op, req->data_len);
+	if (!pc->got_init && op != FUSE_INIT) {
+		zcf_warn("%s before INIT; answered EIO", d->name);
 		zcfuse_reply_err(req, EIO);
 		return;
 	}
-	if (se->cfg.allow_root && !allowed_for_allow_root(se, req, d)) {
+	if (pc->cfg.allow_root && !allowed_for_allow_root(pc, req, d)) {
 		zcfuse_reply_err(req, EACCES);
 		return;
 	}
 	/* The framer already sized the arguments from the same row. */
-	if (!d || !d->handle || d->arg_size < 0 ||
-	    zcf_enosys_known(se, op)) {
+	if (!d->handle || d->arg_size < 0 ||
+	    zcf_enosys_known(pc, op)) {
 		zcfuse_reply_err(req, ENOSYS);
 		return;
 	}

@@ -117,7 +117,7 @@ void zcf_do_ioctl(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	if (a->out_size > max)
 		return zcf_malformed(req, "IOCTL out_size larger than the reply area");
 	if ((a->flags & FUSE_IOCTL_DIR_F) &&
-	    !(req->se->conn.flags & FUSE_HAS_IOCTL_DIR))
+	    !(req->pc->conn.flags & FUSE_HAS_IOCTL_DIR))
 		return (void)zcfuse_reply_err(req, ENOTTY);
 	fi_of(&fi, a->fh);
 	ops->ioctl(req, req->in.nodeid, a->cmd, (void *)(uintptr_t)a->arg, &fi, a->flags,
@@ -133,7 +133,7 @@ void zcf_do_poll(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	fi_of(&fi, a->fh);
 	fi.poll_events = a->events;
 	if (a->flags & FUSE_POLL_SCHEDULE_NOTIFY) {
-		ph = zcf_pollhandle_new(req->se, a->kh);
+		ph = zcf_pollhandle_new(req->pc, a->kh);
 		if (!ph)
 			return (void)zcfuse_reply_err(req, ENOMEM);
 	}

@@ -156,7 +156,7 @@ void zcf_do_setxattr(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	if (!(value = zcf_take_bytes(&c, a->size)))
 		return zcf_malformed(req, "xattr value shorter than its size");
 	/* Without SETXATTR_EXT the argument ends before setxattr_flags. */
-	if (req->se->conn.setxattr_ext && (a->setxattr_flags & FUSE_SETXATTR_ACL_KILL_SGID))
+	if (req->pc->conn.setxattr_ext && (a->setxattr_flags & FUSE_SETXATTR_ACL_KILL_SGID))
 		req->kill_priv = ZCFUSE_KILL_SGID;
 	ops->setxattr(req, req->in.nodeid, name, value, a->size, (int)a->flags);
 }

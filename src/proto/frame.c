@@ -9,15 +9,18 @@
 
 #include "proto/proto.h"
 
-int zcf_op_arg_size(uint32_t opcode, bool setxattr_ext)
+int zcf_row_arg_size(const struct zcf_opcode *d, bool setxattr_ext)
 {
-	const struct zcf_opcode *d = zcf_opcode(opcode);
-
-	if (!d || d->arg_size < 0)
+	if (d->arg_size < 0)
 		return -ENOSYS;
-	if (opcode == FUSE_SETXATTR && !setxattr_ext)
+	if (d == &zcf_opcodes[FUSE_SETXATTR] && !setxattr_ext)
 		return FUSE_COMPAT_SETXATTR_IN_SIZE;
 	return d->arg_size;
+}
+
+int zcf_op_arg_size(uint32_t opcode, bool setxattr_ext)
+{
+	return zcf_row_arg_size(zcf_opcode_row(opcode), setxattr_ext);
 }
 
 int zcf_frame_classic(struct zcfuse_req *req, const void *buf, size_t len)
@@ -29,6 +32,7 @@ int zcf_frame_classic(struct zcfuse_req *req, const void *buf, size_t len)
 	if (len < sizeof(*in))
 		return -EPROTO;
 	memcpy(&req->in, in, sizeof(*in));
+	req->op = zcf_opcode_row(in->opcode);
 	if (in->len != len)
 		return -EPROTO;
 	body = len - sizeof(*in);
@@ -41,7 +45,7 @@ int zcf_frame_classic(struct zcfuse_req *req, const void *buf, size_t len)
 	req->ctx.pid = in->pid;
 	req->ctx.umask = 0;
 	req->arg = (const char *)buf + sizeof(*in);
-	fixed = zcf_op_arg_size(in->opcode, req->se ? req->se->conn.setxattr_ext : true);
+	fixed = zcf_row_arg_size(req->op, req->pc ? req->pc->conn.setxattr_ext : true);
 	if (fixed < 0) { /* unknown: still framed, dispatch answers ENOSYS */
 		req->arg_len = 0;
 		req->data = req->arg;

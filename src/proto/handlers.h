@@ -106,13 +106,13 @@ void zcf_do_notify_reply(struct zcfuse_req *req, const struct zcfuse_ops *ops);
 
 /* A poll handle for the kernel's handle @kh (retrieve.c); NULL without memory. */
 struct zcfuse_pollhandle {
-	struct zcfuse_session *se;
+	struct zcf_proto_ctx *pc;
 	uint64_t kh;
 };
-struct zcfuse_pollhandle *zcf_pollhandle_new(struct zcfuse_session *se, uint64_t kh);
+struct zcfuse_pollhandle *zcf_pollhandle_new(struct zcf_proto_ctx *pc, uint64_t kh);
 /* Records a retrieve's cookie; *unique is its notify_unique. 0 or -ENOMEM. */
-int zcf_retrieve_add(struct zcfuse_session *se, void *cookie, uint64_t *unique);
+int zcf_retrieve_add(struct zcf_proto_ctx *pc, void *cookie, uint64_t *unique);
 /* Takes retrieve @unique's cookie off the list; false if none is pending. */
-bool zcf_retrieve_take(struct zcfuse_session *se, uint64_t unique, void **cookie);
+bool zcf_retrieve_take(struct zcf_proto_ctx *pc, uint64_t unique, void **cookie);
 
 #endif

@@ -66,16 +66,16 @@ static uint64_t flags_from_caps(unsigned want)
 }
 
 /* What zcfuse asks for unless the filesystem or the command line says no. */
-static unsigned default_want(const struct zcfuse_session *se, unsigned capable)
+static unsigned default_want(const struct zcf_proto_ctx *pc, unsigned capable)
 {
-	const struct zcfuse_ops *ops = &se->ops;
+	const struct zcfuse_ops *ops = &pc->ops;
 	unsigned want = ZCFUSE_CAP_ASYNC_DIO | ZCFUSE_CAP_PARALLEL_DIROPS |
 			ZCFUSE_CAP_AUTO_INVAL_DATA | ZCFUSE_CAP_SETXATTR_EXT |
 			ZCFUSE_CAP_DIRECT_IO_ALLOW_MMAP;
 
 	if (ops->readdirplus)
 		want |= ZCFUSE_CAP_READDIRPLUS | ZCFUSE_CAP_READDIRPLUS_AUTO;
-	if (se->cfg.passthrough)
+	if (pc->cfg.passthrough)
 		want |= ZCFUSE_CAP_PASSTHROUGH;
 	/* Locks go to the filesystem only when it keeps them; else the kernel does. */
 	if (ops->getlk && ops->setlk)
@@ -88,7 +88,7 @@ static unsigned default_want(const struct zcfuse_session *se, unsigned capable)
 }
 
 /* What the filesystem gets offered in its init op, and what it may keep. */
-static void settle_want(struct zcfuse_session *se, const struct zcf_init_in *in,
+static void settle_want(struct zcf_proto_ctx *pc, const struct zcf_init_in *in,
 			struct zcfuse_conn_info *ci)
 {
 	ci->proto_major = in->major;
@@ -100,16 +100,16 @@ static void settle_want(struct zcfuse_session *se, const struct zcf_init_in *in,
 	 * init calls fuse_apply_conn_info_opts()), so the op sees them and has
 	 * the last word.
 	 */
-	ci->want = ((default_want(se, ci->capable) | se->cfg.cap_on) & ~se->cfg.cap_off) &
+	ci->want = ((default_want(pc, ci->capable) | pc->cfg.cap_on) & ~pc->cfg.cap_off) &
 		   ci->capable;
-	ci->max_write = se->cfg.max_write;
-	ci->max_read = se->cfg.max_read;
+	ci->max_write = pc->cfg.max_write;
+	ci->max_read = pc->cfg.max_read;
 	ci->max_readahead = in->max_readahead;
-	ci->max_background = se->cfg.max_background;
+	ci->max_background = pc->cfg.max_background;
 	ci->time_gran = 1;
-	ci->request_timeout = se->cfg.request_timeout;
-	if (se->ops.init)
-		se->ops.init(se->userdata, ci);
+	ci->request_timeout = pc->cfg.request_timeout;
+	if (pc->ops.init)
+		pc->ops.init(pc->userdata, ci);
 	if (ci->request_timeout)
 		ci->want |= ZCFUSE_CAP_REQUEST_TIMEOUT;
 	if (ci->want & ZCFUSE_CAP_EXPLICIT_INVAL_DATA) /* the two exclude each other */
@@ -122,35 +122,35 @@ static void settle_want(struct zcfuse_session *se, const struct zcf_init_in *in,
 	ci->want &= ci->capable;
 }
 
-void zcf_init_parse(struct zcfuse_session *se, const struct zcfuse_req *req)
+void zcf_init_parse(struct zcf_proto_ctx *pc, const struct zcfuse_req *req)
 {
 	struct fuse_init_in in = { 0 };
 
 	/* Older kernels send a shorter INIT: read what came, zero the rest. */
 	memcpy(&in, req->arg, req->arg_len < sizeof(in) ? req->arg_len : sizeof(in));
-	se->conn.init.major = in.major;
-	se->conn.init.minor = in.minor;
-	se->conn.init.max_readahead = in.max_readahead;
-	se->conn.init.flags = in.flags;
+	pc->conn.init.major = in.major;
+	pc->conn.init.minor = in.minor;
+	pc->conn.init.max_readahead = in.max_readahead;
+	pc->conn.init.flags = in.flags;
 	if (in.flags & FUSE_INIT_EXT)
-		se->conn.init.flags |= (uint64_t)in.flags2 << 32;
-	se->conn.kernel_flags = se->conn.init.flags;
-	se->conn.proto_minor = in.minor;
-	se->conn.init_parsed = true;
+		pc->conn.init.flags |= (uint64_t)in.flags2 << 32;
+	pc->conn.kernel_flags = pc->conn.init.flags;
+	pc->conn.proto_minor = in.minor;
+	pc->conn.init_parsed = true;
 }
 
-int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t extra_flags)
+int zcf_handle_init(struct zcf_proto_ctx *pc, struct zcfuse_req *req, uint64_t extra_flags)
 {
 	struct fuse_init_out out = { 0 };
 	struct zcfuse_conn_info ci = { 0 };
 	struct iovec iov = { &out, sizeof(out) };
-	const struct zcf_init_in *in = &se->conn.init;
+	const struct zcf_init_in *in = &pc->conn.init;
 	uint64_t kf, flags = 0;
 	unsigned max_write;
 	int err;
 
-	if (!se->conn.init_parsed)
-		zcf_init_parse(se, req);
+	if (!pc->conn.init_parsed)
+		zcf_init_parse(pc, req);
 	kf = in->flags;
 
 	if (in->major != FUSE_KERNEL_VERSION || in->minor < ZCF_MIN_MINOR) {
@@ -159,13 +159,13 @@ int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t 
 		zcfuse_reply_err(req, EPROTO);
 		return -EPROTO;
 	}
-	se->conn.proto_minor = in->minor < FUSE_KERNEL_MINOR_VERSION ? in->minor
+	pc->conn.proto_minor = in->minor < FUSE_KERNEL_MINOR_VERSION ? in->minor
 								    : FUSE_KERNEL_MINOR_VERSION;
 
-	settle_want(se, in, &ci);
+	settle_want(pc, in, &ci);
 
 	/* Buffers were sized for cfg.max_write: the fs may only shrink it. */
-	max_write = ci.max_write < se->cfg.max_write ? ci.max_write : se->cfg.max_write;
+	max_write = ci.max_write < pc->cfg.max_write ? ci.max_write : pc->cfg.max_write;
 	if (max_write < 4096)
 		max_write = 4096;
 	max_write &= ~4095u;
@@ -186,11 +186,11 @@ int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t 
 		out.request_timeout = (uint16_t)(ci.request_timeout > 65535 ? 65535
 									  : ci.request_timeout);
 
-	se->conn.flags = flags;
-	se->conn.max_write = max_write;
-	se->conn.max_pages = max_write / 4096;
-	se->conn.max_readahead = ci.max_readahead;
-	se->conn.setxattr_ext = !!(flags & FUSE_SETXATTR_EXT);
+	pc->conn.flags = flags;
+	pc->conn.max_write = max_write;
+	pc->conn.max_pages = max_write / 4096;
+	pc->conn.max_readahead = ci.max_readahead;
+	pc->conn.setxattr_ext = !!(flags & FUSE_SETXATTR_EXT);
 
 	out.major = FUSE_KERNEL_VERSION;
 	out.minor = FUSE_KERNEL_MINOR_VERSION;
@@ -207,10 +207,10 @@ int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t 
 					      ? ci.congestion_threshold : out.max_background * 3 / 4);
 	out.max_write = max_write;
 	out.time_gran = ci.time_gran ? ci.time_gran : 1;
-	out.max_pages = (uint16_t)se->conn.max_pages;
+	out.max_pages = (uint16_t)pc->conn.max_pages;
 
-	se->got_init = true;
-	se->conn.init_parsed = false; /* the next INIT (tests) is read afresh */
+	pc->got_init = true;
+	pc->conn.init_parsed = false; /* the next INIT (tests) is read afresh */
 	err = zcf_send(req, 0, &iov, 1);
 	if (err)
 		zcf_err("INIT reply refused by the kernel: %s", strerror(-err));

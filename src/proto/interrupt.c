@@ -22,21 +22,21 @@ struct zcf_intr {
 	struct zcf_intr *next;
 };
 
-static bool held_locked(struct zcfuse_session *se, uint64_t unique)
+static bool held_locked(struct zcf_proto_ctx *pc, uint64_t unique)
 {
 	unsigned i;
 
 	for (i = 0; i < ZCF_INTERRUPT_SLOTS; i++)
-		if (se->interrupted[i] == unique)
+		if (pc->interrupted[i] == unique)
 			return true;
 	return false;
 }
 
-static void unlink_locked(struct zcfuse_session *se, struct zcf_intr *n)
+static void unlink_locked(struct zcf_proto_ctx *pc, struct zcf_intr *n)
 {
 	struct zcf_intr **pp;
 
-	for (pp = &se->intrs; *pp; pp = &(*pp)->next)
+	for (pp = &pc->intrs; *pp; pp = &(*pp)->next)
 		if (*pp == n) {
 			*pp = n->next;
 			break;
@@ -44,120 +44,120 @@ static void unlink_locked(struct zcfuse_session *se, struct zcf_intr *n)
 	free(n);
 }
 
-/* Runs @n's callback with se->lock dropped; frees it if its request ended meanwhile. */
-static void call_locked(struct zcfuse_session *se, struct zcf_intr *n)
+/* Runs @n's callback with pc->lock dropped; frees it if its request ended meanwhile. */
+static void call_locked(struct zcf_proto_ctx *pc, struct zcf_intr *n)
 {
 	struct zcfuse_req *req = n->req;
 	zcfuse_interrupt_func func = n->func;
 	void *data = n->data;
 
 	n->busy++;
-	pthread_mutex_unlock(&se->lock);
+	pthread_mutex_unlock(&pc->lock);
 	func(req, data);
-	pthread_mutex_lock(&se->lock);
+	pthread_mutex_lock(&pc->lock);
 	if (!--n->busy && !n->req)
-		unlink_locked(se, n);
+		unlink_locked(pc, n);
 }
 
-void zcf_note_interrupt(struct zcfuse_session *se, uint64_t unique)
+void zcf_note_interrupt(struct zcf_proto_ctx *pc, uint64_t unique)
 {
 	struct zcf_intr *n;
 
-	pthread_mutex_lock(&se->lock);
-	for (n = se->intrs; n; n = n->next)
+	pthread_mutex_lock(&pc->lock);
+	for (n = pc->intrs; n; n = n->next)
 		if (n->unique == unique && n->req)
 			break;
-	se->interrupted[se->nr_interrupted++ % ZCF_INTERRUPT_SLOTS] = unique;
+	pc->interrupted[pc->nr_interrupted++ % ZCF_INTERRUPT_SLOTS] = unique;
 	if (n) {
 		n->req->flags |= ZCF_REQ_INTERRUPTED;
-		call_locked(se, n);
+		call_locked(pc, n);
 	}
-	pthread_mutex_unlock(&se->lock);
+	pthread_mutex_unlock(&pc->lock);
 	/* Backing I/O in flight for it: cancel (ring) or wake its thread (classic). */
-	if (se->cancel_io)
-		se->cancel_io(se, unique);
-	if (se->wake_sync_io)
-		se->wake_sync_io(se, unique);
+	if (pc->cancel_io)
+		pc->cancel_io(pc, unique);
+	if (pc->wake_sync_io)
+		pc->wake_sync_io(pc, unique);
 }
 
 ZCFUSE_API int zcfuse_req_interrupt_func(struct zcfuse_req *req, zcfuse_interrupt_func func,
 					 void *data)
 {
-	struct zcfuse_session *se = req->se;
+	struct zcf_proto_ctx *pc = req->pc;
 	struct zcf_intr *n;
 
-	pthread_mutex_lock(&se->lock);
+	pthread_mutex_lock(&pc->lock);
 	n = req->intr;
 	if (!func) {
 		if (n) {
 			n->req = NULL;
 			req->intr = NULL;
 			if (!n->busy)
-				unlink_locked(se, n);
+				unlink_locked(pc, n);
 		}
-		pthread_mutex_unlock(&se->lock);
+		pthread_mutex_unlock(&pc->lock);
 		return 0;
 	}
 	if (!n) {
 		n = calloc(1, sizeof(*n));
 		if (!n) {
-			pthread_mutex_unlock(&se->lock);
+			pthread_mutex_unlock(&pc->lock);
 			return -ENOMEM;
 		}
 		n->unique = req->in.unique;
 		n->req = req;
-		n->next = se->intrs;
-		se->intrs = n;
+		n->next = pc->intrs;
+		pc->intrs = n;
 		req->intr = n;
 	}
 	n->func = func;
 	n->data = data;
 	/* Interrupted before the callback existed (or before the request came): now. */
-	if ((req->flags & ZCF_REQ_INTERRUPTED) || held_locked(se, req->in.unique)) {
+	if ((req->flags & ZCF_REQ_INTERRUPTED) || held_locked(pc, req->in.unique)) {
 		req->flags |= ZCF_REQ_INTERRUPTED;
-		call_locked(se, n);
+		call_locked(pc, n);
 	}
-	pthread_mutex_unlock(&se->lock);
+	pthread_mutex_unlock(&pc->lock);
 	return 0;
 }
 
 void zcf_intr_detach(struct zcfuse_req *req)
 {
-	struct zcfuse_session *se = req->se;
+	struct zcf_proto_ctx *pc = req->pc;
 	struct zcf_intr *n;
 
-	pthread_mutex_lock(&se->lock);
+	pthread_mutex_lock(&pc->lock);
 	n = req->intr;
 	if (n) {
 		n->req = NULL;
 		req->intr = NULL;
 		if (!n->busy)
-			unlink_locked(se, n);
+			unlink_locked(pc, n);
 	}
-	pthread_mutex_unlock(&se->lock);
+	pthread_mutex_unlock(&pc->lock);
 }
 
-void zcf_intrs_free(struct zcfuse_session *se)
+void zcf_intrs_free(struct zcf_proto_ctx *pc)
 {
 	struct zcf_intr *n, *next;
 
-	for (n = se->intrs; n; n = next) {
+	for (n = pc->intrs; n; n = next) {
 		next = n->next;
 		free(n);
 	}
-	se->intrs = NULL;
+	pc->intrs = NULL;
 }
 
 ZCFUSE_API int zcfuse_req_interrupted(struct zcfuse_req *req)
 {
-	struct zcfuse_session *se = req->se;
+	struct zcf_proto_ctx *pc = req->pc;
 	bool hit;
 
 	if (req->flags & ZCF_REQ_INTERRUPTED)
 		return 1;
-	pthread_mutex_lock(&se->lock);
-	hit = held_locked(se, req->in.unique);
-	pthread_mutex_unlock(&se->lock);
+	pthread_mutex_lock(&pc->lock);
+	hit = held_locked(pc, req->in.unique);
+	pthread_mutex_unlock(&pc->lock);
 	if (hit)
 		req->flags |= ZCF_REQ_INTERRUPTED;
 	return hit;

@@ -39,8 +39,8 @@ const struct zcf_opcode zcf_opcodes[FUSE_OPCODE_MAX] = {
 	[FUSE_WRITE] = { "WRITE", ARG(fuse_write_in), ZCF_OPF_ANY_USER | ZCF_OPF_ON_QUEUE |
 			 ZCF_OPF_SIZED, ZCF_DEF_ENOSYS, OP(write), zcf_do_write },
 	[FUSE_STATFS] = { "STATFS", 0, 0, ZCF_DEF_ENOSYS, OP(statfs), zcf_do_statfs },
-	[FUSE_RELEASE] = { "RELEASE", ARG(fuse_release_in), ZCF_OPF_ANY_USER, ZCF_DEF_HANDLER,
-			   0, zcf_do_release },
+	[FUSE_RELEASE] = { "RELEASE", ARG(fuse_release_in), ZCF_OPF_ANY_USER | ZCF_OPF_ENDS_FH,
+			   ZCF_DEF_HANDLER, 0, zcf_do_release },
 	[FUSE_FSYNC] = { "FSYNC", ARG(fuse_fsync_in), ZCF_OPF_ANY_USER | ZCF_OPF_ON_QUEUE,
 			 ZCF_DEF_OK, OP(fsync), zcf_do_fsync },
 	/* Before FUSE_SETXATTR_EXT the kernel sends only size and flags: zcf_op_arg_size. */
@@ -110,6 +110,20 @@ const struct zcf_opcode zcf_opcodes[FUSE_OPCODE_MAX] = {
 				      ZCF_OPF_STICKY_ENOSYS, ZCF_DEF_ENOSYS, OP(copy_file_range),
 				      zcf_do_copy_file_range_64 },
 };
+
+/*
+ * Numbers the protocol does not name: framed, then answered ENOSYS. SIZED
+ * with no handler: nothing counts them (a counter set has no slot for them).
+ */
+static const struct zcf_opcode unknown_row = { "UNKNOWN", -1, ZCF_OPF_SIZED, ZCF_DEF_ENOSYS, 0,
+					       NULL };
+
+const struct zcf_opcode *zcf_opcode_row(uint32_t opcode)
+{
+	const struct zcf_opcode *d = zcf_opcode(opcode);
+
+	return d ? d : &unknown_row;
+}
 
 const struct zcf_opcode *zcf_opcode(uint32_t opcode)
 {

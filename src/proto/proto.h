@@ -31,9 +31,12 @@ enum {
  *   payload: where the reply body may be built in place (classic: the
  *         request's page-aligned buffer; ring: the entry's payload)
  */
+struct zcf_opcode;
 struct zcfuse_req {
-	struct zcfuse_session *se;
+	struct zcf_proto_ctx *pc;  /* its session as this floor sees it */
 	struct fuse_in_header in;  /* a copy: the header area is reused for the reply */
+	const struct zcf_opcode *op; /* in.opcode's row, looked up once by the framer */
+	struct zcf_tally tally;    /* what it did, counted once as it ends */
 	struct zcfuse_ctx ctx;
 	const void *arg;
 	size_t arg_len;
@@ -55,7 +58,7 @@ struct zcfuse_req {
 	void *io_arg;
 	uint32_t io_len;
 	enum zcf_path io_path;
-	struct zcf_intr *intr;     /* its interrupt callback, under se->lock (interrupt.c) */
+	struct zcf_intr *intr;     /* its interrupt callback, under pc->lock (interrupt.c) */
 	_Atomic unsigned long io_thread; /* sync backing I/O: the blocked thread, or 0 */
 	/* A backing read the read policy watches: 1 + class*4 + mode*2 + contested */
 	uint8_t rp_tag;
@@ -133,44 +136,25 @@ struct zcf_conn {
 	bool zero_copy;         /* the ring's queues carry zero-copy slots */
 };
 
-struct zcf_chan;
-struct zcf_ring;
-struct zcf_rp_queue;
 #define ZCF_INTERRUPT_SLOTS 32
 
 /*
- * One session. It is defined here, on the protocol floor, because decoding,
- * INIT, interrupts and replies need most of it; the carriers keep their own
- * state behind the two opaque pointers, and the fields marked "session floor"
- * are read and written only by src/session/.
+ * What the protocol floor knows of a session: the filesystem, the options,
+ * the connection INIT negotiated, and the bookkeeping of decoding, replies
+ * and interrupts. It is the first member (pc) of struct zcfuse_session,
+ * which the transport floor defines (transport/transport.h); the carriers'
+ * state is there and the session's own in session/session.h, so this floor
+ * neither sees nor touches them.
  */
-struct zcfuse_session {
+struct zcf_proto_ctx {
 	struct zcfuse_ops ops;
 	void *userdata;
 	struct zcf_config cfg;
-	int fd;                       /* /dev/fuse, -1 when not mounted */
-	bool mounted;
 	bool got_init;
 	bool got_destroy;
 	struct zcf_conn conn;
-	enum zcf_transport_kind kind; /* session floor: in use after run */
-	char transport_reason[512];   /* session floor: why not a better one */
-	struct zcf_chan *chan;        /* transport: the /dev/fuse readers (always, for FORGET/INTERRUPT) */
-	/* Called as the session is freed, which a lingering reader may do after
-	 * zcfuse_session_destroy() returned (the compat library's own session). */
-	void (*free_hook)(void *arg);
-	void *free_hook_arg;
-	struct zcf_ring *ring;        /* transport: ring queues, if any */
-	volatile sig_atomic_t exiting;
-	int exit_efd;                 /* eventfd: wakes run() on exit; carriers report here */
-	int ready_fd;                 /* session floor: tells a waiting parent we serve */
-	pthread_mutex_t lock;         /* INIT, exit, interrupt bookkeeping */
-	unsigned ncpus;
-	_Atomic unsigned release_epoch; /* bumped by every RELEASE: drops fd caches */
+	pthread_mutex_t lock;         /* INIT, interrupt and retrieve bookkeeping */
 	uid_t owner_uid;              /* who mounted: for -o allow_root */
-	unsigned nr_readers;          /* /dev/fuse reader threads started */
-	unsigned nr_queues;           /* ring queues started */
-	unsigned ring_flags;          /* io_uring setup flags the queues got */
 	/* INTERRUPTs seen lately, by unique; checked by zcfuse_req_interrupted() */
 	uint64_t interrupted[ZCF_INTERRUPT_SLOTS];
 	unsigned nr_interrupted;
@@ -184,17 +168,14 @@ struct zcfuse_session {
 	 * calls them on an INTERRUPT): the ring cancels @unique's ring I/O, the
 	 * classic readers signal the thread blocked in its pread.
 	 */
-	void (*cancel_io)(struct zcfuse_session *se, uint64_t unique);
-	void (*wake_sync_io)(struct zcfuse_session *se, uint64_t unique);
-	/* Where backing reads run: one state per queue thread (transport/read_policy.c) */
-	_Atomic(struct zcf_rp_queue *) rp_queues;
-	unsigned rp_nqueues;          /* under lock */
+	void (*cancel_io)(struct zcf_proto_ctx *pc, uint64_t unique);
+	void (*wake_sync_io)(struct zcf_proto_ctx *pc, uint64_t unique);
 };
 
-/* The calling thread's counters for @se. */
-static inline struct zcf_stats *zcf_stats_mine(struct zcfuse_session *se)
+/* The calling thread's counters for @pc. */
+static inline struct zcf_stats *zcf_stats_mine(struct zcf_proto_ctx *pc)
 {
-	return zcf_counters_mine(&se->counters);
+	return zcf_counters_mine(&pc->counters);
 }
 _Static_assert(FUSE_OPCODE_MAX <= ZCF_COUNTED_OPS, "a counter set has a slot per opcode");
 
@@ -242,6 +223,7 @@ enum {
 	ZCF_OPF_STICKY_ENOSYS = 1 << 4, /* the kernel stops sending it after ENOSYS: so do we */
 	ZCF_OPF_MAY_WAIT = 1 << 5,  /* may stay unanswered for long (SETLKW): lends its ring entry */
 	ZCF_OPF_ARG_IN_PAYLOAD = 1 << 6, /* ring: the argument heads the payload, not op_in */
+	ZCF_OPF_ENDS_FH = 1 << 7,   /* its fh (and the fs's fd behind it) may be reused after it */
 };
 /* What a request gets when the filesystem's op (the row's op_off) is NULL. */
 enum zcf_op_default {
@@ -262,39 +244,43 @@ struct zcf_opcode {
 extern const struct zcf_opcode zcf_opcodes[FUSE_OPCODE_MAX];
 /* The row of @opcode, or NULL for numbers the protocol does not name. */
 const struct zcf_opcode *zcf_opcode(uint32_t opcode);
+/* The row of @opcode, or a row that serves nothing (ENOSYS) for unnamed ones. */
+const struct zcf_opcode *zcf_opcode_row(uint32_t opcode);
+/* The fixed argument size of @d's opcode (0 for none), or -ENOSYS. */
+int zcf_row_arg_size(const struct zcf_opcode *d, bool setxattr_ext);
 static inline unsigned zcf_opcode_flags(uint32_t opcode)
 {
 	return opcode < FUSE_OPCODE_MAX ? zcf_opcodes[opcode].flags : 0;
 }
 /* Did the filesystem answer ENOSYS to a sticky opcode before? */
-static inline bool zcf_enosys_known(struct zcfuse_session *se, uint32_t opcode)
+static inline bool zcf_enosys_known(struct zcf_proto_ctx *pc, uint32_t opcode)
 {
 	return opcode < 64 &&
-	       (atomic_load_explicit(&se->enosys, memory_order_relaxed) >> opcode & 1);
+	       (atomic_load_explicit(&pc->enosys, memory_order_relaxed) >> opcode & 1);
 }
 /* Decodes and calls the filesystem; answers malformed requests with EINVAL/EIO. */
 void zcf_dispatch(struct zcfuse_req *req);
-/* Reads the INIT request into se->conn.init (and kernel_flags, proto_minor). */
-void zcf_init_parse(struct zcfuse_session *se, const struct zcfuse_req *req);
-/* Answers INIT (parsing it first if nobody did); fills se->conn; picks what
+/* Reads the INIT request into pc->conn.init (and kernel_flags, proto_minor). */
+void zcf_init_parse(struct zcf_proto_ctx *pc, const struct zcfuse_req *req);
+/* Answers INIT (parsing it first if nobody did); fills pc->conn; picks what
  * to ask of the kernel. */
-int zcf_handle_init(struct zcfuse_session *se, struct zcfuse_req *req, uint64_t extra_flags);
+int zcf_handle_init(struct zcf_proto_ctx *pc, struct zcfuse_req *req, uint64_t extra_flags);
 /*
  * An INTERRUPT for @unique (proto/interrupt.c): marks the request, calls its
  * interrupt callback, cancels its backing I/O; held for a request that has
  * not arrived yet.
  */
-void zcf_note_interrupt(struct zcfuse_session *se, uint64_t unique);
+void zcf_note_interrupt(struct zcf_proto_ctx *pc, uint64_t unique);
 /* The request ends: its interrupt callback is never called after this. */
 void zcf_intr_detach(struct zcfuse_req *req);
-void zcf_intrs_free(struct zcfuse_session *se);
+void zcf_intrs_free(struct zcf_proto_ctx *pc);
 /* STATX answered by the getattr op (proto/reply_ext.c). */
 int zcf_reply_statx_from_stat(struct zcfuse_req *req, const struct stat *st,
 			      double attr_timeout);
 /* The protocol's name of @opcode ("UNKNOWN" for numbers it does not name). */
 const char *zcf_opcode_name(uint32_t opcode);
 /* Frees what the protocol floor keeps per session (retrieves, interrupts). */
-void zcf_retrieves_free(struct zcfuse_session *se);
+void zcf_retrieves_free(struct zcf_proto_ctx *pc);
 /* Low-level reply used by every zcfuse_reply_*: header + iovecs. */
 int zcf_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iovcnt);
 

@@ -13,11 +13,10 @@
 
 int zcf_send(struct zcfuse_req *req, int error, const struct iovec *iov, int iovcnt)
 {
-	if (error)
-		atomic_fetch_add_explicit(&zcf_stats_mine(req->se)->errors, 1, memory_order_relaxed);
+	zcf_counters_tally(&req->pc->counters, &req->tally, error);
 	if (error == -ENOSYS && zcf_opcode_flags(req->in.opcode) & ZCF_OPF_STICKY_ENOSYS &&
 	    req->in.opcode < 64)
-		atomic_fetch_or_explicit(&req->se->enosys, 1ull << req->in.opcode,
+		atomic_fetch_or_explicit(&req->pc->enosys, 1ull << req->in.opcode,
 					 memory_order_relaxed);
 	if (zcf_debug) {
 		size_t outsize = sizeof(struct fuse_out_header);
@@ -41,12 +40,7 @@ ZCFUSE_API const struct zcfuse_ctx *zcfuse_req_ctx(struct zcfuse_req *req)
 
 ZCFUSE_API void *zcfuse_req_userdata(struct zcfuse_req *req)
 {
-	return req->se->userdata;
-}
-
-ZCFUSE_API struct zcfuse_session *zcfuse_req_session(struct zcfuse_req *req)
-{
-	return req->se;
+	return req->pc->userdata;
 }
 
 ZCFUSE_API unsigned zcfuse_req_opcode(struct zcfuse_req *req)
@@ -79,6 +73,7 @@ ZCFUSE_API void zcfuse_reply_none(struct zcfuse_req *req)
 {
 	if (req->flags & ZCF_REQ_NOREPLY) /* inside a batch: the batch ends it */
 		return;
+	zcf_counters_tally(&req->pc->counters, &req->tally, 0);
 	if (req->intr)
 		zcf_intr_detach(req);
 	req->tp->drop(req);
@@ -153,12 +148,13 @@ static void open_to_fuse(struct zcfuse_req *req, struct fuse_open_out *o,
 	 * passthrough: the kernel serves those files itself and refuses the
 	 * open (EIO) when FOPEN_PASSTHROUGH comes with flags outside its mask.
 	 */
-	if (fi->zero_copy && req->se->conn.zero_copy && fi->backing_id <= 0)
+	if (fi->zero_copy && req->pc->conn.zero_copy && fi->backing_id <= 0)
 		o->open_flags |= FOPEN_IO_URING_ZERO_COPY;
 	if (fi->backing_id > 0) {
 		o->open_flags |= FOPEN_PASSTHROUGH;
 		o->backing_id = fi->backing_id;
-		zcf_count(&zcf_stats_mine(req->se)->path[ZCF_PATH_PASSTHROUGH_OPEN], 0);
+		zcf_tally_note(&req->pc->counters, &req->tally, ZCF_TALLY_OUT,
+			       ZCF_PATH_PASSTHROUGH_OPEN, 0);
 	}
 }
 
@@ -232,7 +228,8 @@ ZCFUSE_API int zcfuse_reply_buf(struct zcfuse_req *req, const void *buf, size_t 
 	struct iovec iov = { (void *)buf, size };
 
 	if (req->in.opcode == FUSE_READ)
-		zcf_count(&zcf_stats_mine(req->se)->path[ZCF_PATH_REPLY_COPY], size);
+		zcf_tally_note(&req->pc->counters, &req->tally, ZCF_TALLY_OUT, ZCF_PATH_REPLY_COPY,
+			       size);
 	return zcf_send(req, 0, &iov, size ? 1 : 0);
 }
 
@@ -243,7 +240,8 @@ ZCFUSE_API int zcfuse_reply_data(struct zcfuse_req *req, size_t size)
 	if (!(req->flags & ZCF_REQ_ZERO_COPY) && size > req->payload_size)
 		return zcfuse_reply_err(req, EIO);
 	if (req->in.opcode == FUSE_READ && !(req->flags & ZCF_REQ_ZERO_COPY))
-		zcf_count(&zcf_stats_mine(req->se)->path[ZCF_PATH_REPLY_INPLACE], size);
+		zcf_tally_note(&req->pc->counters, &req->tally, ZCF_TALLY_OUT,
+			       ZCF_PATH_REPLY_INPLACE, size);
 	return zcf_send(req, 0, &iov, size ? 1 : 0);
 }
 

@@ -17,50 +17,50 @@ struct pending_retrieve {
 	struct pending_retrieve *next;
 };
 
-int zcf_retrieve_add(struct zcfuse_session *se, void *cookie, uint64_t *unique)
+int zcf_retrieve_add(struct zcf_proto_ctx *pc, void *cookie, uint64_t *unique)
 {
 	struct pending_retrieve *p = malloc(sizeof(*p));
 
 	if (!p)
 		return -ENOMEM;
-	pthread_mutex_lock(&se->lock);
+	pthread_mutex_lock(&pc->lock);
 	/*
 	 * The kernel's NOTIFY_REPLY carries this as its unique. Bit 62: never
 	 * one of the kernel's own uniques (they count up by 2; bit 63 marks a
 	 * resend). Even: a ring commit's unique is compared with bit 0 (the
 	 * interrupt bit) masked off, so an odd one is always refused.
 	 */
-	p->unique = *unique = (1ull << 62) | (++se->retrieve_seq << 1);
+	p->unique = *unique = (1ull << 62) | (++pc->retrieve_seq << 1);
 	p->cookie = cookie;
-	p->next = se->retrieves;
-	se->retrieves = p;
-	pthread_mutex_unlock(&se->lock);
+	p->next = pc->retrieves;
+	pc->retrieves = p;
+	pthread_mutex_unlock(&pc->lock);
 	return 0;
 }
 
-struct zcfuse_pollhandle *zcf_pollhandle_new(struct zcfuse_session *se, uint64_t kh)
+struct zcfuse_pollhandle *zcf_pollhandle_new(struct zcf_proto_ctx *pc, uint64_t kh)
 {
 	struct zcfuse_pollhandle *ph = malloc(sizeof(*ph));
 
 	if (ph) {
-		ph->se = se;
+		ph->pc = pc;
 		ph->kh = kh;
 	}
 	return ph;
 }
 
-bool zcf_retrieve_take(struct zcfuse_session *se, uint64_t unique, void **cookie)
+bool zcf_retrieve_take(struct zcf_proto_ctx *pc, uint64_t unique, void **cookie)
 {
 	struct pending_retrieve **pp, *p = NULL;
 
-	pthread_mutex_lock(&se->lock);
-	for (pp = &se->retrieves; *pp; pp = &(*pp)->next)
+	pthread_mutex_lock(&pc->lock);
+	for (pp = &pc->retrieves; *pp; pp = &(*pp)->next)
 		if ((*pp)->unique == unique) {
 			p = *pp;
 			*pp = p->next;
 			break;
 		}
-	pthread_mutex_unlock(&se->lock);
+	pthread_mutex_unlock(&pc->lock);
 	if (!p)
 		return false;
 	*cookie = p->cookie;
@@ -68,15 +68,15 @@ bool zcf_retrieve_take(struct zcfuse_session *se, uint64_t unique, void **cookie
 	return true;
 }
 
-void zcf_retrieves_free(struct zcfuse_session *se)
+void zcf_retrieves_free(struct zcf_proto_ctx *pc)
 {
 	struct pending_retrieve *p, *next;
 
-	for (p = se->retrieves; p; p = next) {
+	for (p = pc->retrieves; p; p = next) {
 		next = p->next;
 		free(p);
 	}
-	se->retrieves = NULL;
+	pc->retrieves = NULL;
 }
 
 void zcf_do_notify_reply(struct zcfuse_req *req, const struct zcfuse_ops *ops)
@@ -85,7 +85,7 @@ void zcf_do_notify_reply(struct zcfuse_req *req, const struct zcfuse_ops *ops)
 	void *cookie;
 	size_t size;
 
-	if (!zcf_retrieve_take(req->se, req->in.unique, &cookie))
+	if (!zcf_retrieve_take(req->pc, req->in.unique, &cookie))
 		return zcfuse_reply_none(req); /* not ours (or already ended) */
 	size = a->size < req->data_len ? a->size : req->data_len;
 	if (ops->retrieve_reply && !(req->flags & ZCF_REQ_ZERO_COPY))

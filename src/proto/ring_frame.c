@@ -61,8 +61,8 @@ static int check(const struct zcf_ring_frame *f, const struct fuse_in_header *in
 	op_len = in->len - hlen - eio->payload_sz;
 	if (op_len > FUSE_URING_OP_IN_OUT_SZ)
 		REFUSE("len leaves more op argument than the op area holds");
-	fixed = zcf_op_arg_size(in->opcode, f->setxattr_ext);
-	if (zcf_opcode_flags(in->opcode) & ZCF_OPF_ARG_IN_PAYLOAD) {
+	fixed = zcf_row_arg_size(req->op, f->setxattr_ext);
+	if (req->op->flags & ZCF_OPF_ARG_IN_PAYLOAD) {
 		/* NOTIFY_REPLY: the kernel's first argument is empty, the struct heads the payload. */
 		if (fixed > 0 && (size_t)fixed + ext > eio->payload_sz)
 			REFUSE("payload shorter than the opcode's argument");
@@ -104,6 +104,7 @@ int zcf_frame_ring(struct zcfuse_req *req, const struct zcf_ring_frame *f, const
 	/* One read of each shared field: the checks and the use see the same values. */
 	memcpy(&req->in, f->hdr->in_out, sizeof(req->in));
 	memcpy(&eio, &f->hdr->ring_ent_in_out, sizeof(eio));
+	req->op = zcf_opcode_row(req->in.opcode);
 	err = check(f, &req->in, &eio, req, why);
 	if (err) {
 		/* Answer the request the kernel will look up by commit id, with nothing else. */
@@ -132,7 +133,7 @@ int zcf_frame_ring(struct zcfuse_req *req, const struct zcf_ring_frame *f, const
 		/* Extensions end the payload, as on /dev/fuse: not the op's data. */
 		req->data = req->payload;
 		req->data_len = eio.payload_sz - (size_t)req->in.total_extlen * 8;
-		if (zcf_opcode_flags(req->in.opcode) & ZCF_OPF_ARG_IN_PAYLOAD) {
+		if (req->op->flags & ZCF_OPF_ARG_IN_PAYLOAD) {
 			req->arg = req->data;
 			req->data = (const char *)req->data + req->arg_len;
 			req->data_len -= req->arg_len;

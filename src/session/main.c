@@ -61,7 +61,7 @@ static int daemonize(struct zcfuse_session *se)
 		return -errno;
 	if (chdir("/"))
 		return -errno;
-	se->ready_fd = fds[1];
+	zcf_roof(se)->ready_fd = fds[1];
 	return 0;
 }
 
@@ -70,12 +70,12 @@ void zcf_session_ready(struct zcfuse_session *se, bool ok)
 {
 	char c = ok ? 0 : 1;
 
-	if (se->ready_fd < 0)
+	if (zcf_roof(se)->ready_fd < 0)
 		return;
-	if (write(se->ready_fd, &c, 1) != 1)
+	if (write(zcf_roof(se)->ready_fd, &c, 1) != 1)
 		zcf_dbg("parent gone before the daemon was ready");
-	close(se->ready_fd);
-	se->ready_fd = -1;
+	close(zcf_roof(se)->ready_fd);
+	zcf_roof(se)->ready_fd = -1;
 	if (!ok)
 		return;
 	zcf_detach_stdio();
@@ -94,7 +94,7 @@ ZCFUSE_API int zcfuse_main(int argc, char *argv[], const struct zcfuse_ops *ops,
 	err = set_signal_handlers(se);
 	if (!err)
 		err = zcfuse_session_mount(se);
-	if (!err && !se->cfg.foreground) {
+	if (!err && !se->pc.cfg.foreground) {
 		err = daemonize(se);
 		if (err)
 			zcf_err("cannot daemonize: %s", strerror(-err));
@@ -102,11 +102,11 @@ ZCFUSE_API int zcfuse_main(int argc, char *argv[], const struct zcfuse_ops *ops,
 	if (!err)
 		err = zcfuse_session_run(se);
 	zcf_session_ready(se, false); /* no-op once it said "serving" */
-	if (se->cfg.stats_path && se->got_init) {
-		int serr = zcf_stats_write(se, se->cfg.stats_path);
+	if (se->pc.cfg.stats_path && se->pc.got_init) {
+		int serr = zcf_stats_write(se, se->pc.cfg.stats_path);
 
 		if (serr)
-			zcf_err("cannot write statistics to %s: %s", se->cfg.stats_path,
+			zcf_err("cannot write statistics to %s: %s", se->pc.cfg.stats_path,
 				strerror(-serr));
 	}
 	signal_session = NULL;

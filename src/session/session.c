@@ -21,6 +21,7 @@ ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_op
 				  void *userdata, struct zcfuse_session **out)
 {
 	struct zcfuse_session *se;
+	struct zcf_roof *roof;
 	struct zcfuse_session_opts o = { 0 };
 	int err;
 
@@ -39,22 +40,23 @@ ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_op
 			return err;
 		}
 	}
-	se = calloc(1, sizeof(*se));
-	if (!se)
+	roof = calloc(1, sizeof(*roof));
+	if (!roof)
 		return -ENOMEM;
-	memcpy(&se->ops, ops, ops_size < sizeof(se->ops) ? ops_size : sizeof(se->ops));
-	se->userdata = userdata;
+	se = &roof->se;
+	memcpy(&se->pc.ops, ops, ops_size < sizeof(se->pc.ops) ? ops_size : sizeof(se->pc.ops));
+	se->pc.userdata = userdata;
 	se->fd = -1;
 	se->exit_efd = -1;
-	se->ready_fd = -1;
-	zcf_counters_init(&se->counters);
-	se->owner_uid = getuid();
-	pthread_mutex_init(&se->lock, NULL);
-	err = zcf_parse_cmdline(argc, argv, &o, userdata, &se->cfg);
+	zcf_roof(se)->ready_fd = -1;
+	zcf_counters_init(&se->pc.counters);
+	se->pc.owner_uid = getuid();
+	pthread_mutex_init(&se->pc.lock, NULL);
+	err = zcf_parse_cmdline(argc, argv, &o, userdata, &se->pc.cfg);
 	if (err)
 		goto fail;
-	if (se->cfg.show_help || se->cfg.show_version) {
-		if (se->cfg.show_help)
+	if (se->pc.cfg.show_help || se->pc.cfg.show_version) {
+		if (se->pc.cfg.show_help)
 			zcf_print_help(argc ? argv[0] : "zcfuse", &o);
 		else
 			printf("zcfuse version %s, FUSE protocol 7.%d\n", zcfuse_version_string(),
@@ -62,17 +64,17 @@ ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_op
 		zcfuse_session_destroy(se);
 		return 1;
 	}
-	zcf_debug = se->cfg.debug;
+	zcf_debug = se->pc.cfg.debug;
 	zcf_raise_nofile();
 	{
 		/* Absolute, as a daemon changes to / and unmounts later. */
-		char *abs = zcf_passed_fd(se->cfg.mountpoint) >= 0
+		char *abs = zcf_passed_fd(se->pc.cfg.mountpoint) >= 0
 				    ? NULL /* /dev/fd/N resolves to /dev/fuse */
-				    : realpath(se->cfg.mountpoint, NULL);
+				    : realpath(se->pc.cfg.mountpoint, NULL);
 
 		if (abs) {
-			free(se->cfg.mountpoint);
-			se->cfg.mountpoint = abs;
+			free(se->pc.cfg.mountpoint);
+			se->pc.cfg.mountpoint = abs;
 		}
 	}
 	se->ncpus = zcf_ncpus_possible();
@@ -92,12 +94,12 @@ ZCFUSE_API int zcfuse_session_mount(struct zcfuse_session *se)
 {
 	int err;
 
-	if (se->mounted)
+	if (zcf_roof(se)->mounted)
 		return -EBUSY;
-	err = zcf_mount(&se->cfg, &se->fd);
+	err = zcf_mount(&se->pc.cfg, &se->fd);
 	if (err)
 		return err;
-	se->mounted = true;
+	zcf_roof(se)->mounted = true;
 	return 0;
 }
 
@@ -119,16 +121,16 @@ int zcf_session_own_init(struct zcfuse_session *se, struct zcfuse_req *req)
 {
 	int err;
 
-	zcf_init_parse(se, req);
-	se->kind = ZCF_TRANSPORT_CLASSIC;
-	if (se->cfg.transport_explicit && se->cfg.transport != ZCF_TRANSPORT_CLASSIC)
+	zcf_init_parse(&se->pc, req);
+	zcf_roof(se)->kind = ZCF_TRANSPORT_CLASSIC;
+	if (se->pc.cfg.transport_explicit && se->pc.cfg.transport != ZCF_TRANSPORT_CLASSIC)
 		zcf_warn("transport %s asked for, but the program reads /dev/fuse in its own "
-			 "loop: classic", zcf_transport_name(se->cfg.transport));
-	snprintf(se->transport_reason, sizeof(se->transport_reason),
+			 "loop: classic", zcf_transport_name(se->pc.cfg.transport));
+	snprintf(zcf_roof(se)->transport_reason, sizeof(zcf_roof(se)->transport_reason),
 		 "the program runs its own loop (fuse_session_receive_buf)");
-	err = zcf_handle_init(se, req, 0);
+	err = zcf_handle_init(&se->pc, req, 0);
 	zcf_info("transport: classic (the program's threads, max_write %u); %s",
-		 se->conn.max_write, se->transport_reason);
+		 se->pc.conn.max_write, zcf_roof(se)->transport_reason);
 	zcf_session_ready(se, !err);
 	return err;
 }
@@ -145,14 +147,14 @@ static int negotiate(struct zcfuse_session *se)
 	err = zcf_classic_read_init(se, &req);
 	if (err)
 		return err;
-	zcf_init_parse(se, req);
+	zcf_init_parse(&se->pc, req);
 
-	zcf_ladder_facts(&facts, se->conn.proto_minor, se->conn.kernel_flags);
-	rung = zcf_rung(zcf_ladder_pick(se->cfg.transport, se->cfg.transport_explicit, &facts,
-					se->transport_reason, sizeof(se->transport_reason)));
-	if (se->cfg.transport_explicit && !zcf_rung_at_least(rung->kind, se->cfg.transport)) {
-		zcf_err("transport %s not available: %s", zcf_transport_name(se->cfg.transport),
-			se->transport_reason);
+	zcf_ladder_facts(&facts, se->pc.conn.proto_minor, se->pc.conn.kernel_flags);
+	rung = zcf_rung(zcf_ladder_pick(se->pc.cfg.transport, se->pc.cfg.transport_explicit, &facts,
+					zcf_roof(se)->transport_reason, sizeof(zcf_roof(se)->transport_reason)));
+	if (se->pc.cfg.transport_explicit && !zcf_rung_at_least(rung->kind, se->pc.cfg.transport)) {
+		zcf_err("transport %s not available: %s", zcf_transport_name(se->pc.cfg.transport),
+			zcf_roof(se)->transport_reason);
 		zcfuse_reply_err(req, EPROTO);
 		return -EOPNOTSUPP;
 	}
@@ -161,18 +163,18 @@ static int negotiate(struct zcfuse_session *se)
 		err = rung->ring->prepare(se, rung->payload, why, sizeof(why));
 		if (!err)
 			break;
-		if (se->cfg.transport_explicit) {
+		if (se->pc.cfg.transport_explicit) {
 			zcf_err("transport %s not available: %s", rung->name, why);
 			zcfuse_reply_err(req, EPROTO);
 			return -EOPNOTSUPP;
 		}
-		snprintf(se->transport_reason, sizeof(se->transport_reason), "%s not available: %s",
+		snprintf(zcf_roof(se)->transport_reason, sizeof(zcf_roof(se)->transport_reason), "%s not available: %s",
 			 rung->name, why);
 		rung = zcf_rung(rung->below);
 	}
-	se->kind = rung->kind;
-	se->conn.zero_copy = rung->ring && rung->payload == ZCF_PAYLOAD_ZERO_COPY;
-	return zcf_handle_init(se, req, rung->ring ? FUSE_OVER_IO_URING : 0);
+	zcf_roof(se)->kind = rung->kind;
+	se->pc.conn.zero_copy = rung->ring && rung->payload == ZCF_PAYLOAD_ZERO_COPY;
+	return zcf_handle_init(&se->pc, req, rung->ring ? FUSE_OVER_IO_URING : 0);
 }
 
 ZCFUSE_API int zcfuse_session_run(struct zcfuse_session *se)
@@ -183,14 +185,14 @@ ZCFUSE_API int zcfuse_session_run(struct zcfuse_session *se)
 	char why[256];
 	int err;
 
-	if (!se->mounted)
+	if (!zcf_roof(se)->mounted)
 		return -ENOTCONN;
 	err = negotiate(se);
 	if (err)
 		return err;
 	/* With a ring, /dev/fuse carries only FORGET and INTERRUPT: one reader. */
-	ring = zcf_rung(se->kind)->ring;
-	readers = ring ? 1 : se->cfg.threads;
+	ring = zcf_rung(zcf_roof(se)->kind)->ring;
+	readers = ring ? 1 : se->pc.cfg.threads;
 	err = zcf_classic_transport.start(se, readers, why, sizeof(why));
 	if (err) {
 		zcf_err("cannot start /dev/fuse readers: %s", strerror(-err));
@@ -202,29 +204,29 @@ ZCFUSE_API int zcfuse_session_run(struct zcfuse_session *se)
 			/* The kernel stays on /dev/fuse until every queue registers. */
 			zcf_err("ring registration failed (%s); staying on classic", why);
 			ring->stop(se);
-			snprintf(se->transport_reason, sizeof(se->transport_reason),
-				 "%s registration failed: %s", zcf_transport_name(se->kind), why);
-			se->kind = ZCF_TRANSPORT_CLASSIC;
-			se->conn.zero_copy = false;
+			snprintf(zcf_roof(se)->transport_reason, sizeof(zcf_roof(se)->transport_reason),
+				 "%s registration failed: %s", zcf_transport_name(zcf_roof(se)->kind), why);
+			zcf_roof(se)->kind = ZCF_TRANSPORT_CLASSIC;
+			se->pc.conn.zero_copy = false;
 			ring = NULL;
-			if (se->cfg.transport_explicit) {
+			if (se->pc.cfg.transport_explicit) {
 				zcfuse_session_exit(se);
 				err = -EOPNOTSUPP;
 			} else {
-				err = zcf_classic_transport.start(se, se->cfg.threads, why,
+				err = zcf_classic_transport.start(se, se->pc.cfg.threads, why,
 								  sizeof(why));
 			}
 		}
 	}
 	if (ring)
 		zcf_info("transport: %s (%u queues x %u entries, ring_setup %s%s, %u meta threads, "
-			 "max_write %u, pinned %zu KiB); %s", zcf_transport_name(se->kind), se->nr_queues,
-			 se->cfg.queue_depth, zcf_ring_setup_name(se->cfg.ring_setup),
-			 se->cfg.ring_fd_plain ? " with a plain ring fd" : "", se->cfg.meta_threads,
-			 se->conn.max_write, ring->pinned(se) >> 10, se->transport_reason);
+			 "max_write %u, pinned %zu KiB); %s", zcf_transport_name(zcf_roof(se)->kind), se->nr_queues,
+			 se->pc.cfg.queue_depth, zcf_ring_setup_name(se->pc.cfg.ring_setup),
+			 se->pc.cfg.ring_fd_plain ? " with a plain ring fd" : "", se->pc.cfg.meta_threads,
+			 se->pc.conn.max_write, ring->pinned(se) >> 10, zcf_roof(se)->transport_reason);
 	else
 		zcf_info("transport: classic (%u threads, max_write %u); %s", readers,
-			 se->conn.max_write, se->transport_reason);
+			 se->pc.conn.max_write, zcf_roof(se)->transport_reason);
 
 	zcf_session_ready(se, !err);
 	while (!se->exiting && !err)
@@ -240,9 +242,9 @@ ZCFUSE_API int zcfuse_session_run(struct zcfuse_session *se)
 	zcfuse_session_unmount(se);
 	zcf_ring_transport.stop(se);
 	zcf_classic_transport.stop(se);
-	if (se->got_init && !se->got_destroy && se->ops.destroy) {
-		se->got_destroy = true;
-		se->ops.destroy(se->userdata);
+	if (se->pc.got_init && !se->pc.got_destroy && se->pc.ops.destroy) {
+		se->pc.got_destroy = true;
+		se->pc.ops.destroy(se->pc.userdata);
 	}
 	return err;
 }
@@ -251,10 +253,10 @@ ZCFUSE_API int zcfuse_session_unmount(struct zcfuse_session *se)
 {
 	int err;
 
-	if (!se->mounted)
+	if (!zcf_roof(se)->mounted)
 		return 0;
-	se->mounted = false;
-	err = zcf_unmount(&se->cfg, se->fd);
+	zcf_roof(se)->mounted = false;
+	err = zcf_unmount(&se->pc.cfg, se->fd);
 	return err;
 }
 
@@ -265,15 +267,15 @@ static void session_free(struct zcfuse_session *se)
 		close(se->fd);
 	if (se->exit_efd >= 0)
 		close(se->exit_efd);
-	zcf_counters_fini(&se->counters);
+	zcf_counters_fini(&se->pc.counters);
 	zcf_rp_free(se);
-	zcf_retrieves_free(se);
-	zcf_intrs_free(se);
-	pthread_mutex_destroy(&se->lock);
-	zcf_config_free(&se->cfg);
-	if (se->free_hook)
-		se->free_hook(se->free_hook_arg);
-	free(se);
+	zcf_retrieves_free(&se->pc);
+	zcf_intrs_free(&se->pc);
+	pthread_mutex_destroy(&se->pc.lock);
+	zcf_config_free(&se->pc.cfg);
+	if (zcf_roof(se)->free_hook)
+		zcf_roof(se)->free_hook(zcf_roof(se)->free_hook_arg);
+	free(zcf_roof(se));
 }
 
 ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
@@ -294,12 +296,18 @@ ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
 	session_free(se);
 }
 
+/* Here, not with the other request accessors: only the roof hands out the handle. */
+ZCFUSE_API struct zcfuse_session *zcfuse_req_session(struct zcfuse_req *req)
+{
+	return zcf_req_se(req);
+}
+
 ZCFUSE_API const char *zcfuse_session_transport(struct zcfuse_session *se)
 {
-	return se->got_init ? zcf_transport_name(se->kind) : NULL;
+	return se->pc.got_init ? zcf_transport_name(zcf_roof(se)->kind) : NULL;
 }
 
 ZCFUSE_API const char *zcfuse_session_mountpoint(struct zcfuse_session *se)
 {
-	return se->cfg.mountpoint;
+	return se->pc.cfg.mountpoint;
 }

@@ -15,6 +15,27 @@
 
 #include "transport/transport.h"
 
+/*
+ * A session as the roof holds it: what the floors below see (se, first),
+ * then what only this floor uses. zcfuse_session_new() allocates this;
+ * the public handle is &roof->se.
+ */
+struct zcf_roof {
+	struct zcfuse_session se;
+	bool mounted;
+	enum zcf_transport_kind kind;  /* in use after run */
+	char transport_reason[512];    /* why not a better one */
+	int ready_fd;                  /* tells a waiting parent we serve */
+	/* Called as the session is freed, which a lingering reader may do after
+	 * zcfuse_session_destroy() returned (the compat library's own session). */
+	void (*free_hook)(void *arg);
+	void *free_hook_arg;
+};
+static inline struct zcf_roof *zcf_roof(struct zcfuse_session *se)
+{
+	return (struct zcf_roof *)((char *)se - offsetof(struct zcf_roof, se));
+}
+
 /* ---- The transport ladder (ladder.c) ---- */
 
 /*

@@ -39,7 +39,7 @@ int zcf_stats_write(struct zcfuse_session *se, const char *path)
 
 	if (!st)
 		return -ENOMEM;
-	zcf_counters_sum(&se->counters, st);
+	zcf_counters_sum(&se->pc.counters, st);
 	/* Write beside the target and rename, so a reader never sees half. */
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	f = fopen(tmp, "w");
@@ -49,18 +49,18 @@ int zcf_stats_write(struct zcfuse_session *se, const char *path)
 		return err;
 	}
 	fprintf(f, "{\n  \"library\": \"zcfuse %s\",\n", zcfuse_version_string());
-	fprintf(f, "  \"transport\": \"%s\",\n", zcf_transport_name(se->kind));
+	fprintf(f, "  \"transport\": \"%s\",\n", zcf_transport_name(zcf_roof(se)->kind));
 	fprintf(f, "  \"transport_reason\": \"");
-	put_json_string(f, se->transport_reason);
+	put_json_string(f, zcf_roof(se)->transport_reason);
 	fprintf(f, "\",\n");
-	fprintf(f, "  \"protocol\": \"7.%u\",\n", se->conn.proto_minor);
+	fprintf(f, "  \"protocol\": \"7.%u\",\n", se->pc.conn.proto_minor);
 	fprintf(f, "  \"queues\": %u,\n", se->nr_queues);
-	fprintf(f, "  \"queue_depth\": %u,\n", se->nr_queues ? se->cfg.queue_depth : 0);
+	fprintf(f, "  \"queue_depth\": %u,\n", se->nr_queues ? se->pc.cfg.queue_depth : 0);
 	fprintf(f, "  \"ring_setup\": \"%s\",\n",
-		se->nr_queues ? zcf_ring_setup_name(se->cfg.ring_setup) : "");
+		se->nr_queues ? zcf_ring_setup_name(se->pc.cfg.ring_setup) : "");
 	fprintf(f, "  \"ring_setup_flags\": %u,\n", se->nr_queues ? se->ring_flags : 0);
 	fprintf(f, "  \"classic_threads\": %u,\n", se->nr_readers);
-	fprintf(f, "  \"max_write\": %u,\n", se->conn.max_write);
+	fprintf(f, "  \"max_write\": %u,\n", se->pc.conn.max_write);
 	fprintf(f, "  \"requests\": {\n");
 	fprintf(f, "    \"via_dev\": %llu,\n", (unsigned long long)LOAD(st->via_dev));
 	fprintf(f, "    \"via_ring\": %llu,\n", (unsigned long long)LOAD(st->via_ring));

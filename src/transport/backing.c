@@ -21,11 +21,11 @@ static void rp_complete(struct zcfuse_req *req, int res)
 	unsigned t = req->rp_tag - 1u;
 	bool contested = t & 1;
 	uint64_t now = contested ? zcf_rp_now() : 0;
-	struct zcf_rp_queue *q = zcf_rp_mine(req->se);
+	struct zcf_rp_queue *q = zcf_rp_mine(zcf_req_se(req));
 
 	req->rp_tag = 0;
 	if (q && res >= 0)
-		zcf_rp_done(req->se, q, t >> 2, (enum zcf_rp_mode)(t >> 1 & 1), contested,
+		zcf_rp_done(zcf_req_se(req), q, t >> 2, (enum zcf_rp_mode)(t >> 1 & 1), contested,
 			    now - req->rp_t0, now);
 }
 
@@ -54,7 +54,8 @@ void zcf_io_complete(struct zcfuse_req *req, int res)
  * io_uring polls the file, and FUSE's poll is a synchronous request to that
  * file's server, which would block the queue thread if that server is slow.
  * The answer is cached per queue thread by (fh, fd), and the cache is
- * dropped whenever any file is released.
+ * dropped whenever any file is released (fh_epoch: process-wide, as a
+ * queue thread's cache is; a RELEASE in another session costs a statx).
  */
 enum fd_class { FD_UNKNOWN = 0, FD_INLINE, FD_RING, FD_RING_ASYNC };
 #define FD_CLASS_SLOTS 64
@@ -64,6 +65,12 @@ static __thread struct {
 	unsigned epoch;
 	enum fd_class cls;
 } fd_classes[FD_CLASS_SLOTS];
+static _Atomic unsigned fh_epoch;
+
+void zcf_backing_fh_ended(void)
+{
+	atomic_fetch_add_explicit(&fh_epoch, 1, memory_order_release);
+}
 
 enum mount_kind { MOUNT_OTHER, MOUNT_MEMORY, MOUNT_FUSE };
 
@@ -114,7 +121,7 @@ static enum mount_kind mount_kind(uint64_t mnt_id)
 
 static enum fd_class classify(struct zcfuse_req *req, int fd, uint64_t fh)
 {
-	unsigned epoch = atomic_load_explicit(&req->se->release_epoch, memory_order_acquire);
+	unsigned epoch = atomic_load_explicit(&fh_epoch, memory_order_acquire);
 	unsigned slot = (unsigned)((fh * 0x9e3779b97f4a7c15ull) >> 58) ^ ((unsigned)fd & 63);
 	struct statx stx;
 	enum fd_class cls = FD_RING;
@@ -181,25 +188,25 @@ static bool place(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh, 
 	} else if (*fdc != FD_INLINE) {
 		why = ZCF_RPR_MAY_BLOCK;
 		m = ZCF_RP_WORKER;
-	} else if (req->se->ncpus < 2) {
+	} else if (zcf_req_se(req)->ncpus < 2) {
 		why = ZCF_RPR_ONE_CPU;
 	} else if (!(req->flags & ZCF_REQ_QUEUE_BUSY)) {
 		why = ZCF_RPR_IDLE;
-	} else if (req->se->cfg.read_place) { /* -o read_place=: for measuring each */
-		m = req->se->cfg.read_place == 2 ? ZCF_RP_WORKER : ZCF_RP_INLINE;
+	} else if (req->pc->cfg.read_place) { /* -o read_place=: for measuring each */
+		m = req->pc->cfg.read_place == 2 ? ZCF_RP_WORKER : ZCF_RP_INLINE;
 		why = m == ZCF_RP_WORKER ? ZCF_RPR_FORCED_WORKER : ZCF_RPR_FORCED_INLINE;
-	} else if ((q = zcf_rp_mine(req->se))) {
+	} else if ((q = zcf_rp_mine(zcf_req_se(req)))) {
 		m = zcf_rp_current(&q->cls[cls], &why);
 		contested = true;
 	} else {
 		why = ZCF_RPR_IDLE; /* no memory for the measurement: the cheap way */
 	}
-	if (rd && why != ZCF_RPR_NO_RING && (q || (q = zcf_rp_mine(req->se)))) {
+	if (rd && why != ZCF_RPR_NO_RING && (q || (q = zcf_rp_mine(zcf_req_se(req))))) {
 		req->rp_tag = (uint8_t)(1 + cls * 4 + m * 2 + contested);
 		req->rp_t0 = contested ? zcf_rp_now() : 0;
 	}
 	if (rd)
-		zcf_count(&zcf_stats_mine(req->se)->read_reason[why], io->len);
+		zcf_tally_note(&req->pc->counters, &req->tally, ZCF_TALLY_WHY, why, io->len);
 	return why != ZCF_RPR_NO_RING && m == ZCF_RP_INLINE;
 }
 
@@ -230,9 +237,9 @@ static int data_io(struct zcfuse_req *req, struct zcf_io *io, uint64_t fh, zcfus
 	}
 	req->io_cb = cb;
 	req->io_arg = arg;
-	/* An INTERRUPT for this request signals the thread (se->wake_sync_io, classic.c). */
+	/* An INTERRUPT for this request signals the thread (se->pc.wake_sync_io, classic.c). */
 	atomic_store(&req->io_thread, (unsigned long)pthread_self());
-	if (req->se->nr_interrupted && zcfuse_req_interrupted(req))
+	if (req->pc->nr_interrupted && zcfuse_req_interrupted(req))
 		n = -1, errno = EINTR;
 	else if (rd && !inl && req->tp->splice_read &&
 		 (n = req->tp->splice_read(req, io->fd, io->off, io->len)) != -EOPNOTSUPP)
@@ -244,7 +251,7 @@ static int data_io(struct zcfuse_req *req, struct zcf_io *io, uint64_t fh, zcfus
 		n = rd ? read(io->fd, io->buf, io->len) : write(io->fd, io->buf, io->len);
 	atomic_store(&req->io_thread, 0);
 	if (n >= 0 && !(req->flags & ZCF_REQ_SPLICED))
-		zcf_count(&zcf_stats_mine(req->se)->path[path], (uint64_t)n);
+		zcf_tally_note(&req->pc->counters, &req->tally, ZCF_TALLY_IO, path, (uint64_t)n);
 	zcf_io_complete(req, n < 0 ? -errno : (int)n);
 	return 0;
 }

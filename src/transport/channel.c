@@ -67,9 +67,9 @@ ZCFUSE_API int zcfuse_passthrough_open(struct zcfuse_req *req, int fd)
 	struct fuse_backing_map map = { .fd = fd };
 	int id;
 
-	if (!(req->se->conn.flags & FUSE_PASSTHROUGH))
+	if (!(req->pc->conn.flags & FUSE_PASSTHROUGH))
 		return -EOPNOTSUPP;
-	id = ioctl(req->se->fd, FUSE_DEV_IOC_BACKING_OPEN, &map);
+	id = ioctl(zcf_req_se(req)->fd, FUSE_DEV_IOC_BACKING_OPEN, &map);
 	return id < 0 ? -errno : id;
 }
 
@@ -77,7 +77,7 @@ ZCFUSE_API int zcfuse_passthrough_close(struct zcfuse_session *se, int backing_i
 {
 	uint32_t id = (uint32_t)backing_id;
 
-	if (!(se->conn.flags & FUSE_PASSTHROUGH))
+	if (!(se->pc.conn.flags & FUSE_PASSTHROUGH))
 		return -EOPNOTSUPP;
 	return ioctl(se->fd, FUSE_DEV_IOC_BACKING_CLOSE, &id) ? -errno : 0;
 }
@@ -86,7 +86,7 @@ ZCFUSE_API int zcfuse_passthrough_close(struct zcfuse_session *se, int backing_i
 
 int zcf_chan_notify(struct zcfuse_session *se, int code, const struct iovec *iov, int iovcnt)
 {
-	if (se->fd < 0 || !se->got_init)
+	if (se->fd < 0 || !se->pc.got_init)
 		return -ENOTCONN;
 	/* A notification is a message with unique 0 and the code as "error". */
 	return zcf_chan_write(se->fd, 0, code, iov, iovcnt);

@@ -75,7 +75,7 @@ static const struct zcf_carrier classic_carrier = {
 	.splice_undo = classic_splice_undo,
 };
 
-static void classic_wake_sync_io(struct zcfuse_session *se, uint64_t unique);
+static void classic_wake_sync_io(struct zcf_proto_ctx *pc, uint64_t unique);
 
 static struct zcf_chan *classic_get(struct zcfuse_session *se)
 {
@@ -84,15 +84,15 @@ static struct zcf_chan *classic_get(struct zcfuse_session *se)
 	if (c)
 		return c;
 	/* A program's own threads may all ask at once (zcf_classic_bufsize). */
-	pthread_mutex_lock(&se->lock);
+	pthread_mutex_lock(&se->pc.lock);
 	c = se->chan;
 	if (c) {
-		pthread_mutex_unlock(&se->lock);
+		pthread_mutex_unlock(&se->pc.lock);
 		return c;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		pthread_mutex_unlock(&se->lock);
+		pthread_mutex_unlock(&se->pc.lock);
 		return NULL;
 	}
 	c->se = se;
@@ -101,13 +101,13 @@ static struct zcf_chan *classic_get(struct zcfuse_session *se)
 	 * Room for the largest WRITE, and for a READ reply of max_write; the
 	 * kernel refuses reads of less than FUSE_MIN_READ_BUFFER (EINVAL).
 	 */
-	c->payload_size = se->cfg.max_write;
+	c->payload_size = se->pc.cfg.max_write;
 	if (c->payload_size < FUSE_MIN_READ_BUFFER)
 		c->payload_size = FUSE_MIN_READ_BUFFER;
 	c->payload_size = (c->payload_size + 4095) & ~(size_t)4095;
 	se->chan = c;
-	se->wake_sync_io = classic_wake_sync_io;
-	pthread_mutex_unlock(&se->lock);
+	se->pc.wake_sync_io = classic_wake_sync_io;
+	pthread_mutex_unlock(&se->pc.lock);
 	return c;
 }
 
@@ -221,7 +221,7 @@ static ssize_t classic_splice_read(struct zcfuse_req *req, int fd, uint64_t off,
 	size_t moved = 0;
 	ssize_t k = 0;
 
-	if (req->se->cfg.splice_off || !(req->se->conn.kernel_flags & FUSE_SPLICE_WRITE) ||
+	if (req->pc->cfg.splice_off || !(req->pc->conn.kernel_flags & FUSE_SPLICE_WRITE) ||
 	    len < SPLICE_MIN || len > req->payload_size || !pipe_ready(r, len))
 		return -EOPNOTSUPP;
 	if (write(r->pipe[1], &out, sizeof(out)) != sizeof(out)) {
@@ -272,7 +272,7 @@ static int splice_send(struct classic_req *r, int error, const struct iovec *iov
 	r->req.flags &= ~ZCF_REQ_SPLICED;
 	k = splice(r->pipe[0], NULL, r->fd, NULL, total, SPLICE_F_MOVE);
 	if (k == (ssize_t)total) {
-		zcf_count(&zcf_stats_mine(r->req.se)->path[ZCF_PATH_READ_SPLICE], r->spliced);
+		zcf_count(&zcf_stats_mine(r->req.pc)->path[ZCF_PATH_READ_SPLICE], r->spliced);
 		return 0;
 	}
 	k = k < 0 ? -errno : -EIO;
@@ -283,7 +283,7 @@ static int splice_send(struct classic_req *r, int error, const struct iovec *iov
 static void classic_drop(struct zcfuse_req *req)
 {
 	classic_splice_undo(req);
-	req_put(req->se->chan, (struct classic_req *)req);
+	req_put(zcf_req_se(req)->chan, (struct classic_req *)req);
 }
 
 static int classic_send(struct zcfuse_req *req, int error, const struct iovec *iov,
@@ -301,7 +301,7 @@ static int classic_send(struct zcfuse_req *req, int error, const struct iovec *i
 	if (err && err != -ENOENT && err != -ENODEV)
 		zcf_warn("reply to %s (unique %llu) failed: %s", zcf_opcode_name(req->in.opcode),
 			 (unsigned long long)req->in.unique, strerror(-err));
-	req_put(req->se->chan, r);
+	req_put(zcf_req_se(req)->chan, r);
 	return err == -ENOENT ? 0 : err;
 }
 
@@ -321,10 +321,11 @@ static ssize_t read_request(struct zcf_chan *c, struct classic_req *r, int fd)
 static int frame(struct zcf_chan *c, struct classic_req *r, int fd, size_t n)
 {
 	struct zcfuse_req *req = &r->req;
+	struct zcf_stats *st;
 	int err;
 
 	memset(req, 0, sizeof(*req));
-	req->se = c->se;
+	req->pc = &c->se->pc;
 	req->tp = &classic_carrier;
 	req->tp_priv = c;
 	req->payload = r->mem + HEADROOM;
@@ -332,11 +333,16 @@ static int frame(struct zcf_chan *c, struct classic_req *r, int fd, size_t n)
 	req->payload_buf_index = -1;
 	req->zc_buf_index = -1;
 	r->fd = fd;
-	atomic_fetch_add_explicit(&zcf_stats_mine(c->se)->via_dev, 1, memory_order_relaxed);
 	err = zcf_frame_classic(req, r->mem + HEADROOM - HDR_BYTES, n);
-	if (!err)
+	if (!err) {
+		req->tally.via = ZCF_VIA_DEV;
+		if (req->op->flags & ZCF_OPF_ENDS_FH)
+			zcf_backing_fh_ended();
 		return 0;
-	atomic_fetch_add_explicit(&zcf_stats_mine(c->se)->malformed, 1, memory_order_relaxed);
+	}
+	st = zcf_stats_mine(&c->se->pc);
+	atomic_fetch_add_explicit(&st->via_dev, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&st->malformed, 1, memory_order_relaxed);
 	if (n >= sizeof(struct fuse_in_header) &&
 	    !(zcf_opcode_flags(req->in.opcode) & ZCF_OPF_NO_REPLY)) {
 		zcf_warn("malformed %s request (%zu bytes): %s; answered EIO",
@@ -408,7 +414,7 @@ int zcf_classic_process(struct zcfuse_session *se, const void *buf, size_t n,
 		memcpy(r->mem + HEADROOM, (const char *)buf + head, n - head);
 	if (frame(c, r, se->fd, n))
 		return -EPROTO; /* answered or dropped */
-	if (!se->got_init) {
+	if (!se->pc.got_init) {
 		if (r->req.in.opcode == FUSE_INIT) {
 			*init = &r->req;
 			return 0;
@@ -470,10 +476,10 @@ static void *reader_main(void *p)
 	return NULL;
 }
 
-/* se->wake_sync_io: wake the thread blocked in @unique's synchronous backing I/O. */
-static void classic_wake_sync_io(struct zcfuse_session *se, uint64_t unique)
+/* se->pc.wake_sync_io: wake the thread blocked in @unique's synchronous backing I/O. */
+static void classic_wake_sync_io(struct zcf_proto_ctx *pc, uint64_t unique)
 {
-	struct zcf_chan *c = se->chan;
+	struct zcf_chan *c = zcf_session_of(pc)->chan;
 	struct classic_req *r;
 
 	if (!c)
@@ -575,7 +581,7 @@ static void classic_free(struct zcfuse_session *se)
 	free(c->fds);
 	free(c->joined);
 	pthread_mutex_destroy(&c->lock);
-	se->wake_sync_io = NULL;
+	se->pc.wake_sync_io = NULL;
 	free(c);
 	se->chan = NULL;
 }

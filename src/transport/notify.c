@@ -24,9 +24,9 @@ static int send_notify(struct zcfuse_session *se, int code, struct iovec *iov, i
 /* The negotiated minor is at least @minor (and, if @flag, the kernel offered it). */
 static bool have(struct zcfuse_session *se, uint32_t minor, uint64_t flag)
 {
-	if (se->conn.proto_minor < minor)
+	if (se->pc.conn.proto_minor < minor)
 		return false;
-	return !flag || (se->conn.kernel_flags & flag);
+	return !flag || (se->pc.conn.kernel_flags & flag);
 }
 
 
@@ -38,7 +38,7 @@ ZCFUSE_API int zcfuse_notify_poll(struct zcfuse_pollhandle *ph)
 	if (!ph)
 		return -EINVAL;
 	o.kh = ph->kh;
-	return send_notify(ph->se, FUSE_NOTIFY_POLL, &iov, 1);
+	return send_notify(zcf_session_of(ph->pc), FUSE_NOTIFY_POLL, &iov, 1);
 }
 
 ZCFUSE_API void zcfuse_pollhandle_destroy(struct zcfuse_pollhandle *ph)
@@ -95,12 +95,12 @@ ZCFUSE_API int zcfuse_notify_retrieve(struct zcfuse_session *se, zcfuse_ino_t in
 
 	if (offset < 0 || size > UINT32_MAX)
 		return -EINVAL;
-	err = zcf_retrieve_add(se, cookie, &o.notify_unique);
+	err = zcf_retrieve_add(&se->pc, cookie, &o.notify_unique);
 	if (err)
 		return err;
 	err = send_notify(se, FUSE_NOTIFY_RETRIEVE, &iov, 1);
 	if (err)
-		zcf_retrieve_take(se, o.notify_unique, &dropped);
+		zcf_retrieve_take(&se->pc, o.notify_unique, &dropped);
 	return err;
 }
 

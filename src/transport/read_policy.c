@@ -132,20 +132,20 @@ struct zcf_rp_queue *zcf_rp_mine(struct zcfuse_session *se)
 	struct zcf_rp_queue *q;
 	unsigned i;
 
-	if (tls_rp.se_id == se->counters.id && se->counters.id)
+	if (tls_rp.se_id == se->pc.counters.id && se->pc.counters.id)
 		return tls_rp.q;
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return NULL;
 	for (i = 0; i < ZCF_RP_CLASSES; i++)
 		zcf_rp_class_init(&q->cls[i]);
-	pthread_mutex_lock(&se->lock);
+	pthread_mutex_lock(&se->pc.lock);
 	q->id = se->rp_nqueues++;
 	atomic_store(&q->next, atomic_load(&se->rp_queues));
 	atomic_store(&se->rp_queues, q);
-	pthread_mutex_unlock(&se->lock);
-	if (se->counters.id) { /* unit tests' sessions have no id: no cache */
-		tls_rp.se_id = se->counters.id;
+	pthread_mutex_unlock(&se->pc.lock);
+	if (se->pc.counters.id) { /* unit tests' sessions have no id: no cache */
+		tls_rp.se_id = se->pc.counters.id;
 		tls_rp.q = q;
 	}
 	return q;

@@ -152,8 +152,8 @@ void zcf_ring_spares_free(struct uring_queue *q);
 
 /* ring_queue.c */
 void zcf_ring_queue_loop(struct uring_queue *q);
-/* se->cancel_io: cancel @unique's backing I/O on whichever queue has it. */
-void zcf_ring_cancel_io(struct zcfuse_session *se, uint64_t unique);
+/* se->pc.cancel_io: cancel @unique's backing I/O on whichever queue has it. */
+void zcf_ring_cancel_io(struct zcf_proto_ctx *pc, uint64_t unique);
 
 /* ring_commit.c */
 extern const struct zcf_carrier zcf_ring_carrier;

@@ -30,7 +30,7 @@ struct io_uring_sqe *zcf_ring_sqe(struct uring_queue *q)
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
 
 	if (!sqe) {
-		atomic_fetch_add_explicit(&zcf_stats_mine(q->u->se)->queue_waits, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&zcf_stats_mine(&q->u->se->pc)->queue_waits, 1, memory_order_relaxed);
 		io_uring_submit(&q->ring);
 		sqe = io_uring_get_sqe(&q->ring);
 	}

@@ -24,7 +24,7 @@ static int frame_ring(struct uring_queue *q, struct uring_ent *e, const char **w
 	struct zcf_ring_frame f = {
 		.hdr = e->hdr,
 		.zero_copy = u->payload == ZCF_PAYLOAD_ZERO_COPY,
-		.setxattr_ext = u->se->conn.setxattr_ext,
+		.setxattr_ext = u->se->pc.conn.setxattr_ext,
 		.own_payload = e->own_payload,
 		.pool = zcf_ring_is_pool(u) ? q->payload_mem : NULL,
 		.pool_size = zcf_ring_is_pool(u) ? q->payload_mem_size : 0,
@@ -33,7 +33,7 @@ static int frame_ring(struct uring_queue *q, struct uring_ent *e, const char **w
 	int err;
 
 	memset(req, 0, sizeof(*req));
-	req->se = u->se;
+	req->pc = &u->se->pc;
 	req->tp = &zcf_ring_carrier;
 	req->tp_priv = q;
 	req->zc_buf_index = -1;
@@ -60,19 +60,24 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 	struct zcfuse_session *se = q->u->se;
 	const char *why = NULL;
 	int err = frame_ring(q, e, &why);
+	unsigned fl;
 
-	atomic_fetch_add_explicit(&zcf_stats_mine(se)->via_ring, 1, memory_order_relaxed);
 	if (err) {
-		atomic_fetch_add_explicit(&zcf_stats_mine(se)->malformed, 1, memory_order_relaxed);
+		struct zcf_stats *st = zcf_stats_mine(&se->pc);
+
+		atomic_fetch_add_explicit(&st->via_ring, 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&st->malformed, 1, memory_order_relaxed);
 		zcf_warn("malformed ring request on queue %u (opcode %u, len %u): %s; answered EIO",
 			 q->qid, e->req.in.opcode, e->req.in.len, why ? why : "bad lengths");
 		e->req.flags &= ~ZCF_REQ_ZERO_COPY;
 		zcf_ring_send(&e->req, -EIO, NULL, 0);
 		return;
 	}
+	e->req.tally.via = ZCF_VIA_RING;
 	/* Requests whose data arrived in the pool (zero copy counts at its I/O). */
 	if (zcf_ring_is_pool(q->u) && e->req.data_len && !(e->req.flags & ZCF_REQ_ZERO_COPY))
-		zcf_count(&zcf_stats_mine(se)->path[ZCF_PATH_POOL], e->req.data_len);
+		zcf_tally_note(&se->pc.counters, &e->req.tally, ZCF_TALLY_IN, ZCF_PATH_POOL,
+			       e->req.data_len);
 	/*
 	 * Busy: other work overlapped this request lately. Sticky, because a
 	 * queue that serves inline at depth rarely sees two requests at once
@@ -84,8 +89,13 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 		q->busy_left--;
 		e->req.flags |= ZCF_REQ_QUEUE_BUSY;
 	}
-	if (zcf_opcode_flags(e->req.in.opcode) & ZCF_OPF_MAY_WAIT)
-		zcf_ring_lend_entry(q);
+	fl = e->req.op->flags;
+	if (fl & (ZCF_OPF_MAY_WAIT | ZCF_OPF_ENDS_FH)) { /* rare: one test for both */
+		if (fl & ZCF_OPF_ENDS_FH)
+			zcf_backing_fh_ended();
+		if (fl & ZCF_OPF_MAY_WAIT)
+			zcf_ring_lend_entry(q);
+	}
 	if (!zcf_ring_to_worker(q->u, &e->req))
 		zcf_dispatch(&e->req);
 }
@@ -97,7 +107,8 @@ static void on_io_done(struct uring_queue *q, struct uring_ent *e, int res)
 	q->inflight_io--;
 	e->io_inflight = false;
 	if (res >= 0 && req->io_path < ZCF_PATH_MAX)
-		zcf_count(&zcf_stats_mine(q->u->se)->path[req->io_path], (uint64_t)res);
+		zcf_tally_note(&req->pc->counters, &req->tally, ZCF_TALLY_IO, req->io_path,
+			       (uint64_t)res);
 	zcf_io_complete(req, res);
 }
 
@@ -116,9 +127,9 @@ static void arm_wake(struct uring_queue *q)
  * one of our rings: each queue thread cancels its own (the ring is single
  * issuer). The I/O then ends with -ECANCELED and the request with EINTR.
  */
-void zcf_ring_cancel_io(struct zcfuse_session *se, uint64_t unique)
+void zcf_ring_cancel_io(struct zcf_proto_ctx *pc, uint64_t unique)
 {
-	struct zcf_ring *u = se->ring;
+	struct zcf_ring *u = zcf_session_of(pc)->ring;
 	uint64_t one = 1;
 	unsigned i;
 

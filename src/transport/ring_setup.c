@@ -47,9 +47,9 @@ static int ring_create(struct uring_queue *q)
 	};
 
 	memset(&p, 0, sizeof(p));
-	p.flags = IORING_SETUP_SQE128 | setup_flags[u->se->cfg.ring_setup];
+	p.flags = IORING_SETUP_SQE128 | setup_flags[u->se->pc.cfg.ring_setup];
 	err = io_uring_queue_init_params(entries, &q->ring, &p);
-	if (err == -EINVAL && u->se->cfg.ring_setup != ZCF_RING_PLAIN) {
+	if (err == -EINVAL && u->se->pc.cfg.ring_setup != ZCF_RING_PLAIN) {
 		/* A kernel that refuses a flag: run without the extras. */
 		memset(&p, 0, sizeof(p));
 		p.flags = IORING_SETUP_SQE128;
@@ -63,7 +63,7 @@ static int ring_create(struct uring_queue *q)
 	err = io_uring_register_files(&q->ring, &u->se->fd, 1);
 	if (err)
 		return zcf_ring_queue_fail(q, err, "registering /dev/fuse with the ring");
-	if (!u->se->cfg.ring_fd_plain)
+	if (!u->se->pc.cfg.ring_fd_plain)
 		io_uring_register_ring_fd(&q->ring); /* saves an fd lookup per enter; optional */
 	/*
 	 * Backing I/O that io_uring hands to workers (large memory-fs reads on
@@ -255,12 +255,12 @@ static struct zcf_ring *ring_new(struct zcfuse_session *se, enum zcf_payload pay
 	u->se = se;
 	u->payload = payload;
 	u->nq = se->ncpus;
-	u->depth = se->cfg.queue_depth;
-	if (!se->cfg.max_write_set)
-		se->cfg.max_write = ZCF_DEFAULT_MAX_WRITE;
-	zcf_ring_size(payload, u->nq, u->depth, se->cfg.max_write, se->cfg.max_write_set,
-		      se->cfg.pool_bufs, (size_t)se->cfg.max_pinned_mib << 20, &rs);
-	se->cfg.max_write = rs.max_write;
+	u->depth = se->pc.cfg.queue_depth;
+	if (!se->pc.cfg.max_write_set)
+		se->pc.cfg.max_write = ZCF_DEFAULT_MAX_WRITE;
+	zcf_ring_size(payload, u->nq, u->depth, se->pc.cfg.max_write, se->pc.cfg.max_write_set,
+		      se->pc.cfg.pool_bufs, (size_t)se->pc.cfg.max_pinned_mib << 20, &rs);
+	se->pc.cfg.max_write = rs.max_write;
 	u->payload_size = rs.payload_size;
 	u->pool_bufs = rs.pool_bufs;
 	u->reg_queues = rs.registered_queues;
@@ -326,7 +326,7 @@ static int ring_prepare(struct zcfuse_session *se, enum zcf_payload payload, cha
 	if (!u)
 		return -ENOMEM;
 	se->ring = u;
-	se->cancel_io = zcf_ring_cancel_io;
+	se->pc.cancel_io = zcf_ring_cancel_io;
 	err = queues_spawn(u, why, whylen);
 	/* The started queues end their step either way; a spawn error wins. */
 	qerr = wait_queues(u, err ? (char[200]){ 0 } : why, err ? 200 : whylen);
@@ -354,12 +354,12 @@ static int ring_start(struct zcfuse_session *se, unsigned threads, char *why, si
 	 * A pool slot is what the kernel makes it: max(8192, max_write,
 	 * max_pages pages) as negotiated, which the fs's init may have shrunk.
 	 */
-	k = se->conn.max_write > 8192 ? se->conn.max_write : 8192;
-	if ((size_t)se->conn.max_pages * 4096 > k)
-		k = (size_t)se->conn.max_pages * 4096;
+	k = se->pc.conn.max_write > 8192 ? se->pc.conn.max_write : 8192;
+	if ((size_t)se->pc.conn.max_pages * 4096 > k)
+		k = (size_t)se->pc.conn.max_pages * 4096;
 	if (k < u->payload_size)
 		u->payload_size = k;
-	err = zcf_ring_workers_start(u, se->cfg.meta_threads);
+	err = zcf_ring_workers_start(u, se->pc.cfg.meta_threads);
 	if (err)
 		return err;
 	se->nr_queues = u->nq;
@@ -392,7 +392,7 @@ static void ring_stop(struct zcfuse_session *se)
 	uint64_t one = 1;
 	unsigned i;
 
-	se->cancel_io = NULL; /* no INTERRUPT reaches the queues from now on */
+	se->pc.cancel_io = NULL; /* no INTERRUPT reaches the queues from now on */
 	if (!u)
 		return;
 	atomic_store(&u->stopping, true);

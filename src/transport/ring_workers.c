@@ -14,7 +14,7 @@
 
 bool zcf_ring_to_worker(struct zcf_ring *u, struct zcfuse_req *req)
 {
-	if (!u->meta.nthreads || (zcf_opcode_flags(req->in.opcode) & ZCF_OPF_ON_QUEUE))
+	if (!u->meta.nthreads || (req->op->flags & ZCF_OPF_ON_QUEUE))
 		return false;
 	req->next = NULL;
 	pthread_mutex_lock(&u->meta.lock);

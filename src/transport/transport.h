@@ -20,7 +20,44 @@
 #ifndef ZCFUSE_TRANSPORT_TRANSPORT_H
 #define ZCFUSE_TRANSPORT_TRANSPORT_H
 
+#include <stddef.h>
+
 #include "proto/proto.h"
+
+struct zcf_chan;
+struct zcf_ring;
+struct zcf_rp_queue;
+
+/*
+ * A session as the floors up to this one see it: the protocol's part first
+ * (pc, all the protocol floor knows), then the carriers'. The session floor
+ * wraps it with what only it uses (session/session.h, struct zcf_roof).
+ */
+struct zcfuse_session {
+	struct zcf_proto_ctx pc;
+	int fd;                       /* /dev/fuse, -1 when not mounted */
+	struct zcf_chan *chan;        /* the /dev/fuse readers (always, for FORGET/INTERRUPT) */
+	struct zcf_ring *ring;        /* ring queues, if any */
+	volatile sig_atomic_t exiting;
+	int exit_efd;                 /* eventfd: wakes run() on exit; carriers report here */
+	unsigned ncpus;
+	unsigned nr_readers;          /* /dev/fuse reader threads started */
+	unsigned nr_queues;           /* ring queues started */
+	unsigned ring_flags;          /* io_uring setup flags the queues got */
+	/* Where backing reads run: one state per queue thread (read_policy.c) */
+	_Atomic(struct zcf_rp_queue *) rp_queues;
+	unsigned rp_nqueues;          /* under pc.lock */
+};
+
+/* The session whose protocol part is @pc. */
+static inline struct zcfuse_session *zcf_session_of(struct zcf_proto_ctx *pc)
+{
+	return (struct zcfuse_session *)((char *)pc - offsetof(struct zcfuse_session, pc));
+}
+static inline struct zcfuse_session *zcf_req_se(const struct zcfuse_req *req)
+{
+	return zcf_session_of(req->pc);
+}
 
 /* Where a ring's request payloads live. */
 enum zcf_payload {
@@ -98,6 +135,12 @@ bool zcf_classic_orphan(struct zcfuse_session *se, void (*free_fn)(struct zcfuse
 
 /* Called by a carrier when a backing I/O ends: runs the filesystem's callback. */
 void zcf_io_complete(struct zcfuse_req *req, int res);
+/*
+ * Called by a carrier as a request whose row says ZCF_OPF_ENDS_FH (RELEASE)
+ * arrives: a file handle and the descriptor behind it may be reused from
+ * now on, so what is cached per (fh, fd) about backing files is dropped.
+ */
+void zcf_backing_fh_ended(void);
 
 /* ---- Ring sizing (ring_size.c) ---- */
 

@@ -67,7 +67,7 @@ static void one(const uint8_t *p, size_t n, unsigned mode)
 	memcpy(buf, p, n);
 	memset(&req, 0, sizeof(req));
 	memset(&fz_ans, 0, sizeof(fz_ans));
-	req.se = fz_se;
+	req.pc = fz_se;
 	req.tp = &fz_tp;
 	req.payload = payload;
 	req.payload_size = PAYLOAD;

@@ -12,7 +12,7 @@
 
 #include "harness.h"
 
-struct zcfuse_session *fz_se;
+struct zcf_proto_ctx *fz_se;
 struct fz_answers fz_ans;
 static volatile unsigned fz_sink; /* keeps the touching reads */
 
@@ -54,8 +54,6 @@ void fz_reset(bool got_init)
 		if (!fz_se)
 			abort();
 		pthread_mutex_init(&fz_se->lock, NULL);
-		fz_se->fd = -1;
-		fz_se->exit_efd = -1;
 		fz_se->ops = fz_ops;
 		zcf_counters_init(&fz_se->counters);
 		fz_se->cfg.max_write = 1u << 20;

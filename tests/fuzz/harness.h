@@ -18,7 +18,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The session every request belongs to; reset to "after INIT" by fz_reset(). */
-extern struct zcfuse_session *fz_se;
+extern struct zcf_proto_ctx *fz_se;
 
 /* Answers seen for the current request. */
 struct fz_answers {

@@ -102,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&req, 0, sizeof(req));
 	memset(&fz_ans, 0, sizeof(fz_ans));
-	req.se = fz_se;
+	req.pc = fz_se;
 	req.tp = &fz_tp;
 	req.payload_buf_index = -1;
 	req.zc_buf_index = -1;

@@ -3,8 +3,8 @@
 # The manual: every exported function (src/libzcfuse.map) is named in the
 # NAME line of a section-3 page and shown in that page's SYNOPSIS; every
 # program make install puts in bin/ (tools/*.c, examples/*.c as zcfuse-NAME,
-# compat/zcfuse-run) has a section-1 page; zcfuse(7) names every -o option
-# src/core/opts.c and src/core/opts_conn.c parse; every page renders
+# compat/zcfuse-run) has a section-1 page; zcfuse(7)'s OPTIONS and -h (made
+# from src/core/opts.c's table) name the same -o options; every page renders
 # without a groff -ww warning and says the Makefile's VERSION in its title
 # line; and scripts/man-links gives one link per extra name, none shadowing
 # a real page.
@@ -46,18 +46,41 @@ for src in tools/*.c examples/*.c compat/zcfuse-run; do
 done
 [ -z "$missing" ] || t_fail "installed programs without a man/NAME.1 page:$missing"
 
-# Every option name opts.c compares against, e.g. !strcmp(opt, "threads"),
-# the mount options it passes on, and the INIT options of opts_conn.c
-# (its cap_opts table and its own strcmp()s), as words of the rendered
-# zcfuse(7).
-groff -man -Tascii -P-cbou -rLL=200n man/zcfuse.7 >"$T/zcfuse.7.txt" 2>/dev/null
-for o in $(grep -oE 'strcmp\((opt|a), "[a-z_]+"\)' src/core/opts.c | sed -E 's/.*"(.*)".*/\1/' | sort -u) \
-	$(sed -n '/kernel_opts\[\] = {/,/};/p' src/core/opts.c | grep -oE '"[a-z_]+"' | tr -d '"') \
-	$(sed -n '/cap_opts\[\] = {/,/};/p' src/core/opts_conn.c | grep -oE '\{ "[a-z0-9_]+"' | tr -d '{ "') \
-	$(grep -oE 'strcmp\(opt, "[a-z0-9_]+"\)' src/core/opts_conn.c | sed -E 's/.*"(.*)".*/\1/'); do
-	grep -qw -- "$o" "$T/zcfuse.7.txt" || missing="$missing $o"
+# The options: -h is made from src/core/opts.c's table (unit/opts checks
+# it lists every row) plus INIT's list in opts_conn.c; zcfuse(7)'s OPTIONS
+# must name every option -h names, and -h every option an OPTIONS tag
+# names, so that neither drifts from the table. Also every INIT option of
+# opts_conn.c's cap_opts table appears in -h.
+help=$("$(t_example hello)" --help) || t_fail "hello --help failed"
+# -h's heads: "    -o NAME[=ARG]  text", "       more, names" (INIT's
+# continued lists); [no_]X stands for X and no_X.
+help_opts=$(echo "$help" | awk '
+	/^    -o / || /^       [a-z\[]/ {
+		h = $0; sub(/^ *(-o )?/, "", h); sub(/  .*/, "", h)
+		n = split(h, w, /[, ]+/)
+		for (i = 1; i <= n; i++) {
+			t = w[i]; sub(/=.*/, "", t)
+			if (t ~ /^\[no_\]/) { sub(/^\[no_\]/, "", t); print "no_" t }
+			if (t ~ /^[a-z][a-z0-9_]*$/ && t != "opt") print t
+		}
+	}' | sort -u)
+# zcfuse(7)'s OPTIONS: the words of each .TP tag line (continued lines joined).
+man_opts=$(sed -n '/^\.SH OPTIONS/,/^\.SH [^O]/p' man/zcfuse.7 | awk '
+	join { line = line " " $0; if (line ~ /\\$/) { sub(/\\$/, "", line); next } join = 0; tag = 1 }
+	tag { gsub(/\\f[RBIP]|\\c/, "", line); gsub(/\\-/, "-", line); gsub(/[",]/, " ", line)
+	      n = split(line, w, / +/)
+	      for (i = 1; i <= n; i++) { t = w[i]; sub(/=$/, "", t); if (t ~ /^[a-z][a-z0-9_]*$/ && t != "opt") print t }
+	      tag = 0; next }
+	/^\.TP/ { join = 1; line = ""; next }' | sort -u)
+[ "$(echo "$help_opts" | wc -l)" -gt 40 ] || t_fail "-h names only $(echo "$help_opts" | wc -l) options: the parse is broken"
+miss=$(comm -23 <(echo "$help_opts") <(echo "$man_opts") | tr '\n' ' ')
+[ -z "$miss" ] || t_fail "options -h lists that zcfuse(7)'s OPTIONS does not: $miss"
+miss=$(comm -13 <(echo "$help_opts") <(echo "$man_opts") | tr '\n' ' ')
+[ -z "$miss" ] || t_fail "options zcfuse(7)'s OPTIONS names that -h does not list: $miss"
+for o in $(sed -n '/cap_opts\[\] = {/,/};/p' src/core/opts_conn.c | grep -oE '\{ "[a-z0-9_]+"' | tr -d '{ "'); do
+	grep -qx -- "$o" <<<"$help_opts" || missing="$missing $o"
 done
-[ -z "$missing" ] || t_fail "options parsed in src/core/opts*.c that zcfuse(7) does not name:$missing"
+[ -z "$missing" ] || t_fail "INIT options of opts_conn.c that -h does not list:$missing"
 
 # groff -ww (every warning) is stricter than man --warnings (its default
 # set); both were clean when the pages were written.

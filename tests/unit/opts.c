@@ -395,8 +395,50 @@ static void test_fs_callbacks(void)
 	zcf_config_free(&c);
 }
 
+/*
+ * -h is made from the options table: every row has text, and the help
+ * shows every row as "-o NAME" (then '=' or a space), once.
+ */
+static void test_help_from_table(void)
+{
+	char buf[16384], want[80];
+	const char *name, *p;
+	unsigned i, rows = 0;
+	bool has_help;
+	FILE *f = tmpfile();
+	int saved = dup(1);
+	size_t n;
+
+	T_CHECK(f && saved >= 0, "a temporary file for -h");
+	if (!f || saved < 0)
+		return;
+	fflush(stdout);
+	dup2(fileno(f), 1);
+	zcf_print_help("prog", NULL);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = 0;
+	fclose(f);
+	for (i = 0; zcf_opt_row(i, &name, &has_help); i++, rows++) {
+		unsigned seen = 0;
+
+		T_CHECK(has_help, "option %s has no help text in the table", name);
+		snprintf(want, sizeof(want), "-o %s", name);
+		for (p = buf; (p = strstr(p, want)); p += strlen(want))
+			if (p[strlen(want)] == '=' || p[strlen(want)] == ' ' || p[strlen(want)] == '\n')
+				seen++;
+		T_EQ(seen, 1, "-h lists \"%s\" once", want);
+	}
+	T_CHECK(rows > 20, "the table has %u rows", rows);
+	T_CHECK(strstr(buf, "INIT options:") != NULL, "-h goes on to INIT's options");
+}
+
 int main(void)
 {
+	test_help_from_table();
 	test_flags();
 	test_mount_options();
 	test_zcfuse_options();

@@ -146,7 +146,7 @@ static const struct zcfuse_ops full_ops = {
 
 static alignas(64) unsigned char buf[1 << 16];
 static alignas(64) unsigned char payload[4096];
-static struct zcfuse_session *se;
+static struct zcf_proto_ctx *se;
 static uint32_t req_uid = 1; /* the caller's uid in the next request */
 
 /*
@@ -172,7 +172,7 @@ static int send_req(uint32_t opcode, const void *arg, size_t arg_len, const void
 	if (data_len)
 		memcpy(buf + sizeof(in) + arg_len, data, data_len);
 	memset(&req, 0, sizeof(req));
-	req.se = se;
+	req.pc = se;
 	req.tp = &fake_tp;
 	req.payload = payload;
 	req.payload_size = sizeof(payload);
@@ -324,6 +324,51 @@ static void test_malformed(void)
 	}
 }
 
+#define BASE (&se->counters.base)
+#define N(c) atomic_load(&(c).n)
+#define BYTES(c) atomic_load(&(c).bytes)
+
+/*
+ * Each request is counted once as it ends, what it did on the way with it:
+ * its opcode (READ with the size offered the fs, others with their data),
+ * how the reply went, whether it was an error; unknown opcodes have no slot.
+ */
+static void test_counts(void)
+{
+	struct fuse_read_in rd = { .fh = 7, .offset = 0, .size = 65536 };
+	struct fuse_write_in wr = { .fh = 7, .size = 6 };
+	struct fuse_forget_in fg = { .nlookup = 1 };
+	uint64_t r = N(BASE->op[FUSE_READ]), rb = BYTES(BASE->op[FUSE_READ]);
+	uint64_t cp = N(BASE->path[ZCF_PATH_REPLY_COPY]), cpb = BYTES(BASE->path[ZCF_PATH_REPLY_COPY]);
+	uint64_t w = N(BASE->op[FUSE_WRITE]), wb = BYTES(BASE->op[FUSE_WRITE]);
+	uint64_t l = N(BASE->op[FUSE_LOOKUP]), lb = BYTES(BASE->op[FUSE_LOOKUP]);
+	uint64_t f = N(BASE->op[FUSE_FORGET]), err = atomic_load(&BASE->errors);
+	uint64_t all = 0, all_after = 0;
+
+	for (unsigned i = 0; i < ZCF_COUNTED_OPS; i++)
+		all += N(BASE->op[i]);
+	T_EQ(send_req(FUSE_READ, &rd, sizeof(rd), NULL, 0), 0, "frame READ");
+	T_EQ(N(BASE->op[FUSE_READ]), r + 1, "READ counted once");
+	T_EQ(BYTES(BASE->op[FUSE_READ]), rb + sizeof(payload), "READ counts the size offered");
+	T_EQ(N(BASE->path[ZCF_PATH_REPLY_COPY]), cp + 1, "READ reply by copy counted");
+	T_EQ(BYTES(BASE->path[ZCF_PATH_REPLY_COPY]), cpb + 5, "its 5 bytes");
+	T_EQ(send_req(FUSE_WRITE, &wr, sizeof(wr), "abcdef", 6), 0, "frame WRITE");
+	T_EQ(N(BASE->op[FUSE_WRITE]), w + 1, "WRITE counted once");
+	T_EQ(BYTES(BASE->op[FUSE_WRITE]), wb + 6, "WRITE counts its size");
+	T_EQ(atomic_load(&BASE->errors), err, "no error so far");
+	T_EQ(send_req(FUSE_LOOKUP, NULL, 0, "name", 5), 0, "frame LOOKUP");
+	T_EQ(N(BASE->op[FUSE_LOOKUP]), l + 1, "LOOKUP counted once");
+	T_EQ(BYTES(BASE->op[FUSE_LOOKUP]), lb + 5, "LOOKUP counts its name");
+	T_EQ(atomic_load(&BASE->errors), err + 1, "its ENOENT is an error");
+	T_EQ(send_req(FUSE_FORGET, &fg, sizeof(fg), NULL, 0), 0, "frame FORGET");
+	T_EQ(N(BASE->op[FUSE_FORGET]), f + 1, "FORGET, never answered, counted once");
+	T_EQ(send_req(9999, NULL, 0, NULL, 0), 0, "frame opcode 9999");
+	T_EQ(atomic_load(&BASE->errors), err + 2, "its ENOSYS is an error");
+	for (unsigned i = 0; i < ZCF_COUNTED_OPS; i++)
+		all_after += N(BASE->op[i]);
+	T_EQ(all_after, all + 4, "four opcodes counted, the unknown one not");
+}
+
 static void test_unknown_and_defaults(void)
 {
 	/* Not served at all, or served but the fs has no op (STATX: nor getattr). */
@@ -406,14 +451,13 @@ int main(void)
 	if (!se)
 		return 1;
 	pthread_mutex_init(&se->lock, NULL);
-	se->fd = -1;
-	se->exit_efd = -1;
 	se->got_init = true;
 	se->conn.setxattr_ext = true;
 	se->conn.proto_minor = 45;
 
 	se->ops = full_ops;
 	test_good_requests();
+	test_counts();
 	test_malformed();
 	test_before_init();
 	test_allow_root();

@@ -266,7 +266,7 @@ static void test_truncated_arg(void)
 /* SETXATTR's argument is 8 bytes until FUSE_SETXATTR_EXT is negotiated. */
 static void test_setxattr_compat(void)
 {
-	struct zcfuse_session *se = calloc(1, sizeof(*se));
+	struct zcf_proto_ctx *se = calloc(1, sizeof(*se));
 	struct zcfuse_req req = { 0 };
 	static const char data[] = "user.x\0val";
 	size_t len;
@@ -275,7 +275,7 @@ static void test_setxattr_compat(void)
 		T_CHECK(se, "out of memory");
 		return;
 	}
-	req.se = se;
+	req.pc = se;
 	se->conn.setxattr_ext = false;
 	len = build(FUSE_SETXATTR, 8, data, sizeof(data), 0);
 	T_EQ(zcf_frame_classic(&req, buf, len), 0, "compat SETXATTR");
@@ -284,14 +284,14 @@ static void test_setxattr_compat(void)
 
 	se->conn.setxattr_ext = true;
 	memset(&req, 0, sizeof(req));
-	req.se = se;
+	req.pc = se;
 	len = build(FUSE_SETXATTR, 16, data, sizeof(data), 0);
 	T_EQ(zcf_frame_classic(&req, buf, len), 0, "extended SETXATTR");
 	T_EQ(req.arg_len, 16, "extended SETXATTR argument");
 	T_EQ(req.data_len, sizeof(data), "extended SETXATTR data");
 
 	memset(&req, 0, sizeof(req));
-	req.se = se;
+	req.pc = se;
 	len = build(FUSE_SETXATTR, 8, NULL, 0, 0);
 	T_CHECK(zcf_frame_classic(&req, buf, len) < 0,
 		"extended SETXATTR with only the 8-byte compat argument must be refused");

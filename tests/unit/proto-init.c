@@ -50,12 +50,12 @@ static void fs_init(void *userdata, struct zcfuse_conn_info *conn)
 	conn->want &= ~drop_in_init;
 }
 
-static uint64_t init(struct zcfuse_session *se, uint64_t kernel_flags)
+static uint64_t init(struct zcf_proto_ctx *se, uint64_t kernel_flags)
 {
 	struct fuse_init_in in = { .major = 7, .minor = 45, .max_readahead = 65536,
 				   .flags = (uint32_t)kernel_flags | FUSE_INIT_EXT,
 				   .flags2 = (uint32_t)(kernel_flags >> 32) };
-	struct zcfuse_req req = { .se = se, .tp = &fake_tp, .arg = &in, .arg_len = sizeof(in) };
+	struct zcfuse_req req = { .pc = se, .tp = &fake_tp, .arg = &in, .arg_len = sizeof(in) };
 
 	se->got_init = false;
 	T_EQ(zcf_handle_init(se, &req, 0), 0, "INIT answered");
@@ -64,7 +64,7 @@ static uint64_t init(struct zcfuse_session *se, uint64_t kernel_flags)
 
 int main(void)
 {
-	struct zcfuse_session *se = calloc(1, sizeof(*se));
+	struct zcf_proto_ctx *se = calloc(1, sizeof(*se));
 	uint64_t all = ~0ull & ~(FUSE_INIT_RESERVED), f;
 
 	pthread_mutex_init(&se->lock, NULL);

@@ -152,7 +152,7 @@ static const struct zcfuse_ops ops = {
 	.syncfs = fs_syncfs, .copy_file_range = fs_cfr,
 };
 
-static struct zcfuse_session *se;
+static struct zcf_proto_ctx *se;
 static unsigned char buf[1 << 16];
 static char payload[4096];
 static struct zcfuse_req req;
@@ -172,7 +172,7 @@ static int send_req(uint32_t opcode, uint64_t unique, const void *arg, size_t ar
 	if (data_len)
 		memcpy(buf + sizeof(in) + arg_len, data, data_len);
 	memset(&req, 0, sizeof(req));
-	req.se = se;
+	req.pc = se;
 	req.tp = &fake_tp;
 	req.payload = payload;
 	req.payload_size = sizeof(payload);
@@ -394,8 +394,6 @@ int main(void)
 	if (!se)
 		return 1;
 	pthread_mutex_init(&se->lock, NULL);
-	se->fd = -1;
-	se->exit_efd = -1;
 	se->got_init = true;
 	se->conn.setxattr_ext = true;
 	se->conn.proto_minor = 45;

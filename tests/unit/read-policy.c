@@ -151,7 +151,7 @@ static void test_windows(void)
 	unsigned i;
 
 	memset(&se, 0, sizeof(se));
-	pthread_mutex_init(&se.lock, NULL);
+	pthread_mutex_init(&se.pc.lock, NULL);
 	q = zcf_rp_mine(&se);
 	T_CHECK(q != NULL, "a queue state");
 	if (!q)
@@ -180,7 +180,7 @@ static void test_windows(void)
 	T_EQ(c->win_n, i, "uncontested reads are not judged");
 	zcf_rp_free(&se);
 	T_CHECK(atomic_load(&se.rp_queues) == NULL, "freed");
-	pthread_mutex_destroy(&se.lock);
+	pthread_mutex_destroy(&se.pc.lock);
 }
 
 int main(void)

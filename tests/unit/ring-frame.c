@@ -23,7 +23,7 @@
 static alignas(64) struct fuse_uring_req_header hdr;
 static alignas(4096) char own[SLOT];
 static alignas(4096) char pool[NSLOTS * SLOT];
-static struct zcfuse_session *se;
+static struct zcf_proto_ctx *se;
 
 /* What the fake transport and the filesystem saw. */
 static struct {
@@ -148,7 +148,7 @@ static int run(enum kind k)
 
 	memset(&seen, 0, sizeof(seen));
 	memset(&req, 0, sizeof(req));
-	req.se = se;
+	req.pc = se;
 	req.tp = &fake_tp;
 	req.payload_buf_index = -1;
 	req.zc_buf_index = -1;
@@ -385,8 +385,6 @@ int main(void)
 	if (!se)
 		return 1;
 	pthread_mutex_init(&se->lock, NULL);
-	se->fd = -1;
-	se->exit_efd = -1;
 	se->got_init = true;
 	se->conn.setxattr_ext = true;
 	se->conn.proto_minor = 45;
