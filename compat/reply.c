@@ -203,7 +203,7 @@ static void count_write(const void *p, ssize_t n, enum zcf_path path)
 	const char *c = p;
 
 	if (n > 0 && w->data && c >= w->data && c + n <= w->data + w->size)
-		zcf_count(&zcf_stats_mine(w->zs)->path[path], (uint64_t)n);
+		zcf_count(&zcf_stats_mine(&w->zs->pc)->path[path], (uint64_t)n);
 }
 
 /* Copies up to len bytes from src (at soff) to dst (at doff). */
