@@ -230,14 +230,18 @@ srv_start() {
 	srv_wait_mounted "$name"
 }
 
-# srv_start_example KIND: srv_start NAME=KIND of example memfs, or of
-# passthrough over $T/src (made if missing).
+# srv_start_example KIND [NAME [server args...]]: srv_start NAME (default
+# KIND) of example memfs, or of passthrough over a SOURCE made if missing:
+# $T/src for the default name, $T/NAME.src for a named one.
 srv_start_example() {
-	if [ "$1" = passthrough ]; then
-		mkdir -p "$T/src"
-		srv_start passthrough passthrough "$T/src"
+	local kind=$1 name=${2:-$1} src=$T/src
+	shift $(($# < 2 ? $# : 2))
+	if [ "$kind" = passthrough ]; then
+		[ "$name" = "$kind" ] || src=$T/$name.src
+		mkdir -p "$src"
+		srv_start "$name" passthrough "$src" "$@"
 	else
-		srv_start "$1" "$1"
+		srv_start "$name" "$kind" "$@"
 	fi
 }
 

@@ -13,12 +13,7 @@ failures=()
 check() {
 	local name=$1 kind=$2 f
 	shift 2
-	if [ "$kind" = passthrough ]; then
-		mkdir -p "$T/$name.src"
-		srv_start "$name" passthrough "$T/$name.src" "$@"
-	else
-		srv_start "$name" memfs "$@"
-	fi
+	srv_start_example "$kind" "$name" "$@"
 	f=${SRV_MNT[$name]}/f
 	head -c 8192 /dev/zero | tr '\0' x >"$f"
 	out=$("$pw" "$f" mmap-direct 2>&1) || failures+=("$name: $out")

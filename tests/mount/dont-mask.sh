@@ -65,12 +65,7 @@ make "$T/direct"
 example() {
 	local label=$1 kind=$2 got
 	shift 2
-	if [ "$kind" = passthrough ]; then
-		mkdir -p "$T/$label.src"
-		srv_start "$label" passthrough "$T/$label.src" "$@"
-	else
-		srv_start "$label" memfs "$@"
-	fi
+	srv_start_example "$kind" "$label" "$@"
 	make "${SRV_MNT[$label]}"
 	got=$(modes "${SRV_MNT[$label]}")
 	[ "$got" = "$want" ] || t_fail "$label: modes $got on the mount, not $want"
