@@ -111,10 +111,20 @@ for name in passthrough_ll passthrough passthrough_hp; do
 	[ -x "$T/bin/$name" ] || continue
 	case $name in
 	passthrough_ll) run $name -f -o source=/ ;;
-	passthrough) run $name -f ;;
+	passthrough) ZCFUSE_OPTIONS="transport=$TR,stats=$T/hl-stats.json" run $name -f ;;
 	passthrough_hp) run $name --foreground --nocache "$T/src" ;;
 	esac
 	check_passthrough $name
 	stop $name
 done
+# The high-level passthrough has a plain read op: on a ring its data must
+# go straight into the entry's payload, never through a buffer copied in.
+if [ "$TR" != classic ]; then
+	python3 - "$T/hl-stats.json" <<'PY' || t_fail "high-level READ data was copied into the payload (stats above)"
+import json, sys
+d = json.load(open(sys.argv[1]))["data_path"]
+print("data_path:", {k: v["bytes"] for k, v in d.items() if v["bytes"]})
+assert d["reply_copy"]["bytes"] == 0 and d["reply_inplace"]["bytes"] >= 3 << 20
+PY
+fi
 t_log "libfuse 3.18-header binaries (hello_ll, hello, passthrough_ll, passthrough$([ -x "$T/bin/passthrough_hp" ] && echo ', passthrough_hp')) ran on zcfuse's libfuse3.so.3 over $TR"
