@@ -175,6 +175,7 @@ struct zcf_rp_queue *zcf_rp_mine(struct zcfuse_session *se)
 		return NULL;
 	for (i = 0; i < ZCF_RP_CLASSES; i++)
 		zcf_rp_class_init(&q->cls[i]);
+	q->cpu_clock = zcf_rp_cpu_now;
 	pthread_mutex_lock(&se->pc.lock);
 	q->id = se->rp_nqueues++;
 	atomic_store(&q->next, atomic_load(&se->rp_queues));
@@ -217,12 +218,12 @@ void zcf_rp_done(struct zcfuse_session *se, struct zcf_rp_queue *q, unsigned cls
 	if (!c->win_n++) {
 		c->win_t0 = now;
 		c->win_done0 = session_done(se, cls);
-		c->win_cpu0 = zcf_rp_cpu_now();
+		c->win_cpu0 = q->cpu_clock();
 		return;
 	}
 	if (c->win_n >= ZCF_RP_WIN_READS && now - c->win_t0 >= ZCF_RP_WIN_NS) {
 		uint64_t got = session_done(se, cls) - c->win_done0;
-		uint64_t cpu = zcf_rp_cpu_now();
+		uint64_t cpu = q->cpu_clock();
 		double per = got && c->win_cpu0 && cpu > c->win_cpu0
 				     ? (double)(cpu - c->win_cpu0) / 1e9 / (double)got : 0;
 

@@ -94,6 +94,7 @@ struct zcf_rp_queue {
 	_Atomic uint64_t done[ZCF_RP_CLASSES]; /* this queue's completed reads */
 	_Atomic(struct zcf_rp_queue *) next;  /* the session's list */
 	unsigned id;
+	uint64_t (*cpu_clock)(void);          /* zcf_rp_cpu_now; tests give their own */
 };
 
 /* The calling thread's queue state for @se (made on first use), or NULL. */

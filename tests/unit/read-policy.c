@@ -179,6 +179,14 @@ static void test_cpu_cost(void)
 	T_EQ(c.mode, ZCF_RP_WORKER, "unknown worker CPU: rates decide");
 }
 
+/* The process CPU clock the glue test's queue reads: set by the test. */
+static uint64_t fake_cpu_ns;
+
+static uint64_t fake_cpu(void)
+{
+	return fake_cpu_ns;
+}
+
 /* The glue: completions on a clock become window rates, per queue. */
 static void test_windows(void)
 {
@@ -194,12 +202,17 @@ static void test_windows(void)
 	T_CHECK(q != NULL, "a queue state");
 	if (!q)
 		return;
+	q->cpu_clock = fake_cpu;
 	c = &q->cls[5];
-	/* Inline: a 128K read every 100 us; worker: every 50 us (both CPUs work). */
+	/*
+	 * Inline: a 128K read every 100 us at 40 us of CPU; worker: every
+	 * 50 us (both CPUs work) at 50 us (a wake-up more).
+	 */
 	for (i = 0; i < 200000; i++) {
 		enum zcf_rp_mode m = zcf_rp_current(c, NULL);
 
 		now += m == ZCF_RP_INLINE ? 100000 : 50000;
+		fake_cpu_ns += m == ZCF_RP_INLINE ? 40000 : 50000;
 		zcf_rp_done(&se, q, 5, m, true, 10000, now);
 	}
 	T_EQ(c->mode, ZCF_RP_WORKER, "measured faster mode chosen");
@@ -208,9 +221,9 @@ static void test_windows(void)
 		"worker rate %.0f/s", c->rate[ZCF_RP_WORKER]);
 	T_CHECK(c->rate[ZCF_RP_INLINE] > 9500 && c->rate[ZCF_RP_INLINE] < 10500,
 		"inline rate %.0f/s", c->rate[ZCF_RP_INLINE]);
-	/* This loop's own CPU, the same in both modes: measured, and within the share. */
-	T_CHECK(c->cpu[ZCF_RP_INLINE] > 0 && c->cpu[ZCF_RP_WORKER] > 0,
-		"CPU per read measured: inline %.3f us, worker %.3f us",
+	T_CHECK(c->cpu[ZCF_RP_INLINE] > 39e-6 && c->cpu[ZCF_RP_INLINE] < 41e-6 &&
+			c->cpu[ZCF_RP_WORKER] > 49e-6 && c->cpu[ZCF_RP_WORKER] < 51e-6,
+		"CPU per read from the clock: inline %.2f us, worker %.2f us",
 		c->cpu[ZCF_RP_INLINE] * 1e6, c->cpu[ZCF_RP_WORKER] * 1e6);
 	/* Reads that completed in a mode no longer running belong to no window. */
 	i = c->win_n;
