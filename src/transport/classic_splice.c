@@ -80,7 +80,9 @@ ssize_t zcf_classic_splice_read(struct zcfuse_req *req, int fd, uint64_t off, si
 	size_t moved = 0;
 	ssize_t k = 0;
 
+	/* dev_io: the program's writev takes every reply (no splice_send here). */
 	if (req->pc->cfg.splice_off || !(req->pc->conn.kernel_flags & FUSE_SPLICE_WRITE) ||
+	    zcf_req_se(req)->dev_io ||
 	    len < SPLICE_MIN || len > req->payload_size || !pipe_ready(r, len))
 		return -EOPNOTSUPP;
 	if (write(r->pipe[1], &out, sizeof(out)) != sizeof(out)) {
