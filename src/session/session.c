@@ -117,17 +117,31 @@ ZCFUSE_API void zcfuse_session_exit(struct zcfuse_session *se)
  * INIT for a program that runs its own loop (zcf_classic_process): its
  * thread reads /dev/fuse, so the transport is classic whatever was asked.
  */
+/* The transport reason of a session on the program's own I/O (dev_io). */
+static void custom_io_reason(struct zcfuse_session *se, const char *how)
+{
+	bool other = se->pc.cfg.transport_explicit && se->pc.cfg.transport != ZCF_TRANSPORT_CLASSIC;
+
+	snprintf(zcf_roof(se)->transport_reason, sizeof(zcf_roof(se)->transport_reason),
+		 "the program's own descriptor and I/O (fuse_session_custom_io%s): the ring "
+		 "transports need /dev/fuse itself%s%s%s", how, other ? "; " : "",
+		 other ? zcf_transport_name(se->pc.cfg.transport) : "", other ? " not taken" : "");
+}
+
 int zcf_session_own_init(struct zcfuse_session *se, struct zcfuse_req *req)
 {
 	int err;
 
 	zcf_init_parse(&se->pc, req);
 	zcf_roof(se)->kind = ZCF_TRANSPORT_CLASSIC;
-	if (se->pc.cfg.transport_explicit && se->pc.cfg.transport != ZCF_TRANSPORT_CLASSIC)
+	if (se->dev_io)
+		custom_io_reason(se, ", read in its own loop");
+	else if (se->pc.cfg.transport_explicit && se->pc.cfg.transport != ZCF_TRANSPORT_CLASSIC)
 		zcf_warn("transport %s asked for, but the program reads /dev/fuse in its own "
 			 "loop: classic", zcf_transport_name(se->pc.cfg.transport));
-	snprintf(zcf_roof(se)->transport_reason, sizeof(zcf_roof(se)->transport_reason),
-		 "the program runs its own loop (fuse_session_receive_buf)");
+	if (!se->dev_io)
+		snprintf(zcf_roof(se)->transport_reason, sizeof(zcf_roof(se)->transport_reason),
+			 "the program runs its own loop (fuse_session_receive_buf)");
 	err = zcf_handle_init(&se->pc, req, 0);
 	zcf_info("transport: classic (the program's threads, max_write %u); %s",
 		 se->pc.conn.max_write, zcf_roof(se)->transport_reason);
@@ -161,14 +175,7 @@ static int negotiate(struct zcfuse_session *se)
 	zcf_init_parse(&se->pc, req);
 	if (se->dev_io) {
 		/* Rings are set up on /dev/fuse itself, past the program's callbacks. */
-		bool other = se->pc.cfg.transport_explicit &&
-			     se->pc.cfg.transport != ZCF_TRANSPORT_CLASSIC;
-
-		snprintf(zcf_roof(se)->transport_reason, sizeof(zcf_roof(se)->transport_reason),
-			 "the program's own descriptor and I/O (fuse_session_custom_io): the ring "
-			 "transports need /dev/fuse itself%s%s%s", other ? "; " : "",
-			 other ? zcf_transport_name(se->pc.cfg.transport) : "",
-			 other ? " not taken" : "");
+		custom_io_reason(se, "");
 		zcf_roof(se)->kind = ZCF_TRANSPORT_CLASSIC;
 		return zcf_handle_init(&se->pc, req, 0);
 	}

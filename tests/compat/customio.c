@@ -10,9 +10,11 @@
  * a clone_fd callback, which needs the 3.17 form of the call: built with
  * -DFUSE_USE_VERSION=317).
  *
- *   customio [--loop=plain|mt|clone] [FUSE options] MOUNTPOINT
+ *   customio [--loop=plain|own|mt|clone] [FUSE options] MOUNTPOINT
  *
- * plain: fuse_session_loop(); mt: fuse_session_loop_mt() with 4 threads on
+ * plain: fuse_session_loop(); own: the program's loop of
+ * fuse_session_receive_buf() and fuse_session_process_buf();
+ * mt: fuse_session_loop_mt() with 4 threads on
  * the one descriptor; clone: the same, each thread on a descriptor from
  * clone_fd (a dup of the socket). The session ends when the bridge sees
  * the unmount, or at SIGTERM (then the program unmounts).
@@ -395,8 +397,9 @@ int main(int argc, char *argv[])
 	if (fuse_opt_parse(&args, &o, cio_opt_spec, NULL) == -1)
 		return 1;
 	loop = o.loop ? o.loop : "plain";
-	if (strcmp(loop, "plain") && strcmp(loop, "mt") && strcmp(loop, "clone")) {
-		fprintf(stderr, "customio: --loop=plain|mt|clone\n");
+	if (strcmp(loop, "plain") && strcmp(loop, "own") && strcmp(loop, "mt") &&
+	    strcmp(loop, "clone")) {
+		fprintf(stderr, "customio: --loop=plain|own|mt|clone\n");
 		return 1;
 	}
 #if FUSE_USE_VERSION < FUSE_MAKE_VERSION(3, 17)
@@ -409,7 +412,8 @@ int main(int argc, char *argv[])
 		io.clone_fd = io_clone_fd;
 #endif
 	if (fuse_parse_cmdline(&args, &opts) != 0 || !opts.mountpoint) {
-		fprintf(stderr, "usage: %s [--loop=plain|mt|clone] [options] MOUNTPOINT\n", argv[0]);
+		fprintf(stderr, "usage: %s [--loop=plain|own|mt|clone] [options] MOUNTPOINT\n",
+			argv[0]);
 		return 1;
 	}
 	data = calloc(1, DATA_MAX);
@@ -457,6 +461,18 @@ int main(int argc, char *argv[])
 	}
 	if (!strcmp(loop, "plain")) {
 		res = fuse_session_loop(the_se);
+	} else if (!strcmp(loop, "own")) {
+		struct fuse_buf buf = { .mem = NULL };
+
+		while (!fuse_session_exited(the_se)) {
+			res = fuse_session_receive_buf(the_se, &buf);
+			if (res == -EINTR)
+				continue;
+			if (res <= 0)
+				break;
+			fuse_session_process_buf(the_se, &buf);
+		}
+		free(buf.mem);
 	} else {
 		struct fuse_loop_config *cfg = fuse_loop_cfg_create();
 

@@ -2,8 +2,9 @@
 # fuse_session_custom_io() on zcfuse's compat library: tests/compat/customio.c
 # (libfuse API only) mounts through its own bridge, which forwards between
 # /dev/fuse and one end of a SOCK_SEQPACKET socketpair; the session gets the
-# other end and serves through the program's read and writev. Three runs:
-# fuse_session_loop (3.0 form of the call), fuse_session_loop_mt with four
+# other end and serves through the program's read and writev. Four runs:
+# fuse_session_loop (3.0 form of the call), the program's own loop
+# (fuse_session_receive_buf/process_buf), fuse_session_loop_mt with four
 # threads on the one socket (3.0 form; ended by SIGTERM, which must stop
 # every reader at once), and with a clone_fd callback (3.17 form, with the
 # struct size). Each must serve a read, a listing and 3 MiB
@@ -95,5 +96,6 @@ one() {
 }
 
 one plain "$prog" plain
+one own "$prog" own
 one mt "$prog" mt
 one clone "${prog}317" clone
