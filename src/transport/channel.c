@@ -43,6 +43,8 @@ ssize_t zcf_dev_io_read(struct zcfuse_session *se, int fd, void *buf, size_t len
 		n = io->read(io->arg, fd, buf, len);
 	if (shared)
 		sem_post(&io->rlock);
+	if (n > (ssize_t)len) /* a callback that claims more than it was given */
+		return -EIO;
 	return n == 0 ? -ENODEV : n; /* the far end closed: as an unmount */
 }
 
