@@ -177,6 +177,13 @@ static ssize_t cio_writev(void *arg, int fd, struct iovec *iov, int iovcnt)
 	return neg_errno(se->io.writev(fd, iov, iovcnt, se->userdata));
 }
 
+static ssize_t cio_splice_send(void *arg, int pipe_rd, int fd, size_t len, unsigned int flags)
+{
+	struct fuse_session *se = arg;
+
+	return neg_errno(se->io.splice_send(pipe_rd, NULL, fd, NULL, len, flags, se->userdata));
+}
+
 static int cio_clone_fd(void *arg, int fd)
 {
 	struct fuse_session *se = arg;
@@ -209,6 +216,7 @@ static int custom_io(struct fuse_session *se, const struct fuse_custom_io *io, s
 	se->dev_io = (struct zcf_dev_io){
 		.read = cio_read,
 		.writev = cio_writev,
+		.splice_send = se->io.splice_send ? cio_splice_send : NULL,
 		.clone_fd = se->io.clone_fd ? cio_clone_fd : NULL,
 		.arg = se,
 	};

@@ -48,6 +48,18 @@ ssize_t zcf_dev_io_read(struct zcfuse_session *se, int fd, void *buf, size_t len
 	return n == 0 ? -ENODEV : n; /* the far end closed: as an unmount */
 }
 
+ssize_t zcf_dev_io_splice(struct zcfuse_session *se, int pipe_rd, int fd, size_t len,
+			  unsigned int flags)
+{
+	struct zcf_dev_io *io = se->dev_io;
+	ssize_t k;
+
+	pthread_mutex_lock(&io->wlock);
+	k = io->splice_send(io->arg, pipe_rd, fd, len, flags);
+	pthread_mutex_unlock(&io->wlock);
+	return k;
+}
+
 int zcf_chan_write(struct zcfuse_session *se, int fd, uint64_t unique, int error,
 		   const struct iovec *iov, int iovcnt)
 {

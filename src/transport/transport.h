@@ -33,8 +33,10 @@ struct zcf_rp_queue;
  * A program's own descriptor in place of /dev/fuse (libfuse's
  * fuse_session_custom_io): the far end bridges to a kernel, or is no
  * kernel at all. Every request is read with read (one request per call),
- * every reply and notification written with writev; both answer bytes or
- * -errno. clone_fd, when not NULL, gives each further classic reader its
+ * every reply and notification written with writev, or, when splice_send
+ * is not NULL, a spliced READ reply moved from a pipe (pipe_rd, @len bytes:
+ * the whole message) with it; all answer bytes or -errno. clone_fd, when
+ * not NULL, gives each further classic reader its
  * own descriptor; without it the readers share the session's, one read at
  * a time (rlock: a semaphore, so the stop's wake-up signal reaches a reader
  * waiting for it). Writes are one at a time (wlock): two messages must not
@@ -44,6 +46,7 @@ struct zcf_rp_queue;
 struct zcf_dev_io {
 	ssize_t (*read)(void *arg, int fd, void *buf, size_t len);
 	ssize_t (*writev)(void *arg, int fd, struct iovec *iov, int iovcnt);
+	ssize_t (*splice_send)(void *arg, int pipe_rd, int fd, size_t len, unsigned int flags);
 	int (*clone_fd)(void *arg, int fd);
 	void *arg;
 	sem_t rlock;
@@ -124,6 +127,9 @@ int zcf_chan_write(struct zcfuse_session *se, int fd, uint64_t unique, int error
 		   const struct iovec *iov, int iovcnt);
 /* One request from fd through se->dev_io into buf: bytes, or -errno (-ENODEV at its end). */
 ssize_t zcf_dev_io_read(struct zcfuse_session *se, int fd, void *buf, size_t len);
+/* A whole message of @len bytes from @pipe_rd to fd through se->dev_io's splice_send. */
+ssize_t zcf_dev_io_splice(struct zcfuse_session *se, int pipe_rd, int fd, size_t len,
+			  unsigned int flags);
 /* A notification (unique 0, @code where a reply has its error). 0 or -errno. */
 int zcf_chan_notify(struct zcfuse_session *se, int code, const struct iovec *iov, int iovcnt);
 /* A new descriptor on the same connection (FUSE_DEV_IOC_CLONE). fd or -errno. */

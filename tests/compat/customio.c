@@ -19,18 +19,24 @@
  * clone_fd (a dup of the socket). The session ends when the bridge sees
  * the unmount, or at SIGTERM (then the program unmounts).
  *
- * The root holds "hello" (read-only), "data" (4 MiB in memory, writable)
- * and three files whose READ tests how the library reports what the
- * program's writev did:
+ * The root holds "hello" (read-only), "data" (4 MiB in memory, writable),
+ * "disk" (256 KiB of HELLO lines in a memfd, answered with fuse_reply_data
+ * from the descriptor: zcfuse splices those into a pipe, and the program's
+ * splice_send takes them) and three files whose READ tests how the library
+ * reports what the program's writev did:
  *   fail    writev answers the kernel itself with EIO (so the reader is not
  *           left waiting), then tells the library it failed (EPIPE);
  *   short   writev writes the reply but returns one byte less;
  *   notify  a notification through writev (must return 0), then one whose
  *           writev fails (EPIPE) before the reply.
  * At exit one line goes to stderr with what was counted on both sides:
- *   customio: loop L reads R writev W written M clones C; bridge requests Q
- *   replies P; fail F short S notify_ok N notify_fail X; loop result E
+ *   customio: loop L reads R writev W written M clones C spliced S; bridge
+ *   requests Q replies P; fail F short S notify_ok N notify_fail X; loop
+ *   result E
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create */
+#endif
 #ifndef FUSE_USE_VERSION
 #define FUSE_USE_VERSION 312
 #endif
@@ -45,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -53,17 +60,20 @@
 
 #define HELLO "Hello from customio\n"
 #define DATA_MAX (4u << 20)
+#define DISK_SIZE (256u << 10)
 #define MSG_MAX ((8u << 20) + 4096)
-enum { INO_ROOT = 1, INO_HELLO, INO_DATA, INO_FAIL, INO_SHORT, INO_NOTIFY, INO_END };
-static const char *const names[] = { NULL, NULL, "hello", "data", "fail", "short", "notify" };
+enum { INO_ROOT = 1, INO_HELLO, INO_DATA, INO_DISK, INO_FAIL, INO_SHORT, INO_NOTIFY, INO_END };
+static const char *const names[] = { NULL, NULL, "hello", "data", "disk", "fail", "short",
+				     "notify" };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static char *data;
 static size_t data_size;
 static struct fuse_session *the_se;
+static int disk_fd = -1;
 
 /* What the program's callbacks saw. */
-static _Atomic unsigned long n_reads, n_writev, n_written, n_clones;
+static _Atomic unsigned long n_reads, n_writev, n_written, n_clones, n_spliced;
 /* What the bridge forwarded: requests to the session, answers to the kernel. */
 static _Atomic unsigned long n_requests, n_replies;
 /* What the library answered the program in the three failure cases. */
@@ -123,6 +133,33 @@ static ssize_t io_writev(int fd, struct iovec *iov, int count, void *userdata)
 	return n;
 }
 
+/* The pipe holds the whole message; a SOCK_SEQPACKET message must go in one write. */
+static ssize_t io_splice_send(int fdin, off_t *offin, int fdout, off_t *offout, size_t len,
+			      unsigned int flags, void *userdata)
+{
+	char *buf = malloc(len);
+	size_t got = 0;
+	ssize_t n = -1;
+
+	(void)offin, (void)offout, (void)flags, (void)userdata;
+	while (buf && got < len) {
+		n = read(fdin, buf + got, len - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (buf && got == len) {
+		n = write(fdout, buf, len);
+		if (n == (ssize_t)len)
+			atomic_fetch_add(&n_spliced, 1);
+	} else {
+		errno = EIO;
+		n = -1;
+	}
+	free(buf);
+	return n;
+}
+
 static __attribute__((unused)) int io_clone_fd(int master_fd)
 {
 	int fd = fcntl(master_fd, F_DUPFD_CLOEXEC, 0);
@@ -148,7 +185,7 @@ static void fill_stat(fuse_ino_t ino, struct stat *st)
 		st->st_size = (off_t)data_size;
 		pthread_mutex_unlock(&lock);
 	} else {
-		st->st_size = sizeof(HELLO) - 1;
+		st->st_size = ino == INO_DISK ? DISK_SIZE : sizeof(HELLO) - 1;
 	}
 }
 
@@ -244,7 +281,7 @@ static void cio_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		data_size = 0;
 		pthread_mutex_unlock(&lock);
 	}
-	fi->direct_io = ino > INO_DATA; /* one READ per read(2) there, no cache */
+	fi->direct_io = ino > INO_DISK; /* one READ per read(2) there, no cache */
 	fuse_reply_open(req, fi);
 }
 
@@ -262,6 +299,19 @@ static void cio_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			size = data_size - (size_t)off;
 		fuse_reply_buf(req, data + off, size);
 		pthread_mutex_unlock(&lock);
+		return;
+	}
+	if (ino == INO_DISK) {
+		struct fuse_bufvec bv = FUSE_BUFVEC_INIT(size);
+
+		if ((size_t)off >= DISK_SIZE)
+			bv.buf[0].size = 0;
+		else if (size > DISK_SIZE - (size_t)off)
+			bv.buf[0].size = DISK_SIZE - (size_t)off;
+		bv.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+		bv.buf[0].fd = disk_fd;
+		bv.buf[0].pos = off;
+		fuse_reply_data(req, &bv, FUSE_BUF_SPLICE_MOVE);
 		return;
 	}
 	if ((size_t)off >= len)
@@ -385,7 +435,8 @@ static const struct fuse_opt cio_opt_spec[] = {
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct fuse_custom_io io = { .read = io_read, .writev = io_writev };
+	struct fuse_custom_io io = { .read = io_read, .writev = io_writev,
+				     .splice_send = io_splice_send };
 	struct fuse_cmdline_opts opts;
 	struct cio_opts o = { NULL };
 	struct bridge b = { -1, -1 };
@@ -417,7 +468,13 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	data = calloc(1, DATA_MAX);
-	if (!data)
+	disk_fd = memfd_create("customio-disk", MFD_CLOEXEC);
+	if (!data || disk_fd < 0)
+		return 1;
+	for (i = 0; i < (int)(DISK_SIZE / (sizeof(HELLO) - 1)) + 1; i++)
+		if (write(disk_fd, HELLO, sizeof(HELLO) - 1) != sizeof(HELLO) - 1)
+			return 1;
+	if (ftruncate(disk_fd, DISK_SIZE))
 		return 1;
 
 	/* The helper: mount, and a socket pair whose far end the session gets. */
@@ -486,10 +543,11 @@ int main(int argc, char *argv[])
 	umount2(opts.mountpoint, MNT_DETACH); /* ended by a signal: to_session's turn */
 	pthread_join(t_in, NULL);
 	pthread_join(t_out, NULL);
-	fprintf(stderr, "customio: loop %s reads %lu writev %lu written %lu clones %lu; bridge "
-		"requests %lu replies %lu; fail %d short %d notify_ok %d notify_fail %d; "
-		"loop result %d\n", loop, atomic_load(&n_reads), atomic_load(&n_writev),
-		atomic_load(&n_written), atomic_load(&n_clones), atomic_load(&n_requests),
+	fprintf(stderr, "customio: loop %s reads %lu writev %lu written %lu clones %lu spliced "
+		"%lu; bridge requests %lu replies %lu; fail %d short %d notify_ok %d "
+		"notify_fail %d; loop result %d\n", loop, atomic_load(&n_reads),
+		atomic_load(&n_writev), atomic_load(&n_written), atomic_load(&n_clones),
+		atomic_load(&n_spliced), atomic_load(&n_requests),
 		atomic_load(&n_replies), res_fail, res_short, res_notify_ok, res_notify_fail, res);
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);

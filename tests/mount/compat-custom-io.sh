@@ -7,18 +7,21 @@
 # (fuse_session_receive_buf/process_buf), fuse_session_loop_mt with four
 # threads on the one socket (3.0 form; ended by SIGTERM, which must stop
 # every reader at once), and with a clone_fd callback (3.17 form, with the
-# struct size). Each must serve a read, a listing and 3 MiB
-# written and read back; the program's fail/short/notify files check that a
-# writev that failed (-1) or came back short reaches the program as an error
-# (EPIPE, EIO), a notification's too, and that its reader gets EIO. The
-# counts must show that every request came through io->read and every
-# answer through io->writev, and the log that the session ran on classic
+# struct size). Each must serve a read, a listing, 3 MiB written and read
+# back, and a file answered with fuse_reply_data from a descriptor (zcfuse
+# splices it: those replies must go through the program's splice_send); the
+# program's fail/short/notify files check that a writev that failed (-1) or
+# came back short reaches the program as an error (EPIPE, EIO), a
+# notification's too, and that its reader gets EIO. The counts must show
+# that every request came through io->read and every answer through
+# io->writev or io->splice_send, and the log that the session ran on classic
 # (asked for $ZCFUSE_TRANSPORT: the rings need /dev/fuse itself), said once.
 . "$(dirname "$0")/../lib/common.sh"
 t_need_root
 prog=$ZCFUSE_BUILD/tests/compat/customio
 [ -x "$prog" ] && [ -x "${prog}317" ] || t_fail "$prog(317) not built (make compat)"
 head -c 3145728 /dev/urandom >"$T/blob"
+head -c 262144 < <(yes "Hello from customio") >"$T/disk" # what customio's disk holds
 
 # one NAME PROGRAM LOOP
 one() {
@@ -32,7 +35,7 @@ one() {
 	t_wait_until $((20 * T_SLOW)) t_is_mounted "$mnt" || { cat "$log"; t_fail "$name: not mounted"; }
 	[ "$(timeout 20 cat "$mnt/hello")" = "Hello from customio" ] ||
 		{ cat "$log"; t_fail "$name: hello reads '$(timeout 5 cat "$mnt/hello")'"; }
-	[ "$(ls "$mnt" | tr '\n' ' ')" = "data fail hello notify short " ] ||
+	[ "$(ls "$mnt" | tr '\n' ' ')" = "data disk fail hello notify short " ] ||
 		t_fail "$name: listing is '$(ls "$mnt" | tr '\n' ' ')'"
 	timeout 60 cp "$T/blob" "$mnt/data" || t_fail "$name: writing 3 MiB failed"
 	# (Each open drops the file's cached pages: no keep_cache. The readers read the server.)
@@ -42,6 +45,8 @@ one() {
 	for i in 1 2 3 4; do
 		wait -n || t_fail "$name: a reader of data found a difference: $(cat "$T"/cmp*)"
 	done
+	timeout 20 cmp "$T/disk" "$mnt/disk" ||
+		t_fail "$name: disk (fuse_reply_data from a descriptor) reads wrong"
 	if timeout 20 cat "$mnt/fail" >"$T/fail.out" 2>&1; then
 		t_fail "$name: reading fail succeeded"
 	fi
@@ -66,15 +71,16 @@ one() {
 	t_sanitizer_check "$log"
 	[ $st = 0 ] || { cat "$log"; t_fail "$name: exited with status $st"; }
 	line=$(grep '^customio: loop ' "$log") || { cat "$log"; t_fail "$name: no summary line"; }
-	# customio: loop L reads R writev W written M clones C; bridge requests Q
-	# replies P; fail F short S notify_ok N notify_fail X; loop result E
+	# customio: loop L reads R writev W written M clones C spliced S; bridge
+	# requests Q replies P; fail F short S notify_ok N notify_fail X; loop result E
 	set -- $line
-	local reads=$5 writev=$7 written=$9 clones=${11%;} requests=${14} replies=${16%;}
-	local fail=${18} short=${20} nok=${22} nfail=${24%;}
+	local reads=$5 writev=$7 written=$9 clones=${11} spliced=${13%;} requests=${16}
+	local replies=${18%;} fail=${20} short=${22} nok=${24} nfail=${26%;}
 	[ "$reads" -gt 100 ] && [ "$reads" = "$requests" ] ||
 		t_fail "$name: $requests requests forwarded, $reads read through io->read: $line"
-	[ "$written" = "$replies" ] ||
-		t_fail "$name: $replies messages reached the bridge, io->writev wrote $written: $line"
+	[ "$spliced" -ge 2 ] || t_fail "$name: disk's READ replies never reached splice_send: $line"
+	[ $((written + spliced)) = "$replies" ] ||
+		t_fail "$name: $replies messages reached the bridge, io->writev and splice_send wrote $((written + spliced)): $line"
 	# One writev wrote nothing (the failing notification); nothing else went past it.
 	[ "$writev" = $((written + 1)) ] || t_fail "$name: writev called $writev times: $line"
 	[ "$fail" = -32 ] || t_fail "$name: a failed writev reached fuse_reply_buf as $fail, not -EPIPE"
@@ -92,7 +98,7 @@ one() {
 		grep -q "transport: classic .*$TR not taken" "$log" ||
 			{ cat "$log"; t_fail "$name: the log does not say $TR was not taken"; }
 	fi
-	t_log "$name: $requests requests, $replies answers, all through the program's callbacks"
+	t_log "$name: $requests requests, $replies answers ($spliced spliced), all through the program's callbacks"
 }
 
 one plain "$prog" plain

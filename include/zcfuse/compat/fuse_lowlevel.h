@@ -59,10 +59,13 @@ struct fuse_forget_data {
  * notification with writev, on the descriptor given there or one from
  * clone_fd. read and writev answer -1 with errno on failure; a writev
  * that answers fewer bytes than the message (but more than 0, which is
- * taken as "all written") is reported to the caller as EIO. zcfuse never
- * splices on such a session: splice_receive and splice_send are not
- * called. clone_fd (API 3.17) gives each further thread of the
- * multi-threaded loop its own descriptor; without it they share one.
+ * taken as "all written") is reported to the caller as EIO. splice_send,
+ * if given, takes a READ reply zcfuse spliced from the file into a pipe
+ * (the whole message, from fdin, which it must drain or fail); without it
+ * such replies are copied and go through writev. splice_receive is not
+ * called: requests are always read. clone_fd (API 3.17) gives each further
+ * thread of the multi-threaded loop its own descriptor; without it they
+ * share one.
  */
 struct fuse_custom_io {
 	ssize_t (*writev)(int fd, struct iovec *iov, int count, void *userdata);
