@@ -8,7 +8,9 @@
 # (FUSE_3.17), so such a binary needs those names. Built: hello_ll,
 # passthrough_ll, passthrough_hp (low level), hello, passthrough (high
 # level); each is run over $ZCFUSE_TRANSPORT, with data written and read
-# back through the passthrough ones.
+# back through the passthrough ones. hello_ll_uds (custom_io becomes
+# fuse_session_custom_io_317 with a struct size) answers an INIT on its
+# socket.
 . "$(dirname "$0")/../lib/common.sh"
 
 t_need_root
@@ -44,7 +46,7 @@ flags="-O2 -g -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DHAVE_LIBFUSE_PRIVATE_CONFIG
 [ "$ZCFUSE_SANITIZER" = 1 ] && flags="$flags -fsanitize=address,undefined -fno-omit-frame-pointer"
 # -l:libfuse3.so.3: our library by file name (3.18's own is libfuse3.so.4).
 link="-L$ZCFUSE_BUILD/compat -l:libfuse3.so.3 -Wl,-rpath,$ZCFUSE_BUILD/compat"
-for e in hello_ll passthrough_ll hello passthrough; do
+for e in hello_ll passthrough_ll hello passthrough hello_ll_uds; do
 	gcc $flags -o "$T/bin/$e" "$src/example/$e.c" $link > "$T/cc.log" 2>&1 ||
 		{ cat "$T/cc.log"; t_fail "$e (3.18 headers) does not link with zcfuse's libfuse3.so.3"; }
 done
@@ -62,6 +64,10 @@ objdump -T "$T/bin/hello_ll" | grep '(FUSE_3.17) *fuse_session_new_versioned$' >
 objdump -T "$T/bin/hello" | grep '(FUSE_3.17) *fuse_main_real_versioned$' > /dev/null ||
 	t_fail "hello does not bind fuse_main_real_versioned@FUSE_3.17"
 ldd "$T/bin/hello" | grep "$lib" > /dev/null || t_fail "hello does not load $lib"
+# 3.18's header turns fuse_session_custom_io(se, io, fd) into the 3.17 call
+# with the size of a struct without clone_fd.
+objdump -T "$T/bin/hello_ll_uds" | grep '(FUSE_3.17) *fuse_session_custom_io_317$' > /dev/null ||
+	t_fail "hello_ll_uds does not bind fuse_session_custom_io_317@FUSE_3.17"
 
 export ZCFUSE_OPTIONS="transport=$TR"
 mnt=$T/mnt
@@ -94,6 +100,36 @@ for name in hello_ll hello_ll_plain hello; do
 	stop $name
 done
 
+# hello_ll_uds serves a socket through fuse_session_custom_io: an INIT
+# written by hand (protocol 7.38, no flags, as 3.18's own check does) must
+# be answered on it, and the daemon must end cleanly when the peer leaves.
+if [ -x /usr/bin/python3 ]; then
+	(cd "$T" && exec "$T/bin/hello_ll_uds" --socket=uds.sock) > "$T/uds.log" 2>&1 &
+	pid=$!
+	t_wait_until $((10 * T_SLOW)) test -S "$T/uds.sock" || { cat "$T/uds.log"; t_fail "no socket"; }
+	(cd "$T" && /usr/bin/python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect("uds.sock")
+s.sendall(struct.pack("<IIQQIIII", 104, 26, 7, 0, 0, 0, 0, 0) + struct.pack("<IIIII44x", 7, 38, 0, 0, 0))
+h = b""
+while len(h) < 16:
+	c = s.recv(16 - len(h))
+	if not c:
+		sys.exit("peer closed")
+	h += c
+n, err, unique = struct.unpack("<IiQ", h)
+body = s.recv(n - 16, socket.MSG_WAITALL)
+sys.exit(0 if (err, unique, struct.unpack_from("<I", body)[0]) == (0, 7, 7) else "bad reply")
+') || { cat "$T/uds.log"; t_fail "hello_ll_uds: no INIT reply on its socket"; }
+	t_wait_until $((10 * T_SLOW)) eval "! t_pid_alive $pid" || t_fail "hello_ll_uds still running"
+	wait "$pid" || { cat "$T/uds.log"; t_fail "hello_ll_uds exited with status $?"; }
+	grep -q "transport: classic .*(fuse_session_custom_io)" "$T/uds.log" ||
+		{ cat "$T/uds.log"; t_fail "hello_ll_uds: no custom-io transport line"; }
+	[ "$ZCFUSE_SANITIZER" = 1 ] && t_sanitizer_check "$T/uds.log"
+fi
+
 head -c $((3 << 20)) /dev/urandom > "$T/data"
 check_passthrough() {
 	local name=$1 d=$mnt$T/src
@@ -117,4 +153,4 @@ for name in passthrough_ll passthrough passthrough_hp; do
 	check_passthrough $name
 	stop $name
 done
-t_log "libfuse 3.18-header binaries (hello_ll, hello, passthrough_ll, passthrough$([ -x "$T/bin/passthrough_hp" ] && echo ', passthrough_hp')) ran on zcfuse's libfuse3.so.3 over $TR"
+t_log "libfuse 3.18-header binaries (hello_ll, hello_ll_uds, hello, passthrough_ll, passthrough$([ -x "$T/bin/passthrough_hp" ] && echo ', passthrough_hp')) ran on zcfuse's libfuse3.so.3 over $TR"
