@@ -113,10 +113,6 @@ ZCFUSE_API void zcfuse_session_exit(struct zcfuse_session *se)
 	(void)n;
 }
 
-/*
- * INIT for a program that runs its own loop (zcf_classic_process): its
- * thread reads /dev/fuse, so the transport is classic whatever was asked.
- */
 /* The transport reason of a session on the program's own I/O (dev_io). */
 static void custom_io_reason(struct zcfuse_session *se, const char *how)
 {
@@ -128,20 +124,26 @@ static void custom_io_reason(struct zcfuse_session *se, const char *how)
 		 other ? zcf_transport_name(se->pc.cfg.transport) : "", other ? " not taken" : "");
 }
 
+/*
+ * INIT for a program that runs its own loop (zcf_classic_process): its
+ * thread reads /dev/fuse (or its own descriptor), so the transport is
+ * classic whatever was asked.
+ */
 int zcf_session_own_init(struct zcfuse_session *se, struct zcfuse_req *req)
 {
 	int err;
 
 	zcf_init_parse(&se->pc, req);
 	zcf_roof(se)->kind = ZCF_TRANSPORT_CLASSIC;
-	if (se->dev_io)
+	if (se->dev_io) {
 		custom_io_reason(se, ", read in its own loop");
-	else if (se->pc.cfg.transport_explicit && se->pc.cfg.transport != ZCF_TRANSPORT_CLASSIC)
-		zcf_warn("transport %s asked for, but the program reads /dev/fuse in its own "
-			 "loop: classic", zcf_transport_name(se->pc.cfg.transport));
-	if (!se->dev_io)
+	} else {
+		if (se->pc.cfg.transport_explicit && se->pc.cfg.transport != ZCF_TRANSPORT_CLASSIC)
+			zcf_warn("transport %s asked for, but the program reads /dev/fuse in its "
+				 "own loop: classic", zcf_transport_name(se->pc.cfg.transport));
 		snprintf(zcf_roof(se)->transport_reason, sizeof(zcf_roof(se)->transport_reason),
 			 "the program runs its own loop (fuse_session_receive_buf)");
+	}
 	err = zcf_handle_init(&se->pc, req, 0);
 	zcf_info("transport: classic (the program's threads, max_write %u); %s",
 		 se->pc.conn.max_write, zcf_roof(se)->transport_reason);
