@@ -11,6 +11,7 @@
 
 /* The newest API level: the ops table then has every member any program has. */
 #define FUSE_USE_VERSION 318
+#define ZCFUSE_COMPAT_LIBRARY /* the 3-argument fuse_session_custom_io is defined here */
 #include "zcfuse/compat/fuse_lowlevel.h"
 
 #include "session/session.h"
@@ -30,6 +31,9 @@ struct fuse_session {
 	struct fuse_lowlevel_ops op;
 	void *userdata;
 	struct fuse_conn_info conn;
+	/* fuse_session_custom_io: the program's callbacks, and zcfuse's hook on them */
+	struct fuse_custom_io io;
+	struct zcf_dev_io dev_io;
 	bool debug;
 	/* fuse_session_loop(): libfuse calls ops one at a time there; zcfuse's
 	 * queues run in parallel, so the adapters take this lock. */

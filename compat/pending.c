@@ -3,7 +3,6 @@
  * What zcfuse's compatibility library cannot do yet because zcfuse itself
  * lacks it. Every such answer comes from here, named by feature, so wiring
  * one up later is a matter of deleting its caller's call into this file:
- *   "custom_io"         fuse_session_custom_io
  *   "cuse"              cuse_lowlevel_*
  * Each logs once, then answers -ENOSYS.
  */

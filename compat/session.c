@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,10 +148,89 @@ fail_early:
 	return NULL;
 }
 
+/*
+ * fuse_session_custom_io: zcfuse's classic readers call the program's read
+ * and writev through the session's dev_io hook (transport/transport.h);
+ * each answers -1 with errno like the calls they replace, which the hook
+ * wants as -errno. libfuse passes the session's userdata to both.
+ */
+static ssize_t neg_errno(ssize_t n)
+{
+	if (n >= 0)
+		return n;
+	if (n == -1)
+		return errno > 0 ? -errno : -EIO;
+	return n >= -4095 ? n : -EIO; /* a program that answered -errno itself */
+}
+
+static ssize_t cio_read(void *arg, int fd, void *buf, size_t len)
+{
+	struct fuse_session *se = arg;
+
+	return neg_errno(se->io.read(fd, buf, len, se->userdata));
+}
+
+static ssize_t cio_writev(void *arg, int fd, struct iovec *iov, int iovcnt)
+{
+	struct fuse_session *se = arg;
+
+	return neg_errno(se->io.writev(fd, iov, iovcnt, se->userdata));
+}
+
+static ssize_t cio_splice_send(void *arg, int pipe_rd, int fd, size_t len, unsigned int flags)
+{
+	struct fuse_session *se = arg;
+
+	return neg_errno(se->io.splice_send(pipe_rd, NULL, fd, NULL, len, flags, se->userdata));
+}
+
+static int cio_clone_fd(void *arg, int fd)
+{
+	struct fuse_session *se = arg;
+	int nfd = se->io.clone_fd(fd);
+
+	return nfd >= 0 ? nfd : errno > 0 ? -errno : -EIO;
+}
+
+/* @size: how much of struct fuse_custom_io the program's build has. */
+static int custom_io(struct fuse_session *se, const struct fuse_custom_io *io, size_t size, int fd)
+{
+	int err;
+
+	if (size > sizeof(*io)) {
+		fuse_log(FUSE_LOG_ERR, "fuse: warning: library too old, some operations may "
+			 "not work\n");
+		size = sizeof(*io);
+	}
+	if (fd < 0) {
+		fuse_log(FUSE_LOG_ERR, "fuse: fuse_session_custom_io: bad descriptor %d\n", fd);
+		return -EBADF;
+	}
+	if (!io || !io->read || !io->writev) {
+		fuse_log(FUSE_LOG_ERR, "fuse: fuse_session_custom_io needs both a read and a "
+			 "writev\n");
+		return -EINVAL;
+	}
+	memset(&se->io, 0, sizeof(se->io));
+	memcpy(&se->io, io, size);
+	se->dev_io = (struct zcf_dev_io){
+		.read = cio_read,
+		.writev = cio_writev,
+		.splice_send = se->io.splice_send ? cio_splice_send : NULL,
+		.clone_fd = se->io.clone_fd ? cio_clone_fd : NULL,
+		.arg = se,
+	};
+	err = zcf_session_custom_io(se->zs, &se->dev_io, fd);
+	if (err)
+		fuse_log(FUSE_LOG_ERR, "fuse: fuse_session_custom_io: %s\n", strerror(-err));
+	return err;
+}
+
+/* Before 3.17 the struct ended with splice_send. */
 ZCF_COMPAT_API int fuse_session_custom_io(struct fuse_session *se,
 					  const struct fuse_custom_io *io, int fd)
 {
-	return compat_pending("custom_io");
+	return custom_io(se, io, offsetof(struct fuse_custom_io, clone_fd), fd);
 }
 
 /*
@@ -186,8 +266,7 @@ ZCF_COMPAT_API int fuse_session_custom_io_317(struct fuse_session *se,
 					      const struct fuse_custom_io *io, size_t op_size,
 					      int fd)
 {
-	(void)op_size;
-	return fuse_session_custom_io(se, io, fd);
+	return custom_io(se, io, op_size, fd);
 }
 
 /*
@@ -398,8 +477,14 @@ ZCF_COMPAT_API int fuse_session_receive_buf(struct fuse_session *se, struct fuse
 		}
 	}
 	do {
-		n = read(zs->fd, buf->mem, size);
-		err = errno;
+		if (se->io.read) { /* fuse_session_custom_io */
+			n = neg_errno(se->io.read(zs->fd, buf->mem, size, se->userdata));
+			err = n < 0 ? (int)-n : 0;
+			n = n < 0 ? -1 : n;
+		} else {
+			n = read(zs->fd, buf->mem, size);
+			err = errno;
+		}
 		if (fuse_session_exited(se))
 			return 0;
 		/* ENOENT: the request was interrupted before we read it. */

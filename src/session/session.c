@@ -113,9 +113,21 @@ ZCFUSE_API void zcfuse_session_exit(struct zcfuse_session *se)
 	(void)n;
 }
 
+/* The transport reason of a session on the program's own I/O (dev_io). */
+static void custom_io_reason(struct zcfuse_session *se, const char *how)
+{
+	bool other = se->pc.cfg.transport_explicit && se->pc.cfg.transport != ZCF_TRANSPORT_CLASSIC;
+
+	snprintf(zcf_roof(se)->transport_reason, sizeof(zcf_roof(se)->transport_reason),
+		 "the program's own descriptor and I/O (fuse_session_custom_io%s): the ring "
+		 "transports need /dev/fuse itself%s%s%s", how, other ? "; " : "",
+		 other ? zcf_transport_name(se->pc.cfg.transport) : "", other ? " not taken" : "");
+}
+
 /*
  * INIT for a program that runs its own loop (zcf_classic_process): its
- * thread reads /dev/fuse, so the transport is classic whatever was asked.
+ * thread reads /dev/fuse (or its own descriptor), so the transport is
+ * classic whatever was asked.
  */
 int zcf_session_own_init(struct zcfuse_session *se, struct zcfuse_req *req)
 {
@@ -123,16 +135,31 @@ int zcf_session_own_init(struct zcfuse_session *se, struct zcfuse_req *req)
 
 	zcf_init_parse(&se->pc, req);
 	zcf_roof(se)->kind = ZCF_TRANSPORT_CLASSIC;
-	if (se->pc.cfg.transport_explicit && se->pc.cfg.transport != ZCF_TRANSPORT_CLASSIC)
-		zcf_warn("transport %s asked for, but the program reads /dev/fuse in its own "
-			 "loop: classic", zcf_transport_name(se->pc.cfg.transport));
-	snprintf(zcf_roof(se)->transport_reason, sizeof(zcf_roof(se)->transport_reason),
-		 "the program runs its own loop (fuse_session_receive_buf)");
+	if (se->dev_io) {
+		custom_io_reason(se, ", read in its own loop");
+	} else {
+		if (se->pc.cfg.transport_explicit && se->pc.cfg.transport != ZCF_TRANSPORT_CLASSIC)
+			zcf_warn("transport %s asked for, but the program reads /dev/fuse in its "
+				 "own loop: classic", zcf_transport_name(se->pc.cfg.transport));
+		snprintf(zcf_roof(se)->transport_reason, sizeof(zcf_roof(se)->transport_reason),
+			 "the program runs its own loop (fuse_session_receive_buf)");
+	}
 	err = zcf_handle_init(&se->pc, req, 0);
 	zcf_info("transport: classic (the program's threads, max_write %u); %s",
 		 se->pc.conn.max_write, zcf_roof(se)->transport_reason);
 	zcf_session_ready(se, !err);
 	return err;
+}
+
+int zcf_session_custom_io(struct zcfuse_session *se, struct zcf_dev_io *io, int fd)
+{
+	if (zcf_roof(se)->mounted || se->dev_io || se->fd >= 0)
+		return -EBUSY;
+	sem_init(&io->rlock, 0, 1);
+	pthread_mutex_init(&io->wlock, NULL);
+	se->dev_io = io;
+	se->fd = fd;
+	return 0;
 }
 
 /* Reads INIT, picks and prepares the transport, answers INIT. */
@@ -148,6 +175,12 @@ static int negotiate(struct zcfuse_session *se)
 	if (err)
 		return err;
 	zcf_init_parse(&se->pc, req);
+	if (se->dev_io) {
+		/* Rings are set up on /dev/fuse itself, past the program's callbacks. */
+		custom_io_reason(se, "");
+		zcf_roof(se)->kind = ZCF_TRANSPORT_CLASSIC;
+		return zcf_handle_init(&se->pc, req, 0);
+	}
 
 	zcf_ladder_facts(&facts, se->pc.conn.proto_minor, se->pc.conn.kernel_flags);
 	rung = zcf_rung(zcf_ladder_pick(se->pc.cfg.transport, se->pc.cfg.transport_explicit, &facts,
@@ -185,7 +218,7 @@ ZCFUSE_API int zcfuse_session_run(struct zcfuse_session *se)
 	char why[256];
 	int err;
 
-	if (!zcf_roof(se)->mounted)
+	if (!zcf_roof(se)->mounted && !se->dev_io)
 		return -ENOTCONN;
 	err = negotiate(se);
 	if (err)
@@ -267,6 +300,10 @@ static void session_free(struct zcfuse_session *se)
 		close(se->fd);
 	if (se->exit_efd >= 0)
 		close(se->exit_efd);
+	if (se->dev_io) {
+		sem_destroy(&se->dev_io->rlock);
+		pthread_mutex_destroy(&se->dev_io->wlock);
+	}
 	zcf_counters_fini(&se->pc.counters);
 	zcf_rp_free(se);
 	zcf_retrieves_free(&se->pc);

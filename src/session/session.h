@@ -89,6 +89,13 @@ bool zcf_rung_at_least(enum zcf_transport_kind a, enum zcf_transport_kind b);
 
 /* The session serves (ok) or gave up: releases a daemonizing parent (main.c). */
 void zcf_session_ready(struct zcfuse_session *se, bool ok);
+/*
+ * Serve @fd through @io (struct zcf_dev_io: the caller fills read, writev,
+ * splice_send, clone_fd and arg, and keeps @io until the session is
+ * freed) instead of mounting: classic only. The session closes @fd. 0, or
+ * -EBUSY when it already has a descriptor.
+ */
+int zcf_session_custom_io(struct zcfuse_session *se, struct zcf_dev_io *io, int fd);
 /* zcf_handle_init() over classic for a program running its own loop. */
 int zcf_session_own_init(struct zcfuse_session *se, struct zcfuse_req *req);
 /* -o stats=PATH (stats_json.c). 0 or -errno. */

@@ -13,7 +13,55 @@
 
 #include "transport/transport.h"
 
-int zcf_chan_write(int fd, uint64_t unique, int error, const struct iovec *iov, int iovcnt)
+/* The program's writev (zcf_dev_io): 0, -errno, or -EIO when it wrote less. */
+static int dev_io_write(struct zcf_dev_io *io, int fd, struct iovec *v, int n, size_t len)
+{
+	ssize_t k;
+
+	pthread_mutex_lock(&io->wlock);
+	k = io->writev(io->arg, fd, v, n);
+	pthread_mutex_unlock(&io->wlock);
+	if (k < 0)
+		return (int)k;
+	/* 0 is taken as all: libfuse's own example answers what is left to write. */
+	if (k > 0 && (size_t)k < len) {
+		zcf_dbg("the program's writev wrote %zd of %zu bytes", k, len);
+		return -EIO;
+	}
+	return 0;
+}
+
+ssize_t zcf_dev_io_read(struct zcfuse_session *se, int fd, void *buf, size_t len)
+{
+	struct zcf_dev_io *io = se->dev_io;
+	bool shared = fd == se->fd; /* no clone_fd: one reader at a time */
+	ssize_t n = -EINTR;
+
+	if (shared && sem_wait(&io->rlock))
+		return -errno; /* EINTR: the stop's wake-up */
+	if (!se->exiting) /* another reader saw the end while this one waited */
+		n = io->read(io->arg, fd, buf, len);
+	if (shared)
+		sem_post(&io->rlock);
+	if (n > (ssize_t)len) /* a callback that claims more than it was given */
+		return -EIO;
+	return n == 0 ? -ENODEV : n; /* the far end closed: as an unmount */
+}
+
+ssize_t zcf_dev_io_splice(struct zcfuse_session *se, int pipe_rd, int fd, size_t len,
+			  unsigned int flags)
+{
+	struct zcf_dev_io *io = se->dev_io;
+	ssize_t k;
+
+	pthread_mutex_lock(&io->wlock);
+	k = io->splice_send(io->arg, pipe_rd, fd, len, flags);
+	pthread_mutex_unlock(&io->wlock);
+	return k;
+}
+
+int zcf_chan_write(struct zcfuse_session *se, int fd, uint64_t unique, int error,
+		   const struct iovec *iov, int iovcnt)
 {
 	struct fuse_out_header out = { .error = error, .unique = unique };
 	struct iovec v[8];
@@ -29,6 +77,8 @@ int zcf_chan_write(int fd, uint64_t unique, int error, const struct iovec *iov, 
 		len += iov[i].iov_len;
 	}
 	out.len = (uint32_t)len;
+	if (se->dev_io)
+		return dev_io_write(se->dev_io, fd, v, iovcnt + 1, len);
 	return writev(fd, v, iovcnt + 1) < 0 ? -errno : 0;
 }
 
@@ -89,7 +139,7 @@ int zcf_chan_notify(struct zcfuse_session *se, int code, const struct iovec *iov
 	if (se->fd < 0 || !se->pc.got_init)
 		return -ENOTCONN;
 	/* A notification is a message with unique 0 and the code as "error". */
-	return zcf_chan_write(se->fd, 0, code, iov, iovcnt);
+	return zcf_chan_write(se, se->fd, 0, code, iov, iovcnt);
 }
 
 ZCFUSE_API int zcfuse_notify_inval_inode(struct zcfuse_session *se, zcfuse_ino_t ino,

@@ -146,7 +146,7 @@ static int classic_send(struct zcfuse_req *req, int error, const struct iovec *i
 	if (req->flags & ZCF_REQ_SPLICED)
 		err = zcf_classic_splice_send(r, error, iov, iovcnt);
 	if (err == 1)
-		err = zcf_chan_write(r->fd, req->in.unique, error, iov, iovcnt);
+		err = zcf_chan_write(zcf_req_se(req), r->fd, req->in.unique, error, iov, iovcnt);
 
 	/* ENOENT: the kernel gave up on this request (interrupted). */
 	if (err && err != -ENOENT && err != -ENODEV)
@@ -163,8 +163,12 @@ static ssize_t read_request(struct zcf_chan *c, struct classic_req *r, int fd)
 		{ r->mem + HEADROOM - HDR_BYTES, HDR_BYTES },
 		{ r->mem + HEADROOM, c->payload_size },
 	};
-	ssize_t n = readv(fd, iov, 2);
+	ssize_t n;
 
+	/* The two pieces are adjacent: one read of the program's gives the same layout. */
+	if (c->se->dev_io)
+		return zcf_dev_io_read(c->se, fd, iov[0].iov_base, HDR_BYTES + c->payload_size);
+	n = readv(fd, iov, 2);
 	return n < 0 ? -errno : n;
 }
 
@@ -375,7 +379,15 @@ static int classic_start(struct zcfuse_session *se, unsigned nthreads, char *why
 		struct reader_arg *a = malloc(sizeof(*a));
 		int fd = se->fd;
 
-		if (i > 0) {
+		if (i > 0 && se->dev_io) {
+			fd = se->dev_io->clone_fd ? se->dev_io->clone_fd(se->dev_io->arg, se->fd)
+						  : se->fd;
+			if (fd < 0) {
+				zcf_info("the program's clone_fd failed (%s); readers share its "
+					 "descriptor", strerror(-fd));
+				fd = se->fd;
+			}
+		} else if (i > 0) {
 			fd = zcf_chan_clone(se->fd);
 			if (fd < 0) {
 				err = fd;
@@ -417,7 +429,7 @@ static void classic_free(struct zcfuse_session *se)
 	unsigned i;
 
 	for (i = 1; i < c->nthreads; i++)
-		if (c->fds[i] >= 0)
+		if (c->fds[i] >= 0 && c->fds[i] != se->fd) /* shared (dev_io without clone_fd) */
 			close(c->fds[i]);
 	for (r = c->all; r; r = next) {
 		next = r->all_next;
@@ -474,7 +486,7 @@ int zcf_classic_stop(struct zcfuse_session *se)
 			continue;
 		}
 		c->joined[i] = true;
-		if (i > 0) {
+		if (i > 0 && c->fds[i] != se->fd) {
 			close(c->fds[i]);
 			c->fds[i] = -1;
 		}

@@ -80,7 +80,9 @@ ssize_t zcf_classic_splice_read(struct zcfuse_req *req, int fd, uint64_t off, si
 	size_t moved = 0;
 	ssize_t k = 0;
 
+	/* dev_io: only through the program's splice_send, if it has one. */
 	if (req->pc->cfg.splice_off || !(req->pc->conn.kernel_flags & FUSE_SPLICE_WRITE) ||
+	    (zcf_req_se(req)->dev_io && !zcf_req_se(req)->dev_io->splice_send) ||
 	    len < SPLICE_MIN || len > req->payload_size || !pipe_ready(r, len))
 		return -EOPNOTSUPP;
 	if (write(r->pipe[1], &out, sizeof(out)) != sizeof(out)) {
@@ -129,12 +131,15 @@ int zcf_classic_splice_send(struct classic_req *r, int error, const struct iovec
 		return 1;
 	}
 	r->req.flags &= ~ZCF_REQ_SPLICED;
-	k = splice(r->pipe[0], NULL, r->fd, NULL, total, SPLICE_F_MOVE);
+	if (zcf_req_se(&r->req)->dev_io)
+		k = zcf_dev_io_splice(zcf_req_se(&r->req), r->pipe[0], r->fd, total, SPLICE_F_MOVE);
+	else
+		k = splice(r->pipe[0], NULL, r->fd, NULL, total, SPLICE_F_MOVE);
 	if (k == (ssize_t)total) {
 		zcf_count(&zcf_stats_mine(r->req.pc)->path[ZCF_PATH_READ_SPLICE], r->spliced);
 		return 0;
 	}
-	k = k < 0 ? -errno : -EIO;
+	k = k < 0 ? (zcf_req_se(&r->req)->dev_io ? k : -errno) : -EIO;
 	pipe_drain(r, false, 0);
 	return (int)k;
 }

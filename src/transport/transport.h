@@ -20,6 +20,7 @@
 #ifndef ZCFUSE_TRANSPORT_TRANSPORT_H
 #define ZCFUSE_TRANSPORT_TRANSPORT_H
 
+#include <semaphore.h>
 #include <stddef.h>
 
 #include "proto/proto.h"
@@ -29,6 +30,30 @@ struct zcf_ring;
 struct zcf_rp_queue;
 
 /*
+ * A program's own descriptor in place of /dev/fuse (libfuse's
+ * fuse_session_custom_io): the far end bridges to a kernel, or is no
+ * kernel at all. Every request is read with read (one request per call),
+ * every reply and notification written with writev, or, when splice_send
+ * is not NULL, a spliced READ reply moved from a pipe (pipe_rd, @len bytes:
+ * the whole message) with it; all answer bytes or -errno. clone_fd, when
+ * not NULL, gives each further classic reader its
+ * own descriptor; without it the readers share the session's, one read at
+ * a time (rlock: a semaphore, so the stop's wake-up signal reaches a reader
+ * waiting for it). Writes are one at a time (wlock): two messages must not
+ * interleave on a stream. The session floor sets it up
+ * (zcf_session_custom_io); the rings never run on it.
+ */
+struct zcf_dev_io {
+	ssize_t (*read)(void *arg, int fd, void *buf, size_t len);
+	ssize_t (*writev)(void *arg, int fd, struct iovec *iov, int iovcnt);
+	ssize_t (*splice_send)(void *arg, int pipe_rd, int fd, size_t len, unsigned int flags);
+	int (*clone_fd)(void *arg, int fd);
+	void *arg;
+	sem_t rlock;
+	pthread_mutex_t wlock;
+};
+
+/*
  * A session as the floors up to this one see it: the protocol's part first
  * (pc, all the protocol floor knows), then the carriers'. The session floor
  * wraps it with what only it uses (session/session.h, struct zcf_roof).
@@ -36,6 +61,7 @@ struct zcf_rp_queue;
 struct zcfuse_session {
 	struct zcf_proto_ctx pc;
 	int fd;                       /* /dev/fuse, -1 when not mounted */
+	struct zcf_dev_io *dev_io;    /* NULL: fd is /dev/fuse (the rule) */
 	struct zcf_chan *chan;        /* the /dev/fuse readers (always, for FORGET/INTERRUPT) */
 	struct zcf_ring *ring;        /* ring queues, if any */
 	volatile sig_atomic_t exiting;
@@ -92,10 +118,18 @@ extern const struct zcf_transport zcf_ring_transport;
 /* ---- The /dev/fuse channel (channel.c) ---- */
 
 /*
- * Writes one message to /dev/fuse: the out header (unique, error, length)
- * and up to 7 iovecs. Replies on classic, notifications. 0 or -errno.
+ * Writes one message to /dev/fuse (fd: the session's or a reader's clone),
+ * or through se->dev_io: the out header (unique, error, length) and up to
+ * 7 iovecs. Replies on classic, notifications. 0 or -errno; a dev_io
+ * writev that came back short is -EIO.
  */
-int zcf_chan_write(int fd, uint64_t unique, int error, const struct iovec *iov, int iovcnt);
+int zcf_chan_write(struct zcfuse_session *se, int fd, uint64_t unique, int error,
+		   const struct iovec *iov, int iovcnt);
+/* One request from fd through se->dev_io into buf: bytes, or -errno (-ENODEV at its end). */
+ssize_t zcf_dev_io_read(struct zcfuse_session *se, int fd, void *buf, size_t len);
+/* A whole message of @len bytes from @pipe_rd to fd through se->dev_io's splice_send. */
+ssize_t zcf_dev_io_splice(struct zcfuse_session *se, int pipe_rd, int fd, size_t len,
+			  unsigned int flags);
 /* A notification (unique 0, @code where a reply has its error). 0 or -errno. */
 int zcf_chan_notify(struct zcfuse_session *se, int code, const struct iovec *iov, int iovcnt);
 /* A new descriptor on the same connection (FUSE_DEV_IOC_CLONE). fd or -errno. */

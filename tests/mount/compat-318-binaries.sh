@@ -8,7 +8,9 @@
 # (FUSE_3.17), so such a binary needs those names. Built: hello_ll,
 # passthrough_ll, passthrough_hp (low level), hello, passthrough (high
 # level); each is run over $ZCFUSE_TRANSPORT, with data written and read
-# back through the passthrough ones.
+# back through the passthrough ones. hello_ll_uds (custom_io becomes
+# fuse_session_custom_io_317 with a struct size) answers an INIT on its
+# socket.
 . "$(dirname "$0")/../lib/common.sh"
 
 t_need_root
@@ -51,7 +53,7 @@ if [ ! -f "$stamp" ] || [ -n "$(find "$src/include" "$0" -newer "$stamp" -print 
 	[ "$ZCFUSE_SANITIZER" = 1 ] && flags="$flags -fsanitize=address,undefined -fno-omit-frame-pointer"
 	# -l:libfuse3.so.3: our library by file name (3.18's own is libfuse3.so.4).
 	link="-L$ZCFUSE_BUILD/compat -l:libfuse3.so.3 -Wl,-rpath,$ZCFUSE_BUILD/compat"
-	for e in hello_ll passthrough_ll hello passthrough; do
+	for e in hello_ll passthrough_ll hello passthrough hello_ll_uds; do
 		gcc $flags -o "$bin/$e" "$src/example/$e.c" $link > "$bin/cc.log" 2>&1 ||
 			{ cat "$bin/cc.log"; t_fail "$e (3.18 headers) does not link with zcfuse's libfuse3.so.3"; }
 	done
@@ -71,6 +73,10 @@ objdump -T "$bin/hello_ll" | grep '(FUSE_3.17) *fuse_session_new_versioned$' > /
 objdump -T "$bin/hello" | grep '(FUSE_3.17) *fuse_main_real_versioned$' > /dev/null ||
 	t_fail "hello does not bind fuse_main_real_versioned@FUSE_3.17"
 ldd "$bin/hello" | grep "$lib" > /dev/null || t_fail "hello does not load $lib"
+# 3.18's header turns fuse_session_custom_io(se, io, fd) into the 3.17 call
+# with the size of a struct without clone_fd.
+objdump -T "$bin/hello_ll_uds" | grep '(FUSE_3.17) *fuse_session_custom_io_317$' > /dev/null ||
+	t_fail "hello_ll_uds does not bind fuse_session_custom_io_317@FUSE_3.17"
 
 export ZCFUSE_OPTIONS="transport=$TR"
 mnt=$T/mnt
@@ -102,6 +108,36 @@ for name in hello_ll hello_ll_plain hello; do
 	[ "$(cat "$mnt/hello" 2>/dev/null)" = "Hello World!" ] || t_fail "$name: wrong hello content"
 	stop $name
 done
+
+# hello_ll_uds serves a socket through fuse_session_custom_io: an INIT
+# written by hand (protocol 7.38, no flags, as 3.18's own check does) must
+# be answered on it, and the daemon must end cleanly when the peer leaves.
+if [ -x /usr/bin/python3 ]; then
+	(cd "$T" && exec "$bin/hello_ll_uds" --socket=uds.sock) > "$T/uds.log" 2>&1 &
+	pid=$!
+	t_wait_until $((10 * T_SLOW)) test -S "$T/uds.sock" || { cat "$T/uds.log"; t_fail "no socket"; }
+	(cd "$T" && /usr/bin/python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(10)
+s.connect("uds.sock")
+s.sendall(struct.pack("<IIQQIIII", 104, 26, 7, 0, 0, 0, 0, 0) + struct.pack("<IIIII44x", 7, 38, 0, 0, 0))
+h = b""
+while len(h) < 16:
+	c = s.recv(16 - len(h))
+	if not c:
+		sys.exit("peer closed")
+	h += c
+n, err, unique = struct.unpack("<IiQ", h)
+body = s.recv(n - 16, socket.MSG_WAITALL)
+sys.exit(0 if (err, unique, struct.unpack_from("<I", body)[0]) == (0, 7, 7) else "bad reply")
+') || { cat "$T/uds.log"; t_fail "hello_ll_uds: no INIT reply on its socket"; }
+	t_wait_until $((10 * T_SLOW)) eval "! t_pid_alive $pid" || t_fail "hello_ll_uds still running"
+	wait "$pid" || { cat "$T/uds.log"; t_fail "hello_ll_uds exited with status $?"; }
+	grep -q "transport: classic .*(fuse_session_custom_io)" "$T/uds.log" ||
+		{ cat "$T/uds.log"; t_fail "hello_ll_uds: no custom-io transport line"; }
+	[ "$ZCFUSE_SANITIZER" = 1 ] && t_sanitizer_check "$T/uds.log"
+fi
 
 head -c $((3 << 20)) /dev/urandom > "$T/data"
 check_passthrough() {
@@ -136,4 +172,4 @@ print("data_path:", {k: v["bytes"] for k, v in d.items() if v["bytes"]})
 assert d["reply_copy"]["bytes"] == 0 and d["reply_inplace"]["bytes"] >= 3 << 20
 PY
 fi
-t_log "libfuse 3.18-header binaries (hello_ll, hello, passthrough_ll, passthrough$([ -x "$bin/passthrough_hp" ] && echo ', passthrough_hp')) ran on zcfuse's libfuse3.so.3 over $TR"
+t_log "libfuse 3.18-header binaries (hello_ll, hello_ll_uds, hello, passthrough_ll, passthrough$([ -x "$bin/passthrough_hp" ] && echo ', passthrough_hp')) ran on zcfuse's libfuse3.so.3 over $TR"

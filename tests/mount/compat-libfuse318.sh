@@ -34,7 +34,7 @@ tree=$ZCFUSE_BUILD/compat/suite-3.18
 # Programs libfuse's meson.build builds, by kind.
 ex_c="hello hello_ll passthrough passthrough_fh passthrough_ll printcap ioctl ioctl_client
 	poll poll_client null notify_inval_inode notify_inval_entry notify_store_retrieve
-	invalidate_path"
+	invalidate_path hello_ll_uds"
 ex_cxx="passthrough_hp memfs_ll"
 [ "$ZCFUSE_SANITIZER" = 1 ] && ex_cxx=
 tests_lib="hello test_write_cache test_setattr test_api_30 release_unlink_race"
@@ -42,8 +42,6 @@ tests_plain="test_syscalls readdir_inode"
 # Not built, and why (the runner then skips their cases as "not built", as
 # libfuse's own suite does for whatever its build left out):
 #  - cuse, cuse_client: zcfuse has no CUSE (compat/pending.c answers ENOSYS);
-#  - hello_ll_uds: libfuse builds it only with HAVE_CUSTOM_IO, which Debian's
-#    3.18 build here does not define either (fuse_config.h);
 #  - test_want_conversion, test_signals: they include libfuse's private
 #    headers (lib/util.h, lib/fuse_i.h) and test its internals, not its API.
 build_tree() {
@@ -62,9 +60,17 @@ build_tree() {
 		HAVE_PIPE2 HAVE_POSIX_FALLOCATE HAVE_PTHREAD_SETNAME_NP HAVE_READLINKAT HAVE_SETXATTR \
 		HAVE_SPLICE HAVE_STATX HAVE_STRUCT_STAT_ST_ATIM HAVE_SYS_XATTR_H HAVE_URING \
 		HAVE_UTIMENSAT HAVE_VMSPLICE >> "$tree/fuse_config.h"
+	# libfuse's meson builds hello_ll_uds only with -Denable-custom-io=true,
+	# which writes this (Debian's 3.18 build leaves it out); zcfuse serves
+	# fuse_session_custom_io, so the tree is the custom-io build.
+	echo '#define HAVE_CUSTOM_IO' >> "$tree/fuse_config.h"
+	# hello_ll_uds includes <fuse_kernel.h>, which libfuse keeps beside its
+	# headers; the kernel's own copy of that ABI is <linux/fuse.h>.
+	mkdir -p "$tree/kernel-abi"
+	echo '#include <linux/fuse.h>' > "$tree/kernel-abi/fuse_kernel.h"
 	echo '#define PACKAGE_VERSION "3.18.3"' >> "$tree/fuse_config.h"
 	cflags="-O2 -g -D_REENTRANT -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DHAVE_LIBFUSE_PRIVATE_CONFIG_H"
-	cflags="$cflags -I$tree -I$inc -I$src/example -pthread"
+	cflags="$cflags -I$tree -I$inc -I$src/example -I$tree/kernel-abi -pthread"
 	[ "$ZCFUSE_SANITIZER" = 1 ] &&
 		cflags="$cflags -fsanitize=address,undefined -fno-omit-frame-pointer"
 	ldflags="-L$ZCFUSE_BUILD/compat -lfuse3 -Wl,-rpath,$ZCFUSE_BUILD/compat"
@@ -110,9 +116,9 @@ excl="-X unit/test_abi -X ctests/signals"
 [ "$ZCFUSE_SANITIZER" = 1 ] && excl="$excl -X notify/file-size -X notify/invalidate-path"
 # Skipped by the suite itself here, as it would skip them with libfuse:
 # *-nonroot and mount/mountpoint-* (they need a non-root user), the cases of
-# programs not built (cuse, ioctl-ll, hello-uds, notify/prune*: libfuse
-# 3.18's source has no ioctl_ll or notify_prune example either).
-skip_ok='needs to run as non-root|(cuse|ioctl_ll|hello_ll_uds|notify_prune) not built'
+# programs not built (cuse, ioctl-ll, notify/prune*: libfuse 3.18's source
+# has no ioctl_ll or notify_prune example either).
+skip_ok='needs to run as non-root|(cuse|ioctl_ll|notify_prune) not built'
 
 # The selection make check runs. The whole suite takes ~6 min per
 # transport; this keeps what 3.14's suite (compat-libfuse-tests,
@@ -120,8 +126,9 @@ skip_ok='needs to run as non-root|(cuse|ioctl_ll|hello_ll_uds|notify_prune) not 
 # (new in 3.18), the C tests, the new notifications (entry epochs, file size,
 # invalidate_path), the release/unlink race, and passthrough_hp (the
 # bench's server) for 3.18's test_syscalls; plus hello_ll through
-# mount.fuse3, the path that once flaked over uring. 19 cases: 210 s per
-# transport at load 7 with 26 of them, so ~150 s there, ~50 s quiet.
+# mount.fuse3, the path that once flaked over uring, and hello_ll_uds
+# (fuse_session_custom_io over a socket, 3.14 has no such case). 20 cases;
+# 26 took 210 s per transport at load 7, so ~150 s there, ~50 s quiet.
 # Under the sanitizers the C++ examples are not built (an ASan build of
 # passthrough_hp alone takes minutes here), nor the two invalidate_path
 # cases (above): 16 cases there.
@@ -134,14 +141,14 @@ if [ "${ZCFUSE_LIBFUSE318:-}" != full ]; then
 		notify/inval-entry-inc-epoch notify/file-size notify/invalidate-path \
 		examples/release-unlink-race examples/passthrough-hp \
 		examples/hello-ll-mount-fuse examples/null \
-		examples/ioctl examples/dev-auto-unmount-root misc/printcap; do
+		examples/ioctl examples/dev-auto-unmount-root misc/printcap misc/hello-uds; do
 		sel+=(-t "$p")
 	done
-	want=19
+	want=20
 	want_tr=10
 	if [ "$ZCFUSE_SANITIZER" = 1 ]; then
 		sel=("${sel[@]/examples\/passthrough-hp/examples/null}")
-		want=16
+		want=17
 	fi
 fi
 
@@ -167,7 +174,10 @@ npass=$(echo "$summary" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+')
 lines=$(cat "$run"/*/*/logs/fs-*.out 2>/dev/null | grep -E '^zcfuse: transport: ' || true)
 n=$(printf '%s\n' "$lines" | grep -c "^zcfuse: transport: $TR " || true)
 [ "$n" -ge $want_tr ] || t_fail "only $n daemon logs show transport $TR"
-other=$(printf '%s\n' "$lines" | grep -v "^zcfuse: transport: $TR " | grep . | head -3 || true)
+# (hello_ll_uds serves a socket through fuse_session_custom_io: classic,
+# whatever was asked, and its line says so, as libfuse's says io_uring=off.)
+other=$(printf '%s\n' "$lines" | grep -v "^zcfuse: transport: $TR " |
+	grep -v "^zcfuse: transport: classic .*(fuse_session_custom_io)" | grep . | head -3 || true)
 [ -z "$other" ] || t_fail "a session ran on another transport: $other"
 if [ "$ZCFUSE_SANITIZER" = 1 ] && grep -rlE "$T_SAN_PATTERN" "$run" > /dev/null; then
 	grep -rhE -A5 "$T_SAN_PATTERN" "$run" | head -30

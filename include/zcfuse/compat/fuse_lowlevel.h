@@ -12,6 +12,7 @@
 #include "fuse_common.h"
 
 #include <fcntl.h>
+#include <stddef.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
@@ -52,7 +53,20 @@ struct fuse_forget_data {
 	uint64_t nlookup;
 };
 
-/* Replacement device I/O (fuse_session_custom_io); zcfuse does not take it. */
+/*
+ * The program's own device I/O (fuse_session_custom_io): the session reads
+ * each request with read (exactly one per call) and writes each reply and
+ * notification with writev, on the descriptor given there or one from
+ * clone_fd. read and writev answer -1 with errno on failure; a writev
+ * that answers fewer bytes than the message (but more than 0, which is
+ * taken as "all written") is reported to the caller as EIO. splice_send,
+ * if given, takes a READ reply zcfuse spliced from the file into a pipe
+ * (the whole message, from fdin, which it must drain or fail); without it
+ * such replies are copied and go through writev. splice_receive is not
+ * called: requests are always read. clone_fd (API 3.17) gives each further
+ * thread of the multi-threaded loop its own descriptor; without it they
+ * share one.
+ */
 struct fuse_custom_io {
 	ssize_t (*writev)(int fd, struct iovec *iov, int count, void *userdata);
 	ssize_t (*read)(int fd, void *buf, size_t buf_len, void *userdata);
@@ -60,6 +74,9 @@ struct fuse_custom_io {
 				  unsigned int flags, void *userdata);
 	ssize_t (*splice_send)(int fdin, off_t *offin, int fdout, off_t *offout, size_t len,
 			       unsigned int flags, void *userdata);
+#if FUSE_USE_VERSION >= FUSE_MAKE_VERSION(3, 17)
+	int (*clone_fd)(int master_fd);
+#endif
 };
 
 enum fuse_expire_flags {
@@ -275,7 +292,25 @@ int fuse_parse_cmdline(struct fuse_args *args, struct fuse_cmdline_opts *opts);
 struct fuse_session *fuse_session_new(struct fuse_args *args,
 				      const struct fuse_lowlevel_ops *op, size_t op_size,
 				      void *userdata);
+/*
+ * Serve the session on @fd through @io instead of mounting (call it where
+ * fuse_session_mount() would be): the far end takes the kernel's place.
+ * The session closes @fd when destroyed; it runs on classic (the ring
+ * transports need /dev/fuse itself). 0, -EINVAL (no io, read or writev),
+ * -EBADF (fd < 0), -EBUSY (already mounted). From API 3.17 the call takes
+ * the size of the caller's struct (sizeof(io)) before @fd.
+ */
+int fuse_session_custom_io_317(struct fuse_session *se, const struct fuse_custom_io *io,
+			       size_t op_size, int fd);
+#if FUSE_USE_VERSION < FUSE_MAKE_VERSION(3, 17) || defined(ZCFUSE_COMPAT_LIBRARY)
 int fuse_session_custom_io(struct fuse_session *se, const struct fuse_custom_io *io, int fd);
+#else
+static inline int fuse_session_custom_io(struct fuse_session *se,
+					 const struct fuse_custom_io *io, size_t op_size, int fd)
+{
+	return fuse_session_custom_io_317(se, io, op_size, fd);
+}
+#endif
 int fuse_session_mount(struct fuse_session *se, const char *mountpoint);
 int fuse_session_loop(struct fuse_session *se);
 #if FUSE_USE_VERSION < 32
