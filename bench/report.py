@@ -334,6 +334,49 @@ set multiplot layout %d,1 title "%s"
     return "; ".join(errors) or "no gnuplot or matplotlib"
 
 
+PLACEMENT_GROUPS = [
+    ("inline", ("inline_idle_queue", "inline_one_cpu", "inline_measured", "inline_forced")),
+    ("worker", ("worker_measured", "worker_forced")),
+    ("probes", ("inline_probe", "worker_probe")),
+    ("ring", ("ring_may_block", "ring_zero_copy")),
+    ("no ring", ("sync_no_ring",)),
+]
+
+
+def placement_table(outdir, cells, row_ids, labels, present):
+    """READ placement shares per row and zcfuse configuration, or None."""
+    counts = {}
+    for c in cells:
+        if c["status"] != "ok" or not c["config"].startswith("zcfuse-") or not c["fio_json"]:
+            continue
+        tag = os.path.splitext(os.path.basename(c["fio_json"]))[0]
+        try:
+            with open(os.path.join(outdir, "stats", tag + ".json")) as f:
+                reasons = json.load(f)["read_placement"]["reasons"]
+        except (OSError, ValueError, KeyError):
+            continue
+        acc = counts.setdefault((c["row"], c["config"]), {})
+        for g, names in PLACEMENT_GROUPS:
+            acc[g] = acc.get(g, 0) + sum(reasons.get(n, {}).get("count", 0) for n in names)
+    cols = [c for c in present if any((r, c) in counts for r in row_ids)]
+    if not cols:
+        return None
+    rows = []
+    for rid in row_ids:
+        cells_out = []
+        for c in cols:
+            acc = counts.get((rid, c))
+            total = sum(acc.values()) if acc else 0
+            if not total:
+                cells_out.append("-")
+                continue
+            parts = ["%s %.0f%%" % (g, 100.0 * acc[g] / total) for g, _ in PLACEMENT_GROUPS
+                     if acc[g] and 100.0 * acc[g] / total >= 0.5]
+            cells_out.append(", ".join(parts) or "-")
+        rows.append([labels[rid]] + cells_out)
+    return md_table(["fio"] + cols, rows)
+
+
 def main():
     if len(sys.argv) != 2:
         print("usage: bench/report DIR", file=sys.stderr)
@@ -487,6 +530,17 @@ def main():
         for rid in row_ids:
             rows_x.append([labels[rid]] + [fmt_num(medians.get((rid, c), {}).get(key), digits) for c in present])
         lines.append(md_table(["fio"] + present, rows_x))
+    placement = placement_table(outdir, cells, row_ids, labels, present)
+    if placement:
+        lines.append("")
+        lines.append("### Where zcfuse's backing reads ran (the servers' stats files, all repetitions)")
+        lines.append("")
+        lines.append("Share of READs by the read policy's decision: inline on the queue thread "
+                     "(idle queue, one CPU, or measured faster), on an io-wq worker (measured "
+                     "faster), probes of the other mode, and reads that must go on the ring "
+                     "(files that may block, zero copy) or have no ring (classic).")
+        lines.append("")
+        lines.append(placement)
     lines.append("")
     lines.append("### Configurations")
     lines.append("")

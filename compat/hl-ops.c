@@ -626,22 +626,54 @@ static void hl_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	op_put(&o);
 }
 
+/*
+ * libfuse 3.18's request payload (a ring entry's memory). Weak: the layer
+ * is also linked over Debian's libfuse 3.14, which has no such call.
+ */
+#pragma weak fuse_req_get_payload
+
+/*
+ * A filesystem with a plain read op (most: libfuse's own passthrough
+ * example) reads straight into the ring entry's payload, which goes to the
+ * kernel as it is: no buffer to allocate, no copy into the payload after.
+ */
+static char *read_target(struct hl_op *o, fuse_req_t req, size_t size)
+{
+	char *payload;
+	size_t room;
+
+	if (o->f->fs->op.read_buf || !o->f->fs->op.read || !fuse_req_get_payload ||
+	    fuse_req_get_payload(req, &payload, &room, NULL) || room < size)
+		return NULL;
+	return payload;
+}
+
 static void hl_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct fuse_bufvec *bv = NULL;
 	struct hl_op o;
+	char *payload = NULL;
 	int err = op_begin(&o, req, HL_NULLOK, ino, NULL, NULL);
 
 	if (!err) {
 		if (o.f->conf.debug)
 			fuse_log(FUSE_LOG_DEBUG, "READ %zu bytes at %lld from %s\n", size,
 				 (long long)off, o.path ? o.path : "(no path)");
-		err = fuse_fs_read_buf(o.f->fs, o.path, &bv, size, off, fi);
+		payload = read_target(&o, req, size);
+		if (payload) {
+			err = fuse_fs_read(o.f->fs, o.path, payload, size, off, fi);
+			if (err >= 0)
+				size = (size_t)err, err = 0;
+		} else {
+			err = fuse_fs_read_buf(o.f->fs, o.path, &bv, size, off, fi);
+		}
 	}
 	op_end(&o);
 	if (err)
 		fuse_reply_err(req, -err);
+	else if (payload)
+		fuse_reply_buf(req, payload, size);
 	else
 		/* Descriptor-backed buffers go to the kernel from the
 		 * descriptor (splice, or the ring's fixed-buffer read). */

@@ -22,46 +22,55 @@ lib=$ZCFUSE_BUILD/compat/libfuse3.so.3
 # libfuse's headers include libfuse_config.h, which meson generates; the
 # examples also want fuse_config.h. Written here with what this machine
 # has (the facts of Debian's 3.18 build, not its files).
-cfg=$T/cfg
-mkdir -p "$cfg" "$T/bin"
-# Debian's 3.18 build: version 3.18.3, versioned symbols (fuse_parse_cmdline
-# binds fuse_parse_cmdline@FUSE_3.12); hello_ll is also built without them
-# (then it calls fuse_parse_cmdline_312 by that name).
-printf '#pragma once\n#define FUSE_MAJOR_VERSION 3\n#define FUSE_MINOR_VERSION 18\n#define FUSE_HOTFIX_VERSION 3\n' \
-	> "$cfg/libfuse_config.h"
-mkdir -p "$cfg/plain"
-cp "$cfg/libfuse_config.h" "$cfg/plain/"
-echo '#define LIBFUSE_BUILT_WITH_VERSIONED_SYMBOLS 1' >> "$cfg/libfuse_config.h"
-{
-	printf '#pragma once\n'
-	printf '#define %s\n' HAVE_COPY_FILE_RANGE HAVE_FALLOCATE HAVE_FDATASYNC HAVE_FSTATAT \
-		HAVE_OPENAT HAVE_PIPE2 HAVE_POSIX_FALLOCATE HAVE_READLINKAT HAVE_SETXATTR HAVE_SPLICE \
-		HAVE_STATX HAVE_UTIMENSAT HAVE_VMSPLICE HAVE_STRUCT_STAT_ST_ATIM HAVE_SYS_XATTR_H \
-		HAVE_LINUX_LIMITS_H
-	echo '#define PACKAGE_VERSION "3.18.3"'
-} > "$cfg/fuse_config.h"
-flags="-O2 -g -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DHAVE_LIBFUSE_PRIVATE_CONFIG_H -I$src/include -I$cfg -I$src/example -pthread"
-[ "$ZCFUSE_SANITIZER" = 1 ] && flags="$flags -fsanitize=address,undefined -fno-omit-frame-pointer"
-# -l:libfuse3.so.3: our library by file name (3.18's own is libfuse3.so.4).
-link="-L$ZCFUSE_BUILD/compat -l:libfuse3.so.3 -Wl,-rpath,$ZCFUSE_BUILD/compat"
-for e in hello_ll passthrough_ll hello passthrough; do
-	gcc $flags -o "$T/bin/$e" "$src/example/$e.c" $link > "$T/cc.log" 2>&1 ||
-		{ cat "$T/cc.log"; t_fail "$e (3.18 headers) does not link with zcfuse's libfuse3.so.3"; }
-done
-gcc ${flags/-I$cfg/-I$cfg/plain -I$cfg} -o "$T/bin/hello_ll_plain" "$src/example/hello_ll.c" $link \
-	> "$T/cc.log" 2>&1 || { cat "$T/cc.log"; t_fail "hello_ll (no versioned symbols) does not link"; }
-objdump -T "$T/bin/hello_ll_plain" | grep '(FUSE_3.12) *fuse_parse_cmdline_312$' > /dev/null ||
-	t_fail "hello_ll_plain does not bind fuse_parse_cmdline_312"
-if [ "$ZCFUSE_SANITIZER" != 1 ]; then # an ASan build of it takes minutes here
-	g++ -std=c++20 $flags -o "$T/bin/passthrough_hp" "$src/example/passthrough_hp.cc" $link \
-		> "$T/cc.log" 2>&1 || { cat "$T/cc.log"; t_fail "passthrough_hp (3.18 headers) does not link"; }
+# Built once per build directory (the programs load the library at run
+# time, so a rebuilt library needs no rebuild here); this script or the
+# 3.18 headers changing rebuilds them.
+bin=$ZCFUSE_BUILD/compat/bin-318h$([ "$ZCFUSE_SANITIZER" = 1 ] && echo -san)
+stamp=$bin/.built
+if [ ! -f "$stamp" ] || [ -n "$(find "$src/include" "$0" -newer "$stamp" -print -quit)" ]; then
+	rm -rf "$bin"
+	cfg=$bin/cfg
+	mkdir -p "$cfg" "$bin"
+	# Debian's 3.18 build: version 3.18.3, versioned symbols (fuse_parse_cmdline
+	# binds fuse_parse_cmdline@FUSE_3.12); hello_ll is also built without them
+	# (then it calls fuse_parse_cmdline_312 by that name).
+	printf '#pragma once\n#define FUSE_MAJOR_VERSION 3\n#define FUSE_MINOR_VERSION 18\n#define FUSE_HOTFIX_VERSION 3\n' \
+		> "$cfg/libfuse_config.h"
+	mkdir -p "$cfg/plain"
+	cp "$cfg/libfuse_config.h" "$cfg/plain/"
+	echo '#define LIBFUSE_BUILT_WITH_VERSIONED_SYMBOLS 1' >> "$cfg/libfuse_config.h"
+	{
+		printf '#pragma once\n'
+		printf '#define %s\n' HAVE_COPY_FILE_RANGE HAVE_FALLOCATE HAVE_FDATASYNC HAVE_FSTATAT \
+			HAVE_OPENAT HAVE_PIPE2 HAVE_POSIX_FALLOCATE HAVE_READLINKAT HAVE_SETXATTR HAVE_SPLICE \
+			HAVE_STATX HAVE_UTIMENSAT HAVE_VMSPLICE HAVE_STRUCT_STAT_ST_ATIM HAVE_SYS_XATTR_H \
+			HAVE_LINUX_LIMITS_H
+		echo '#define PACKAGE_VERSION "3.18.3"'
+	} > "$cfg/fuse_config.h"
+	flags="-O2 -g -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DHAVE_LIBFUSE_PRIVATE_CONFIG_H -I$src/include -I$cfg -I$src/example -pthread"
+	[ "$ZCFUSE_SANITIZER" = 1 ] && flags="$flags -fsanitize=address,undefined -fno-omit-frame-pointer"
+	# -l:libfuse3.so.3: our library by file name (3.18's own is libfuse3.so.4).
+	link="-L$ZCFUSE_BUILD/compat -l:libfuse3.so.3 -Wl,-rpath,$ZCFUSE_BUILD/compat"
+	for e in hello_ll passthrough_ll hello passthrough; do
+		gcc $flags -o "$bin/$e" "$src/example/$e.c" $link > "$bin/cc.log" 2>&1 ||
+			{ cat "$bin/cc.log"; t_fail "$e (3.18 headers) does not link with zcfuse's libfuse3.so.3"; }
+	done
+	gcc ${flags/-I$cfg/-I$cfg/plain -I$cfg} -o "$bin/hello_ll_plain" "$src/example/hello_ll.c" $link \
+		> "$bin/cc.log" 2>&1 || { cat "$bin/cc.log"; t_fail "hello_ll (no versioned symbols) does not link"; }
+	if [ "$ZCFUSE_SANITIZER" != 1 ]; then # an ASan build of it takes minutes here
+		g++ -std=c++20 $flags -o "$bin/passthrough_hp" "$src/example/passthrough_hp.cc" $link \
+			> "$bin/cc.log" 2>&1 || { cat "$bin/cc.log"; t_fail "passthrough_hp (3.18 headers) does not link"; }
+	fi
+	touch "$stamp"
 fi
+objdump -T "$bin/hello_ll_plain" | grep '(FUSE_3.12) *fuse_parse_cmdline_312$' > /dev/null ||
+	t_fail "hello_ll_plain does not bind fuse_parse_cmdline_312"
 # The binaries call 3.17's entry points, bound at FUSE_3.17.
-objdump -T "$T/bin/hello_ll" | grep '(FUSE_3.17) *fuse_session_new_versioned$' > /dev/null ||
+objdump -T "$bin/hello_ll" | grep '(FUSE_3.17) *fuse_session_new_versioned$' > /dev/null ||
 	t_fail "hello_ll does not bind fuse_session_new_versioned@FUSE_3.17"
-objdump -T "$T/bin/hello" | grep '(FUSE_3.17) *fuse_main_real_versioned$' > /dev/null ||
+objdump -T "$bin/hello" | grep '(FUSE_3.17) *fuse_main_real_versioned$' > /dev/null ||
 	t_fail "hello does not bind fuse_main_real_versioned@FUSE_3.17"
-ldd "$T/bin/hello" | grep "$lib" > /dev/null || t_fail "hello does not load $lib"
+ldd "$bin/hello" | grep "$lib" > /dev/null || t_fail "hello does not load $lib"
 
 export ZCFUSE_OPTIONS="transport=$TR"
 mnt=$T/mnt
@@ -71,7 +80,7 @@ t_on_exit "mountpoint -q '$mnt' && fusermount3 -u '$mnt'"
 run() {
 	local name=$1
 	shift
-	"$T/bin/$name" "$@" "$mnt" > "$T/$name.log" 2>&1 &
+	"$bin/$name" "$@" "$mnt" > "$T/$name.log" 2>&1 &
 	pid=$!
 	t_wait_until $((10 * T_SLOW)) t_is_mounted "$mnt" ||
 		{ cat "$T/$name.log"; t_fail "$name did not mount"; }
@@ -108,13 +117,23 @@ check_passthrough() {
 	rm "$d/g" && [ ! -e "$T/src/g" ] || t_fail "$name: unlink failed"
 }
 for name in passthrough_ll passthrough passthrough_hp; do
-	[ -x "$T/bin/$name" ] || continue
+	[ -x "$bin/$name" ] || continue
 	case $name in
 	passthrough_ll) run $name -f -o source=/ ;;
-	passthrough) run $name -f ;;
+	passthrough) ZCFUSE_OPTIONS="transport=$TR,stats=$T/hl-stats.json" run $name -f ;;
 	passthrough_hp) run $name --foreground --nocache "$T/src" ;;
 	esac
 	check_passthrough $name
 	stop $name
 done
-t_log "libfuse 3.18-header binaries (hello_ll, hello, passthrough_ll, passthrough$([ -x "$T/bin/passthrough_hp" ] && echo ', passthrough_hp')) ran on zcfuse's libfuse3.so.3 over $TR"
+# The high-level passthrough has a plain read op: on a ring its data must
+# go straight into the entry's payload, never through a buffer copied in.
+if [ "$TR" != classic ]; then
+	python3 - "$T/hl-stats.json" <<'PY' || t_fail "high-level READ data was copied into the payload (stats above)"
+import json, sys
+d = json.load(open(sys.argv[1]))["data_path"]
+print("data_path:", {k: v["bytes"] for k, v in d.items() if v["bytes"]})
+assert d["reply_copy"]["bytes"] == 0 and d["reply_inplace"]["bytes"] >= 3 << 20
+PY
+fi
+t_log "libfuse 3.18-header binaries (hello_ll, hello, passthrough_ll, passthrough$([ -x "$bin/passthrough_hp" ] && echo ', passthrough_hp')) ran on zcfuse's libfuse3.so.3 over $TR"
