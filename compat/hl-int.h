@@ -68,6 +68,7 @@ struct hl_node {
 	struct timespec mtime;
 	off_t size;
 	struct timespec forgot; /* remember: when nlookup reached 0 */
+	struct hl_plock *plocks; /* POSIX locks granted through us (hl-locks.c) */
 };
 
 struct hl_table {
@@ -140,6 +141,13 @@ int hl_node_is_hidden(struct fuse *f, uint64_t ino);
 int hl_node_hidden_unused(struct fuse *f, uint64_t ino);
 char **hl_node_hidden_paths(struct fuse *f);
 int hl_lk_target_open(struct fuse *f, const struct hl_lk *lk, int slot);
+
+/* hl-locks.c. conflict: 1 and @lock set to another owner's lock in its
+ * way, else 0. note: records a granted F_SETLK (F_UNLCK removes); 0 or
+ * -errno. Both under fuse->lock; free: the node is going. */
+int hl_locks_conflict(struct fuse *f, uint64_t ino, uint64_t owner, struct flock *lock);
+int hl_locks_note(struct fuse *f, uint64_t ino, uint64_t owner, const struct flock *lock);
+void hl_locks_free(struct hl_node *n);
 
 /* hl-pmap.c: the frame of a stacking module that rewrites paths. The
  * module's private data starts with this. */

@@ -209,6 +209,7 @@ static void node_free(struct fuse *f, struct hl_node *n)
 		free(n->name);
 	}
 	unhash_id(f, n);
+	hl_locks_free(n);
 	free(n);
 }
 
@@ -246,6 +247,7 @@ void hl_table_free(struct fuse *f)
 			for (; n; n = next) {
 				next = n->id_next;
 				free(n->name);
+				hl_locks_free(n);
 				free(n);
 			}
 		}

@@ -700,17 +700,26 @@ static void hl_write_buf(fuse_req_t req, fuse_ino_t ino, struct fuse_bufvec *buf
 		fuse_reply_write(req, (size_t)res);
 }
 
-/* POSIX locks of this owner go when a descriptor closes. */
-static int flush_locks(struct fuse *f, const char *path, struct fuse_file_info *fi)
+/*
+ * POSIX locks of this owner go when a descriptor closes: through the
+ * filesystem's lock op, and from the layer's own record whatever it says.
+ */
+static int flush_locks(struct fuse *f, fuse_ino_t ino, const char *path,
+		       struct fuse_file_info *fi)
 {
 	struct flock l;
+	int err;
 
 	if (!f->fs->op.lock)
 		return -ENOSYS;
 	memset(&l, 0, sizeof(l));
 	l.l_type = F_UNLCK;
 	l.l_whence = SEEK_SET;
-	return fuse_fs_lock(f->fs, path, fi, F_SETLK, &l);
+	err = fuse_fs_lock(f->fs, path, fi, F_SETLK, &l);
+	l.l_type = F_UNLCK; /* the op may have written to it */
+	l.l_start = l.l_len = 0;
+	hl_locks_note(f, ino, fi->lock_owner, &l); /* whole file: cannot fail */
+	return err;
 }
 
 static void hl_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -722,7 +731,7 @@ static void hl_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		int lerr;
 
 		err = fuse_fs_flush(o.f->fs, o.path, fi);
-		lerr = flush_locks(o.f, o.path, fi);
+		lerr = flush_locks(o.f, ino, o.path, fi);
 		if (err == -ENOSYS && lerr == 0)
 			err = 0;
 	}
@@ -759,7 +768,7 @@ static void hl_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	debug_op(o.f, "RELEASE", o.path);
 	if (fi->flush) {
 		fuse_fs_flush(o.f->fs, o.path, fi);
-		flush_locks(o.f, o.path, fi);
+		flush_locks(o.f, ino, o.path, fi);
 	}
 	if (fi->flock_release)
 		fuse_fs_flock(o.f->fs, o.path, fi, LOCK_UN);
@@ -1208,12 +1217,14 @@ static void hl_access(fuse_req_t req, fuse_ino_t ino, int mask)
 	fuse_reply_err(req, -err);
 }
 
+/* A conflict with a lock granted through this layer is answered from its
+ * record (hl-locks.c); only without one is the filesystem asked. */
 static void hl_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct flock *lock)
 {
 	struct hl_op o;
 	int err = op_begin(&o, req, HL_NULLOK, ino, NULL, NULL);
 
-	if (!err)
+	if (!err && !hl_locks_conflict(o.f, ino, fi->lock_owner, lock))
 		err = fuse_fs_lock(o.f->fs, o.path, fi, F_GETLK, lock);
 	op_end(&o);
 	if (err)
@@ -1228,8 +1239,15 @@ static void hl_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, 
 	struct hl_op o;
 	int err = op_begin(&o, req, HL_NULLOK, ino, NULL, NULL);
 
-	if (!err)
+	if (!err) {
+		struct flock asked = *lock;
+
 		err = fuse_fs_lock(o.f->fs, o.path, fi, sleep ? F_SETLKW : F_SETLK, lock);
+		/* Granted: noted as asked (the op may have written to its copy).
+		 * Out of memory, only F_GETLK misses it: the lock stands. */
+		if (!err)
+			(void)hl_locks_note(o.f, ino, fi->lock_owner, &asked);
+	}
 	op_end(&o);
 	fuse_reply_err(req, -err);
 }

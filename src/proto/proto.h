@@ -112,6 +112,14 @@ struct zcf_carrier {
 	ssize_t (*splice_read)(struct zcfuse_req *req, int fd, uint64_t off, size_t len);
 	/* Puts spliced data into the payload after all (the fs wants to see it). */
 	void (*splice_undo)(struct zcfuse_req *req);
+	/*
+	 * Synchronous backing I/O of a file that can wait without end (pipe,
+	 * socket, character device): waits until @fd has @events (POLLIN,
+	 * POLLOUT) or the request is interrupted, taking the signal
+	 * pc->wake_sync_io sends only inside that wait. 0 or -errno (-EINTR).
+	 * NULL: the carrier wakes no thread, and the I/O just blocks.
+	 */
+	int (*wait_ready)(struct zcfuse_req *req, int fd, short events);
 };
 
 /* ---- The connection state every floor from here up shares ---- */

@@ -7,8 +7,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -56,15 +59,22 @@ void zcf_io_complete(struct zcfuse_req *req, int res)
  * The answer is cached per queue thread by (fh, fd), and the cache is
  * dropped whenever any file is released (fh_epoch: process-wide, as a
  * queue thread's cache is; a RELEASE in another session costs a statx).
+ * The same entry says whether the file can make synchronous I/O wait
+ * without end (pipe, socket, character device: fd_wait), which
+ * sync_wait_io() then waits for interruptibly.
  */
 enum fd_class { FD_UNKNOWN = 0, FD_INLINE, FD_RING, FD_RING_ASYNC };
+enum fd_wait { FD_NO_WAIT, FD_WAIT_STREAM /* no offsets */, FD_WAIT_DEV };
 #define FD_CLASS_SLOTS 64
-static __thread struct {
+struct fd_info {
 	uint64_t fh;
 	int fd;
 	unsigned epoch;
 	enum fd_class cls;
-} fd_classes[FD_CLASS_SLOTS];
+	enum fd_wait wait;
+	bool kind_known; /* cls looked at the mount (only rings need it) */
+};
+static __thread struct fd_info fd_classes[FD_CLASS_SLOTS];
 static _Atomic unsigned fh_epoch;
 
 void zcf_backing_fh_ended(void)
@@ -119,20 +129,27 @@ static enum mount_kind mount_kind(uint64_t mnt_id)
 	return kind;
 }
 
-static enum fd_class classify(struct zcfuse_req *req, int fd, uint64_t fh)
+static const struct fd_info *classify(int fd, uint64_t fh, bool ring)
 {
 	unsigned epoch = atomic_load_explicit(&fh_epoch, memory_order_acquire);
 	unsigned slot = (unsigned)((fh * 0x9e3779b97f4a7c15ull) >> 58) ^ ((unsigned)fd & 63);
-	struct statx stx;
+	struct fd_info *fi;
+	struct statx stx = { 0 };
 	enum fd_class cls = FD_RING;
+	enum fd_wait wait = FD_NO_WAIT;
 
-	slot %= FD_CLASS_SLOTS;
-	if (fd_classes[slot].cls && fd_classes[slot].fh == fh && fd_classes[slot].fd == fd &&
-	    fd_classes[slot].epoch == epoch)
-		return fd_classes[slot].cls;
+	fi = &fd_classes[slot % FD_CLASS_SLOTS];
+	if (fi->cls && fi->fh == fh && fi->fd == fd && fi->epoch == epoch &&
+	    (fi->kind_known || !ring))
+		return fi;
 	/* DONT_SYNC: cached attributes only, never a round trip to the fs. */
-	if (!statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MNT_ID, &stx) &&
-	    (stx.stx_mask & STATX_MNT_ID)) {
+	if (!statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_TYPE | STATX_MNT_ID, &stx)) {
+		if (S_ISFIFO(stx.stx_mode) || S_ISSOCK(stx.stx_mode))
+			wait = FD_WAIT_STREAM;
+		else if (S_ISCHR(stx.stx_mode))
+			wait = FD_WAIT_DEV;
+	}
+	if (ring && (stx.stx_mask & STATX_MNT_ID) && wait == FD_NO_WAIT) {
 		enum mount_kind kind = mount_kind(stx.stx_mnt_id);
 
 		if (kind == MOUNT_MEMORY && S_ISREG(stx.stx_mode))
@@ -140,11 +157,13 @@ static enum fd_class classify(struct zcfuse_req *req, int fd, uint64_t fh)
 		else if (kind == MOUNT_FUSE)
 			cls = FD_RING_ASYNC;
 	}
-	fd_classes[slot].fh = fh;
-	fd_classes[slot].fd = fd;
-	fd_classes[slot].epoch = epoch;
-	fd_classes[slot].cls = cls;
-	return cls;
+	fi->fh = fh;
+	fi->fd = fd;
+	fi->epoch = epoch;
+	fi->cls = cls;
+	fi->wait = wait;
+	fi->kind_known = ring;
+	return fi;
 }
 
 /* Tries the ring; 1 when the caller must do it synchronously. */
@@ -170,8 +189,8 @@ static int try_ring(struct zcfuse_req *req, const struct zcf_io *io, zcfuse_io_c
  * for the size (writes follow their size's read verdict). Reads on a ring
  * queue are tagged so that their completion feeds the measurement.
  */
-static bool place(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh, bool rd,
-		  enum fd_class *fdc)
+static bool place(struct zcfuse_req *req, const struct zcf_io *io, const struct fd_info *fi,
+		  bool rd, enum fd_class *fdc)
 {
 	enum zcf_rp_reason why;
 	enum zcf_rp_mode m = ZCF_RP_INLINE;
@@ -179,7 +198,7 @@ static bool place(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh, 
 	unsigned cls = zcf_rp_class_of(io->len);
 	bool contested = false;
 
-	*fdc = req->tp->submit_io ? classify(req, io->fd, fh) : FD_RING;
+	*fdc = req->tp->submit_io ? fi->cls : FD_RING;
 	if (req->flags & ZCF_REQ_ZERO_COPY) {
 		why = ZCF_RPR_ZERO_COPY;
 		m = ZCF_RP_WORKER;
@@ -210,10 +229,64 @@ static bool place(struct zcfuse_req *req, const struct zcf_io *io, uint64_t fh, 
 	return why != ZCF_RPR_NO_RING && m == ZCF_RP_INLINE;
 }
 
+unsigned zcf_test_intr_window_ms(void)
+{
+	static int ms = -1;
+
+	if (ms < 0) {
+		const char *v = getenv("ZCFUSE_TEST_INTR_WINDOW_MS");
+
+		ms = v && atoi(v) > 0 ? atoi(v) : 0;
+	}
+	return (unsigned)ms;
+}
+
+/*
+ * Synchronous I/O of a file that can wait without end (pipe, socket,
+ * character device). An INTERRUPT's signal could land after the request's
+ * interrupted check and before a blocking read(2) enters the kernel: the
+ * handler would run in user space and the read would block on. So the
+ * carrier's wait_ready() waits in ppoll() with its wake signal unblocked
+ * only there, and the data then moves without blocking (RWF_NOWAIT); if
+ * someone else took it first, wait again.
+ */
+static ssize_t sync_wait_io(struct zcfuse_req *req, const struct zcf_io *io, enum fd_wait w)
+{
+	bool rd = io->op == ZCF_IO_READ;
+	struct iovec iov = { io->buf, io->len };
+	off_t off = w == FD_WAIT_STREAM ? -1 : (off_t)io->off;
+	unsigned busy = 0;
+	ssize_t n;
+	int err;
+
+	for (;;) {
+		err = req->tp->wait_ready(req, io->fd, rd ? POLLIN : POLLOUT);
+		if (err) {
+			errno = -err;
+			return -1;
+		}
+		n = rd ? preadv2(io->fd, &iov, 1, off, RWF_NOWAIT)
+		       : pwritev2(io->fd, &iov, 1, off, RWF_NOWAIT);
+		if (n < 0 && errno == ESPIPE && off != -1)
+			off = -1, n = -1, errno = EAGAIN; /* a device without offsets */
+		if (n >= 0 || errno != EAGAIN)
+			break;
+		if (++busy == 64) /* says ready, then would block: its poll is wrong */
+			break;
+	}
+	/* No non-blocking I/O on it (or a broken poll): it said ready, so read it. */
+	if (n < 0 && (errno == EOPNOTSUPP || errno == EAGAIN)) {
+		iov.iov_len = io->len;
+		n = rd ? preadv2(io->fd, &iov, 1, off, 0) : pwritev2(io->fd, &iov, 1, off, 0);
+	}
+	return n;
+}
+
 static int data_io(struct zcfuse_req *req, struct zcf_io *io, uint64_t fh, zcfuse_io_cb cb,
 		   void *arg)
 {
 	bool zc = req->flags & ZCF_REQ_ZERO_COPY, rd = io->op == ZCF_IO_READ;
+	const struct fd_info *fi = classify(io->fd, fh, req->tp->submit_io);
 	enum fd_class cls;
 	bool inl;
 	enum zcf_path path = rd ? ZCF_PATH_READ_SYNC : ZCF_PATH_WRITE_SYNC;
@@ -222,7 +295,7 @@ static int data_io(struct zcfuse_req *req, struct zcf_io *io, uint64_t fh, zcfus
 
 	if (!cb)
 		return -EINVAL;
-	inl = place(req, io, fh, rd, &cls);
+	inl = place(req, io, fi, rd, &cls);
 	if (!inl) {
 		io->async = cls == FD_RING_ASYNC;
 		err = try_ring(req, io, cb, arg);
@@ -239,7 +312,9 @@ static int data_io(struct zcfuse_req *req, struct zcf_io *io, uint64_t fh, zcfus
 	req->io_arg = arg;
 	/* An INTERRUPT for this request signals the thread (se->pc.wake_sync_io, classic.c). */
 	atomic_store(&req->io_thread, (unsigned long)pthread_self());
-	if (req->pc->nr_interrupted && zcfuse_req_interrupted(req))
+	if (fi->wait != FD_NO_WAIT && req->tp->wait_ready)
+		n = sync_wait_io(req, io, fi->wait);
+	else if (req->pc->nr_interrupted && zcfuse_req_interrupted(req))
 		n = -1, errno = EINTR;
 	else if (rd && !inl && req->tp->splice_read &&
 		 (n = req->tp->splice_read(req, io->fd, io->off, io->len)) != -EOPNOTSUPP)

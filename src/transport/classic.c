@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ static void classic_free(struct zcfuse_session *se);
 static int classic_send(struct zcfuse_req *req, int error, const struct iovec *iov,
 			int iovcnt);
 static void classic_drop(struct zcfuse_req *req);
+static int classic_wait_ready(struct zcfuse_req *req, int fd, short events);
 
 static const struct zcf_carrier classic_carrier = {
 	.name = "classic",
@@ -55,13 +57,16 @@ static const struct zcf_carrier classic_carrier = {
 	.submit_io = NULL, /* backing I/O runs synchronously on the caller */
 	.splice_read = zcf_classic_splice_read,
 	.splice_undo = zcf_classic_splice_undo,
+	.wait_ready = classic_wait_ready,
 };
 
 static void classic_wake_sync_io(struct zcf_proto_ctx *pc, uint64_t unique);
+static void on_wake_signal(int sig);
 
 static struct zcf_chan *classic_get(struct zcfuse_session *se)
 {
 	struct zcf_chan *c = se->chan;
+	struct sigaction sa = { 0 };
 
 	if (c)
 		return c;
@@ -88,6 +93,14 @@ static struct zcf_chan *classic_get(struct zcfuse_session *se)
 		c->payload_size = FUSE_MIN_READ_BUFFER;
 	c->payload_size = (c->payload_size + 4095) & ~(size_t)4095;
 	se->chan = c;
+	/*
+	 * Before anyone can be sent WAKE_SIGNAL: a program's own loop threads
+	 * (zcf_classic_process) do backing I/O too, and the signal's default
+	 * action would end the process. No SA_RESTART, deliberately.
+	 */
+	sa.sa_handler = on_wake_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(WAKE_SIGNAL, &sa, NULL);
 	se->pc.wake_sync_io = classic_wake_sync_io;
 	pthread_mutex_unlock(&se->pc.lock);
 	return c;
@@ -355,19 +368,50 @@ static void on_wake_signal(int sig)
 	(void)sig; /* only here to make a blocked read(2) return EINTR */
 }
 
+/*
+ * The carrier's wait_ready (backing.c's sync_wait_io): WAKE_SIGNAL is
+ * blocked from before the interrupted check until ppoll() unblocks it
+ * atomically, so a signal sent at any point in between stays pending and
+ * ends the ppoll at once. Other wake-ups (a stop, a stray signal meant for
+ * an earlier request of this thread) wait on, but for a stop.
+ */
+static int classic_wait_ready(struct zcfuse_req *req, int fd, short events)
+{
+	struct zcfuse_session *se = zcf_session_of(req->pc);
+	struct pollfd p = { .fd = fd, .events = events };
+	unsigned window = zcf_test_intr_window_ms();
+	sigset_t wake, old, during;
+	int err = 0;
+
+	sigemptyset(&wake);
+	sigaddset(&wake, WAKE_SIGNAL);
+	pthread_sigmask(SIG_BLOCK, &wake, &old);
+	during = old;
+	sigdelset(&during, WAKE_SIGNAL);
+	if (req->pc->nr_interrupted && zcfuse_req_interrupted(req))
+		err = -EINTR;
+	else if (window)
+		usleep(window * 1000); /* mount/interrupt-window's signal lands here */
+	while (!err && ppoll(&p, 1, NULL, &during) < 0) {
+		if (errno != EINTR)
+			err = -errno;
+		else if (zcfuse_req_interrupted(req) || se->exiting)
+			err = -EINTR;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
 
 static int classic_start(struct zcfuse_session *se, unsigned nthreads, char *why, size_t whylen)
 {
-	struct zcf_chan *c = classic_get(se);
-	struct sigaction sa = { .sa_handler = on_wake_signal };
+	struct zcf_chan *c = classic_get(se); /* also sets WAKE_SIGNAL's handler */
 	sigset_t old;
 	unsigned i, base;
 	int err = 0;
 
 	if (!c)
 		return -ENOMEM;
-	sigemptyset(&sa.sa_mask);
-	sigaction(WAKE_SIGNAL, &sa, NULL); /* no SA_RESTART, deliberately */
 	base = c->nthreads;
 	c->threads = realloc(c->threads, (base + nthreads) * sizeof(*c->threads));
 	c->fds = realloc(c->fds, (base + nthreads) * sizeof(*c->fds));

@@ -111,6 +111,13 @@ struct zcf_transport {
 	size_t (*pinned)(const struct zcfuse_session *se);
 };
 
+/*
+ * Test only (mount/interrupt-window): milliseconds a synchronous backing
+ * I/O sleeps between its interrupted check and its wait, from
+ * $ZCFUSE_TEST_INTR_WINDOW_MS; 0 normally (backing.c).
+ */
+unsigned zcf_test_intr_window_ms(void);
+
 /* The /dev/fuse readers (classic.c) and the io_uring queues (ring_setup.c). */
 extern const struct zcf_transport zcf_classic_transport;
 extern const struct zcf_transport zcf_ring_transport;

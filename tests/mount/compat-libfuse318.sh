@@ -13,7 +13,8 @@
 #
 # make check runs a selection (below, about 65 s per transport);
 # ZCFUSE_LIBFUSE318=full runs every case (about 6 min per transport: give
-# run.sh ZCFUSE_MOUNT_TIMEOUT=900).
+# run.sh ZCFUSE_MOUNT_TIMEOUT=900); ZCFUSE_LIBFUSE318=CASE,CASE... runs
+# just those (the runner's -t patterns, e.g. examples/passthrough-fh).
 . "$(dirname "$0")/../lib/common.sh"
 
 t_need_root
@@ -135,7 +136,14 @@ skip_ok='needs to run as non-root|(cuse|ioctl_ll|notify_prune) not built'
 sel=()
 want=70
 want_tr=40 # sessions that log their transport (mount.fuse3 ones daemonize: none)
-if [ "${ZCFUSE_LIBFUSE318:-}" != full ]; then
+if [ -n "${ZCFUSE_LIBFUSE318:-}" ] && [ "$ZCFUSE_LIBFUSE318" != full ]; then
+	IFS=, read -r -a cases <<<"$ZCFUSE_LIBFUSE318"
+	for p in "${cases[@]}"; do
+		sel+=(-t "$p")
+	done
+	want=${#cases[@]}
+	want_tr=1
+elif [ "${ZCFUSE_LIBFUSE318:-}" != full ]; then
 	for p in mount/attrs-ro-hello-ll mount/attrs-nosuid-hello-ll mount/mountinfo-subtype-fsname-hello-ll \
 		mount/blkdev-fsname-hello-ll mount/blkdev-fsname-hello mount/attrs-ro-hello 'ctests/*' \
 		notify/inval-entry-inc-epoch notify/file-size notify/invalidate-path \

@@ -15,8 +15,13 @@
  *   protoops statx DIR [SRC]  statx with btime (equal to SOURCE's, if given)
  *   protoops tmpfile DIR      O_TMPFILE, write, linkat, read back by name
  *   protoops syncfs DIR       syncfs(2) succeeds
- *   protoops intr-read FILE OTHER  a read of FILE (blocked in the server) is
- *                             interrupted: EINTR within 100 ms; OTHER then reads
+ *   protoops intr-read FILE OTHER [WINDOW_MS]  a read of FILE (blocked in the
+ *                             server) is interrupted: EINTR within 100 ms; OTHER
+ *                             then reads. WINDOW_MS: the server sleeps that long
+ *                             between its interrupted check and its backing wait
+ *                             (ZCFUSE_TEST_INTR_WINDOW_MS), so the signal lands in
+ *                             that window: EINTR within 100 ms of the window's end,
+ *                             and a lost interrupt fails at once instead of hanging
  * Exits 0, 1 with a reason, 77 with a reason to skip.
  */
 #include <errno.h>
@@ -405,12 +410,13 @@ static int test_tmpfile(const char *dir)
  * in, must fail with EINTR within 100 ms of the signal; then another read
  * on the same CPU must be answered (the queue goes on serving).
  */
-static int test_intr_read(const char *file, const char *other)
+/* The interrupted read of intr-read; @late: seconds the server waits past the signal. */
+static void intr_read_once(const char *file, double late)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
 	struct itimerval it = { .it_value = { 0, 300000 } };
-	static char buf[65536] __attribute__((aligned(4096)));
-	int fd = open(file, O_RDONLY | O_DIRECT), fo;
+	static char buf[4096] __attribute__((aligned(4096)));
+	int fd = open(file, O_RDONLY | O_DIRECT);
 	double s, e;
 	ssize_t n;
 
@@ -423,16 +429,50 @@ static int test_intr_read(const char *file, const char *other)
 	e = now() - s;
 	if (n >= 0 || errno != EINTR)
 		FAIL("interrupted read: %zd (%s), want EINTR", n, n < 0 ? strerror(errno) : "data");
-	if (e < 0.29 || e - 0.3 > intr_limit())
-		FAIL("EINTR came %.0f ms after the signal, want < %.0f", (e - 0.3) * 1000, intr_limit() * 1000);
+	if (e < 0.29 || e - 0.3 - late > intr_limit())
+		FAIL("EINTR came %.0f ms after the signal, want < %.0f", (e - 0.3) * 1000,
+		     (late + intr_limit()) * 1000);
 	printf("protoops: blocked read: EINTR %.1f ms after its signal\n", (e - 0.3) * 1000);
+	close(fd);
+}
+
+static int test_intr_read(const char *file, const char *other, int window_ms)
+{
+	static char buf[65536] __attribute__((aligned(4096)));
+	double late = window_ms > 300 ? (window_ms - 300) / 1e3 : 0, deadline, s;
+	int fo, st;
+	pid_t pid;
+
+	if (!window_ms) {
+		intr_read_once(file, 0);
+	} else {
+		/* A lost interrupt leaves the read blocked for good: watch it from here. */
+		pid = fork();
+		if (pid < 0)
+			FAIL("fork: %s", strerror(errno));
+		if (!pid) {
+			intr_read_once(file, late);
+			exit(0);
+		}
+		deadline = now() + window_ms / 1e3 + intr_limit() + 1;
+		while (waitpid(pid, &st, WNOHANG) == 0) {
+			if (now() > deadline) {
+				/* It ends only when the server answers: the test's cleanup aborts the mount. */
+				kill(pid, SIGKILL);
+				FAIL("read still blocked %.1f s after its signal: the interrupt was lost",
+				     late + intr_limit() + 1);
+			}
+			usleep(10000);
+		}
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			exit(1); /* the child said why */
+	}
 	fo = open(other, O_RDONLY | O_DIRECT);
 	s = now();
 	if (fo < 0 || pread(fo, buf, 4096, 0) != 4096)
 		FAIL("a read after the interrupted one: %s", strerror(errno));
 	printf("protoops: the next read answered in %.1f ms\n", (now() - s) * 1000);
 	close(fo);
-	close(fd);
 	return 0;
 }
 
@@ -468,8 +508,8 @@ int main(int argc, char **argv)
 		return test_statx(argv[2], argc > 3 ? argv[3] : NULL);
 	if (!strcmp(argv[1], "tmpfile"))
 		return test_tmpfile(argv[2]);
-	if (!strcmp(argv[1], "intr-read") && argc == 4)
-		return test_intr_read(argv[2], argv[3]);
+	if (!strcmp(argv[1], "intr-read") && (argc == 4 || argc == 5))
+		return test_intr_read(argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 0);
 	if (!strcmp(argv[1], "syncfs"))
 		return test_syncfs(argv[2]);
 	FAIL("unknown test %s", argv[1]);
