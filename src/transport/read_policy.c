@@ -66,7 +66,27 @@ enum zcf_rp_mode zcf_rp_current(const struct zcf_rp_class *c, enum zcf_rp_reason
 	return m;
 }
 
-void zcf_rp_judge(struct zcf_rp_class *c, double rate)
+/*
+ * Does the worker's extra CPU per read stay within its share of the
+ * throughput it gains (@slack: 1 to move there, ZCF_RP_STAY_WORKER to stay)?
+ * Unknown CPU figures do not vote.
+ */
+static bool worker_pays(const struct zcf_rp_class *c, double slack)
+{
+	double ri = c->rate[ZCF_RP_INLINE], rw = c->rate[ZCF_RP_WORKER];
+	double ci = c->cpu[ZCF_RP_INLINE], cw = c->cpu[ZCF_RP_WORKER];
+
+	if (ci <= 0 || cw <= 0 || ri <= 0)
+		return true;
+	return cw <= ci * (1 + ZCF_RP_CPU_SHARE * (rw / ri - 1)) * slack;
+}
+
+static double smooth(double old, double now)
+{
+	return old > 0 ? (old + now) / 2 : now;
+}
+
+void zcf_rp_judge(struct zcf_rp_class *c, double rate, double cpu)
 {
 	enum zcf_rp_mode m = running(c), want;
 	double ri, rw;
@@ -74,7 +94,9 @@ void zcf_rp_judge(struct zcf_rp_class *c, double rate)
 	c->judged++;
 	if (!c->probing) {
 		/* The settled mode: smoothed, as it is measured again and again. */
-		c->rate[m] = c->rate[m] > 0 ? (c->rate[m] + rate) / 2 : rate;
+		c->rate[m] = smooth(c->rate[m], rate);
+		if (cpu > 0)
+			c->cpu[m] = smooth(c->cpu[m], cpu);
 		if (++c->windows >= c->probe_every) {
 			c->windows = 0;
 			c->probing = true;
@@ -84,13 +106,16 @@ void zcf_rp_judge(struct zcf_rp_class *c, double rate)
 	}
 	/* A probe: the other mode, now. */
 	c->rate[m] = rate;
+	if (cpu > 0)
+		c->cpu[m] = cpu;
 	c->probing = false;
 	ri = c->rate[ZCF_RP_INLINE];
 	rw = c->rate[ZCF_RP_WORKER];
 	want = c->mode;
-	if (c->mode == ZCF_RP_INLINE && rw > ri * ZCF_RP_TO_WORKER)
+	if (c->mode == ZCF_RP_INLINE && rw > ri * ZCF_RP_TO_WORKER && worker_pays(c, 1))
 		want = ZCF_RP_WORKER;
-	else if (c->mode == ZCF_RP_WORKER && rw < ri * ZCF_RP_STAY_WORKER)
+	else if (c->mode == ZCF_RP_WORKER &&
+		 (rw < ri * ZCF_RP_STAY_WORKER || !worker_pays(c, ZCF_RP_STAY_WORKER)))
 		want = ZCF_RP_INLINE;
 	if (want == c->mode) {
 		c->confirm = 0;
@@ -114,12 +139,23 @@ void zcf_rp_judge(struct zcf_rp_class *c, double rate)
 
 /* ---- Per-queue state ---- */
 
-uint64_t zcf_rp_now(void)
+static uint64_t clock_ns(clockid_t id)
 {
 	struct timespec t;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	if (clock_gettime(id, &t))
+		return 0;
 	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
+uint64_t zcf_rp_now(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+uint64_t zcf_rp_cpu_now(void)
+{
+	return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 static __thread struct {
@@ -181,12 +217,16 @@ void zcf_rp_done(struct zcfuse_session *se, struct zcf_rp_queue *q, unsigned cls
 	if (!c->win_n++) {
 		c->win_t0 = now;
 		c->win_done0 = session_done(se, cls);
+		c->win_cpu0 = zcf_rp_cpu_now();
 		return;
 	}
 	if (c->win_n >= ZCF_RP_WIN_READS && now - c->win_t0 >= ZCF_RP_WIN_NS) {
 		uint64_t got = session_done(se, cls) - c->win_done0;
+		uint64_t cpu = zcf_rp_cpu_now();
+		double per = got && c->win_cpu0 && cpu > c->win_cpu0
+				     ? (double)(cpu - c->win_cpu0) / 1e9 / (double)got : 0;
 
-		zcf_rp_judge(c, (double)got * 1e9 / (double)(now - c->win_t0));
+		zcf_rp_judge(c, (double)got * 1e9 / (double)(now - c->win_t0), per);
 		c->win_n = 0;
 	}
 }
@@ -209,11 +249,13 @@ void zcf_rp_write_json(struct zcfuse_session *se, FILE *f)
 				continue;
 			fprintf(f, "%s\n        \"%s\": {\"mode\": \"%s\", \"windows\": %u, \"probes\": %u, "
 				"\"switches\": %u, \"reads_per_s_inline\": %.0f, \"reads_per_s_worker\": %.0f, "
+				"\"cpu_us_per_read_inline\": %.2f, \"cpu_us_per_read_worker\": %.2f, "
 				"\"inline_reads\": %llu, \"inline_us\": %.2f, \"worker_reads\": %llu, "
 				"\"worker_latency_us\": %.2f}",
 				first ? "" : ",", zcf_rp_class_name(i),
 				c->mode == ZCF_RP_WORKER ? "worker" : "inline", c->judged, c->probes,
-				c->switches, c->rate[0], c->rate[1], (unsigned long long)c->svc_n[0],
+				c->switches, c->rate[0], c->rate[1], c->cpu[0] * 1e6, c->cpu[1] * 1e6,
+				(unsigned long long)c->svc_n[0],
 				c->svc_n[0] ? (double)c->svc_ns[0] / (double)c->svc_n[0] / 1e3 : 0.0,
 				(unsigned long long)c->svc_n[1],
 				c->svc_n[1] ? (double)c->svc_ns[1] / (double)c->svc_n[1] / 1e3 : 0.0);

@@ -46,10 +46,11 @@ struct zcf_rp_class {
 	uint32_t windows;      /* windows since the last probe */
 	uint32_t probe_every;  /* windows between probes (backs off to a maximum) */
 	double rate[2];        /* reads per second measured in each mode, 0: never */
+	double cpu[2];         /* process CPU seconds per read in each mode, 0: unknown */
 	uint32_t switches, probes, judged;
 	/* the window being measured */
 	uint32_t win_n;
-	uint64_t win_t0, win_done0;
+	uint64_t win_t0, win_done0, win_cpu0;
 	/* service observations: inline pread time, worker completion latency */
 	uint64_t svc_ns[2], svc_n[2];
 };
@@ -59,11 +60,15 @@ struct zcf_rp_class {
  * must beat inline by ZCF_RP_TO_WORKER (it costs more CPU: a wake-up and a
  * second thread), and stays only while it beats inline by ZCF_RP_STAY_WORKER;
  * in between, the class keeps its mode. A switch needs ZCF_RP_CONFIRM probes
- * in a row.
+ * in a row. Where both modes' CPU per read is known, the worker must also
+ * pay for itself: its CPU per read may exceed inline's by at most
+ * ZCF_RP_CPU_SHARE of its throughput gain (1.5x the reads for at most 1.25x
+ * the CPU per read), with ZCF_RP_STAY_WORKER's slack once it runs.
  */
 #define ZCF_RP_TO_WORKER 1.08
 #define ZCF_RP_STAY_WORKER 1.03
 #define ZCF_RP_CONFIRM 2
+#define ZCF_RP_CPU_SHARE 0.5
 #define ZCF_RP_PROBE_MIN 4   /* windows between probes after a change */
 #define ZCF_RP_PROBE_MAX 64  /* ... backing off to this while nothing changes */
 /* A window: at least this many reads of the class and this long. */
@@ -74,10 +79,13 @@ void zcf_rp_class_init(struct zcf_rp_class *c);
 /* The mode the next read of the class runs in, with its reason. */
 enum zcf_rp_mode zcf_rp_current(const struct zcf_rp_class *c, enum zcf_rp_reason *why);
 /*
- * A window ended having measured @rate reads per second in the mode it ran
- * (zcf_rp_current's). Updates the class and opens the next window.
+ * A window ended having measured @rate reads per second and @cpu process
+ * CPU seconds per read (0: not measured) in the mode it ran (zcf_rp_current's).
+ * Updates the class and opens the next window.
  */
-void zcf_rp_judge(struct zcf_rp_class *c, double rate);
+void zcf_rp_judge(struct zcf_rp_class *c, double rate, double cpu);
+/* The process's CPU time so far, in ns (all threads: io-wq workers too). */
+uint64_t zcf_rp_cpu_now(void);
 
 /* ---- Per-queue state, kept by the queue thread (backing.c uses these) ---- */
 

@@ -22,16 +22,27 @@ static double noise(void)
 	return (double)(seed >> 11) / (double)(1ull << 52) - 1.0;
 }
 
-/* Runs @windows windows where inline measures @ri and the worker @rw reads/s (+-@jit). */
-static void sim(struct zcf_rp_class *c, double ri, double rw, double jit, unsigned windows)
+/*
+ * Runs @windows windows where inline measures @ri reads/s at @ci CPU seconds
+ * per read and the worker @rw at @cw (rates +-@jit; CPU 0: not measured).
+ */
+static void sim_cpu(struct zcf_rp_class *c, double ri, double rw, double ci, double cw,
+		    double jit, unsigned windows)
 {
 	unsigned i;
 
 	for (i = 0; i < windows; i++) {
 		enum zcf_rp_mode m = zcf_rp_current(c, NULL);
+		double cpu = m == ZCF_RP_INLINE ? ci : cw;
 
-		zcf_rp_judge(c, (m == ZCF_RP_INLINE ? ri : rw) * (1 + jit * noise()));
+		zcf_rp_judge(c, (m == ZCF_RP_INLINE ? ri : rw) * (1 + jit * noise()),
+			     cpu * (1 + jit * noise()));
 	}
+}
+
+static void sim(struct zcf_rp_class *c, double ri, double rw, double jit, unsigned windows)
+{
+	sim_cpu(c, ri, rw, 0, 0, jit, windows);
 }
 
 static void test_classes(void)
@@ -116,7 +127,7 @@ static void test_outlier_probe(void)
 	/* One probe sees the worker twice as fast (a burst elsewhere), then normal. */
 	while (!c.probing)
 		sim(&c, 30000, 20000, 0, 1);
-	zcf_rp_judge(&c, 60000);
+	zcf_rp_judge(&c, 60000, 0);
 	T_EQ(c.switches, 0, "a single outlier does not switch");
 	T_CHECK(c.probing, "it is confirmed by a second probe at once");
 	for (i = 0; i < 500; i++)
@@ -139,6 +150,33 @@ static void test_regime_change(void)
 	T_EQ(c.mode, ZCF_RP_INLINE, "back to inline");
 	T_CHECK(i <= 2 * ZCF_RP_PROBE_MAX + ZCF_RP_CONFIRM + 1, "within %u windows", i);
 	T_EQ(c.switches, 2, "two switches in all");
+}
+
+/* The worker must pay for its CPU with throughput (ZCF_RP_CPU_SHARE). */
+static void test_cpu_cost(void)
+{
+	struct zcf_rp_class c;
+
+	/* 1.2x the reads at twice the CPU per read (a cross-CPU wake-up each). */
+	zcf_rp_class_init(&c);
+	sim_cpu(&c, 20000, 24000, 50e-6, 100e-6, 0.03, 3000);
+	T_EQ(c.mode, ZCF_RP_INLINE, "a worker that costs more than it gains is not chosen");
+	T_EQ(c.switches, 0, "never switched");
+	/* 1.5x the reads at 1.2x the CPU: within half the gain, chosen. */
+	zcf_rp_class_init(&c);
+	sim_cpu(&c, 20000, 30000, 50e-6, 60e-6, 0.01, 10);
+	T_EQ(c.mode, ZCF_RP_WORKER, "a worker that pays for itself is chosen");
+	/* Then its CPU per read doubles for the same gain: back to inline. */
+	sim_cpu(&c, 20000, 30000, 50e-6, 100e-6, 0.01, 4 * ZCF_RP_PROBE_MAX);
+	T_EQ(c.mode, ZCF_RP_INLINE, "back to inline when the worker's CPU outgrows its gain");
+	T_EQ(c.switches, 2, "two switches");
+	T_CHECK(c.cpu[ZCF_RP_WORKER] > 90e-6 && c.cpu[ZCF_RP_INLINE] < 55e-6,
+		"CPU per read kept: inline %.1f us, worker %.1f us", c.cpu[ZCF_RP_INLINE] * 1e6,
+		c.cpu[ZCF_RP_WORKER] * 1e6);
+	/* Unmeasured CPU (0) does not vote: the rates alone decide. */
+	zcf_rp_class_init(&c);
+	sim_cpu(&c, 20000, 30000, 50e-6, 0, 0.01, 10);
+	T_EQ(c.mode, ZCF_RP_WORKER, "unknown worker CPU: rates decide");
 }
 
 /* The glue: completions on a clock become window rates, per queue. */
@@ -170,6 +208,10 @@ static void test_windows(void)
 		"worker rate %.0f/s", c->rate[ZCF_RP_WORKER]);
 	T_CHECK(c->rate[ZCF_RP_INLINE] > 9500 && c->rate[ZCF_RP_INLINE] < 10500,
 		"inline rate %.0f/s", c->rate[ZCF_RP_INLINE]);
+	/* This loop's own CPU, the same in both modes: measured, and within the share. */
+	T_CHECK(c->cpu[ZCF_RP_INLINE] > 0 && c->cpu[ZCF_RP_WORKER] > 0,
+		"CPU per read measured: inline %.3f us, worker %.3f us",
+		c->cpu[ZCF_RP_INLINE] * 1e6, c->cpu[ZCF_RP_WORKER] * 1e6);
 	/* Reads that completed in a mode no longer running belong to no window. */
 	i = c->win_n;
 	zcf_rp_done(&se, q, 5, (enum zcf_rp_mode)!zcf_rp_current(c, NULL), true, 1, now);
@@ -191,6 +233,7 @@ int main(void)
 	test_tie_never_flaps();
 	test_outlier_probe();
 	test_regime_change();
+	test_cpu_cost();
 	test_windows();
 	return t_exit("read-policy");
 }
