@@ -28,9 +28,24 @@ t_log "default: SOURCE had $before bytes before fsync, $n WRITEs for 256 writes"
 [ "$before" = 1048576 ] && [ "$after" = 1048576 ] || t_fail "without writeback the server did not have every write at once ($before, $after)"
 [ "$n" -ge 256 ] || t_fail "without writeback only $n WRITEs for 256 writes"
 
+# The same 256 sequential writes under the cache reach the server as a few
+# large WRITEs, all at fsync. (fio's random writes below are not counted:
+# how early the kernel writes scattered dirty pages back depends on the
+# machine's memory, since FUSE gets a small share of the dirty limit; the
+# 4 GiB 7.3 guest sent 2,566 WRITEs for them and the probe together.)
+srv_start pt passthrough "$src" -o writeback_cache
+read -r before after < <(probe wb) || t_fail "the write probe failed"
+srv_stop_ok pt
+n=$(writes)
+t_log "writeback_cache: SOURCE had $before bytes before fsync, $n WRITEs for 256 writes"
+[ "$before" -lt 1048576 ] || t_fail "under writeback_cache the server had all data before fsync: the write did not return first"
+[ "$after" = 1048576 ] || t_fail "after fsync SOURCE has $after bytes, not 1048576"
+[ "$n" -le 64 ] || t_fail "$n WRITEs for 256 sequential writes of 4 KiB under writeback_cache: they were not coalesced"
+cmp -s <("$ops" pattern) "$src/wb" ||
+	t_fail "the written-back file differs"
+
 srv_start pt passthrough "$src" -o writeback_cache
 mnt=${SRV_MNT[pt]}
-read -r before after < <(probe wb) || t_fail "the write probe failed"
 # O_APPEND and a write-only open under the cache still land where they should.
 printf 'abc' >"$src/app"
 printf 'def' >>"$mnt/app" || t_fail "append through the mount failed"
@@ -48,15 +63,9 @@ fio --name=wb --directory="$mnt/fio" --ioengine=psync --rw=randwrite --bs=4k --s
 srv_stop_ok pt
 n=$(writes)
 bytes=$("$jg" "${SRV_STATS[pt]}" opcodes.WRITE.bytes)
-t_log "writeback_cache: SOURCE had $before bytes before fsync; $n WRITEs carried $bytes bytes in all"
-[ "$before" -lt 1048576 ] || t_fail "under writeback_cache the server had all data before fsync: the write did not return first"
-[ "$after" = 1048576 ] || t_fail "after fsync SOURCE has $after bytes, not 1048576"
-cmp -s <("$ops" pattern) "$src/wb" ||
-	t_fail "the written-back file differs"
+t_log "writeback_cache: append, write-only opens and fio: $n WRITEs carried $bytes bytes"
 [ "$(cat "$src/app")" = abcdef ] || t_fail "append under writeback_cache gave '$(cat "$src/app")'"
 [ "$(cat "$src/wo2")" = hJllo ] || t_fail "write-only pwrites under writeback_cache gave '$(cat "$src/wo2")'"
-# 256 + 4096 writes of 4 KiB were made; write-back sends far fewer, larger.
-[ "$n" -lt 1000 ] || t_fail "$n WRITEs under writeback_cache: small writes were not coalesced"
 # What was written back is on SOURCE: fio verifies it there, after unmount.
 fio --name=wb --directory="$src/fio" --ioengine=psync --rw=randwrite --bs=4k --size=16M \
 	--verify=crc32c --verify_fatal=1 --verify_only --output-format=json \
