@@ -291,12 +291,14 @@ bench-full: deps
 # Boots Linux 7.3 under qemu and runs there what the 7.3 transports change:
 # the data path, the ring framing, pools and zero copy, kills, locks and
 # interrupts that hold ring entries, setuid clearing on direct writes,
-# notifications and request timeouts, over bufpool and zerocopy (they exist
+# notifications and request timeouts, the INIT flags (parallel dirops,
+# dont_mask, POSIX ACLs, cache invalidation, remote locks, names and
+# opens, writeback cache), over bufpool and zerocopy (they exist
 # only on 7.3). The host's make check covers classic and uring; to run the
 # same list over all four transports on 7.3:
 #   make vm-check VM_CHECK_TRANSPORTS="classic uring bufpool zerocopy" VM_CHECK_TIMEOUT=7200
 # VM_CHECK_TESTS= runs everything (far longer than CI has under TCG).
-VM_CHECK_TESTS ?= ^(unit/|mount/(fio-verify|pool-zerocopy|kill-server|queue-full|ring-setup|stats|posix-memfs|posix-passthrough|setuid-kill|direct-mmap|locks-ops|interrupt|notify|request-timeout|memfs-space|bad-input|signals)$$)
+VM_CHECK_TESTS ?= ^(unit/|mount/(fio-verify|pool-zerocopy|kill-server|queue-full|ring-setup|stats|posix-memfs|posix-passthrough|setuid-kill|direct-mmap|locks-ops|interrupt|notify|request-timeout|memfs-space|bad-input|signals|parallel-dirops|dont-mask|posix-acl|init-inval|init-locks|init-meta|init-writeback)$$)
 VM_CHECK_TRANSPORTS ?= bufpool zerocopy
 # Host-side limit for the whole guest run (boot, both transports); a green
 # half took 22 min over bufpool under TCG at load 10 (doc/design.md).

@@ -14,18 +14,7 @@ holdfs=$(t_prog holdfs)
 umask 027
 
 # make DIR: the three objects in DIR, as the caller with umask 027
-make() {
-	python3 - "$1" 2>/dev/null <<-'EOF'
-		import os, sys
-		for call in (lambda: os.close(os.open(sys.argv[1] + "/f", os.O_CREAT | os.O_WRONLY, 0o666)),
-			     lambda: os.mkdir(sys.argv[1] + "/d", 0o777),
-			     lambda: os.mkfifo(sys.argv[1] + "/p", 0o666)):
-		    try:
-		        call()
-		    except OSError:
-		        pass
-	EOF
-}
+make() { "$(t_prog initops)" make "$1"; }
 modes() { stat -c %a "$1/f" "$1/d" "$1/p" | tr '\n' ' '; }
 
 # holdfs LABEL [options]: what MKDIR, MKNOD and CREATE carried, in KSEEN

@@ -9,26 +9,15 @@
 # refuse it (memfs does).
 . "$(dirname "$0")/../lib/common.sh"
 
-t_need_cmd fio python3
+t_need_cmd fio
+ops=$(t_prog initops)
 jg=$(t_prog json-get)
 src=$T/src
 mkdir -p "$src"
 cd "$T" || t_fail "cd $T"
 
-# probe LABEL: 256 writes of 4 KiB; prints "SIZE-ON-SOURCE-BEFORE-FSYNC"
-probe() {
-	python3 - "${SRV_MNT[pt]}/$1" "$src/$1" <<'PY'
-import os, sys
-fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-for i in range(256):
-    os.write(fd, bytes([i]) * 4096)
-before = os.stat(sys.argv[2]).st_size
-os.fsync(fd)
-after = os.stat(sys.argv[2]).st_size
-os.close(fd)
-print(before, after)
-PY
-}
+# probe LABEL: 256 writes of 4 KiB; prints the size on SOURCE before and after fsync
+probe() { "$ops" wbprobe "${SRV_MNT[pt]}/$1" "$src/$1"; }
 writes() { "$jg" "${SRV_STATS[pt]}" opcodes.WRITE.count 2>/dev/null || echo 0; }
 
 srv_start pt passthrough "$src"
@@ -39,14 +28,29 @@ t_log "default: SOURCE had $before bytes before fsync, $n WRITEs for 256 writes"
 [ "$before" = 1048576 ] && [ "$after" = 1048576 ] || t_fail "without writeback the server did not have every write at once ($before, $after)"
 [ "$n" -ge 256 ] || t_fail "without writeback only $n WRITEs for 256 writes"
 
+# The same 256 sequential writes under the cache reach the server as a few
+# large WRITEs, all at fsync. (fio's random writes below are not counted:
+# how early the kernel writes scattered dirty pages back depends on the
+# machine's memory, since FUSE gets a small share of the dirty limit; the
+# 4 GiB 7.3 guest sent 2,566 WRITEs for them and the probe together.)
+srv_start pt passthrough "$src" -o writeback_cache
+read -r before after < <(probe wb) || t_fail "the write probe failed"
+srv_stop_ok pt
+n=$(writes)
+t_log "writeback_cache: SOURCE had $before bytes before fsync, $n WRITEs for 256 writes"
+[ "$before" -lt 1048576 ] || t_fail "under writeback_cache the server had all data before fsync: the write did not return first"
+[ "$after" = 1048576 ] || t_fail "after fsync SOURCE has $after bytes, not 1048576"
+[ "$n" -le 64 ] || t_fail "$n WRITEs for 256 sequential writes of 4 KiB under writeback_cache: they were not coalesced"
+cmp -s <("$ops" pattern) "$src/wb" ||
+	t_fail "the written-back file differs"
+
 srv_start pt passthrough "$src" -o writeback_cache
 mnt=${SRV_MNT[pt]}
-read -r before after < <(probe wb) || t_fail "the write probe failed"
 # O_APPEND and a write-only open under the cache still land where they should.
 printf 'abc' >"$src/app"
 printf 'def' >>"$mnt/app" || t_fail "append through the mount failed"
 printf 'XY' | dd of="$mnt/wo" bs=1 seek=5 conv=notrunc status=none 2>/dev/null
-python3 -c 'import os,sys; fd=os.open(sys.argv[1], os.O_WRONLY|os.O_CREAT, 0o644); os.pwrite(fd, b"hello", 0); os.pwrite(fd, b"J", 1); os.close(fd)' "$mnt/wo2" ||
+"$ops" pwrite-wo "$mnt/wo2" ||
 	t_fail "write-only pwrite through the mount failed"
 mkdir -p "$mnt/fio"
 fio --name=wb --directory="$mnt/fio" --ioengine=psync --rw=randwrite --bs=4k --size=16M \
@@ -59,15 +63,9 @@ fio --name=wb --directory="$mnt/fio" --ioengine=psync --rw=randwrite --bs=4k --s
 srv_stop_ok pt
 n=$(writes)
 bytes=$("$jg" "${SRV_STATS[pt]}" opcodes.WRITE.bytes)
-t_log "writeback_cache: SOURCE had $before bytes before fsync; $n WRITEs carried $bytes bytes in all"
-[ "$before" -lt 1048576 ] || t_fail "under writeback_cache the server had all data before fsync: the write did not return first"
-[ "$after" = 1048576 ] || t_fail "after fsync SOURCE has $after bytes, not 1048576"
-cmp -s <(python3 -c 'import sys; [sys.stdout.buffer.write(bytes([i])*4096) for i in range(256)]') "$src/wb" ||
-	t_fail "the written-back file differs"
+t_log "writeback_cache: append, write-only opens and fio: $n WRITEs carried $bytes bytes"
 [ "$(cat "$src/app")" = abcdef ] || t_fail "append under writeback_cache gave '$(cat "$src/app")'"
 [ "$(cat "$src/wo2")" = hJllo ] || t_fail "write-only pwrites under writeback_cache gave '$(cat "$src/wo2")'"
-# 256 + 4096 writes of 4 KiB were made; write-back sends far fewer, larger.
-[ "$n" -lt 1000 ] || t_fail "$n WRITEs under writeback_cache: small writes were not coalesced"
 # What was written back is on SOURCE: fio verifies it there, after unmount.
 fio --name=wb --directory="$src/fio" --ioengine=psync --rw=randwrite --bs=4k --size=16M \
 	--verify=crc32c --verify_fatal=1 --verify_only --output-format=json \
@@ -78,8 +76,7 @@ fio --name=wb --directory="$src/fio" --ioengine=psync --rw=randwrite --bs=4k --s
 # The init op sees -o writeback_cache and has the last word (libfuse's
 # model): memfs's refuses it, and every write reaches memfs at once.
 srv_start m memfs -o writeback_cache
-python3 -c 'import os,sys; fd=os.open(sys.argv[1], os.O_WRONLY|os.O_CREAT, 0o644); [os.write(fd, b"x"*4096) for i in range(64)]; os.close(fd)' \
-	"${SRV_MNT[m]}/f" || t_fail "memfs: the writes failed"
+"$ops" writes "${SRV_MNT[m]}/f" 64 || t_fail "memfs: the writes failed"
 srv_stop_ok m
 n=$("$jg" "${SRV_STATS[m]}" opcodes.WRITE.count 2>/dev/null || echo 0)
 grep -q "writeback_cache refused" "${SRV_LOG[m]}" || t_fail "memfs's init op did not see -o writeback_cache"
