@@ -242,13 +242,13 @@ $(O)/tests/unit/compat-%: tests/unit/compat-%.c $(O)/compat/libfuse3.so $(COMPAT
 # libfuse programs the mount tests run (tests/compat/ownloop.c): written
 # against libfuse's API only, built with the compat headers.
 COMPAT_TEST_PROGS := $(O)/tests/compat/ownloop $(O)/tests/compat/customio
-$(COMPAT_TEST_PROGS): $(O)/tests/compat/%: tests/compat/%.c $(O)/compat/libfuse3.so $(COMPAT_HDRS)
+$(COMPAT_TEST_PROGS): $(O)/tests/compat/%: tests/compat/%.c tests/compat/memdata.h $(O)/compat/libfuse3.so $(COMPAT_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
 	$(Q)$(CC) -Iinclude/zcfuse/compat $(CFLAGS) -o $@ $< -L$(O)/compat -lfuse3 \
 		-Wl,-rpath,'$$ORIGIN/../../compat' $(LDFLAGS) -pthread
 # customio again with libfuse 3.17's API (custom_io with a struct size, clone_fd).
-$(O)/tests/compat/customio317: tests/compat/customio.c $(O)/compat/libfuse3.so $(COMPAT_HDRS)
+$(O)/tests/compat/customio317: tests/compat/customio.c tests/compat/memdata.h $(O)/compat/libfuse3.so $(COMPAT_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
 	$(Q)$(CC) -Iinclude/zcfuse/compat -DFUSE_USE_VERSION=317 $(CFLAGS) -o $@ $< -L$(O)/compat \

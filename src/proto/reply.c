@@ -227,12 +227,13 @@ ZCFUSE_API int zcfuse_reply_buf(struct zcfuse_req *req, const void *buf, size_t 
 {
 	struct iovec iov = { (void *)buf, size };
 
-	/* Data the filesystem put into the payload itself is not copied again. */
-	if (req->in.opcode == FUSE_READ && (!req->payload || buf != req->payload))
+	if (req->in.opcode == FUSE_READ) {
+		/* Data the filesystem put into the payload itself is not copied again. */
+		if (req->payload && buf == req->payload)
+			return zcfuse_reply_data(req, size);
 		zcf_tally_note(&req->pc->counters, &req->tally, ZCF_TALLY_OUT, ZCF_PATH_REPLY_COPY,
 			       size);
-	else if (req->in.opcode == FUSE_READ)
-		return zcfuse_reply_data(req, size);
+	}
 	return zcf_send(req, 0, &iov, size ? 1 : 0);
 }
 

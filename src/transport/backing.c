@@ -231,14 +231,16 @@ static bool place(struct zcfuse_req *req, const struct zcf_io *io, const struct 
 
 unsigned zcf_test_intr_window_ms(void)
 {
-	static int ms = -1;
+	static _Atomic int ms = -1; /* read by every classic reader thread */
+	int v = atomic_load_explicit(&ms, memory_order_relaxed);
 
-	if (ms < 0) {
-		const char *v = getenv("ZCFUSE_TEST_INTR_WINDOW_MS");
+	if (v < 0) {
+		const char *e = getenv("ZCFUSE_TEST_INTR_WINDOW_MS");
 
-		ms = v && atoi(v) > 0 ? atoi(v) : 0;
+		v = e && atoi(e) > 0 ? atoi(e) : 0;
+		atomic_store_explicit(&ms, v, memory_order_relaxed);
 	}
-	return (unsigned)ms;
+	return (unsigned)v;
 }
 
 /*

@@ -58,17 +58,15 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "memdata.h"
+
 #define HELLO "Hello from customio\n"
-#define DATA_MAX (4u << 20)
 #define DISK_SIZE (256u << 10)
 #define MSG_MAX ((8u << 20) + 4096)
 enum { INO_ROOT = 1, INO_HELLO, INO_DATA, INO_DISK, INO_FAIL, INO_SHORT, INO_NOTIFY, INO_END };
 static const char *const names[] = { NULL, NULL, "hello", "data", "disk", "fail", "short",
 				     "notify" };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static char *data;
-static size_t data_size;
 static struct fuse_session *the_se;
 static int disk_fd = -1;
 
@@ -181,9 +179,7 @@ static void fill_stat(fuse_ino_t ino, struct stat *st)
 	st->st_nlink = 1;
 	st->st_mode = S_IFREG | (ino == INO_DATA ? 0644 : 0444);
 	if (ino == INO_DATA) {
-		pthread_mutex_lock(&lock);
-		st->st_size = (off_t)data_size;
-		pthread_mutex_unlock(&lock);
+		st->st_size = memdata_size();
 	} else {
 		st->st_size = ino == INO_DISK ? DISK_SIZE : sizeof(HELLO) - 1;
 	}
@@ -231,15 +227,12 @@ static void cio_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int t
 		return;
 	}
 	if (to_set & FUSE_SET_ATTR_SIZE) {
-		if ((size_t)attr->st_size > DATA_MAX) {
-			fuse_reply_err(req, EFBIG);
+		int err = memdata_truncate((size_t)attr->st_size);
+
+		if (err) {
+			fuse_reply_err(req, err);
 			return;
 		}
-		pthread_mutex_lock(&lock);
-		if ((size_t)attr->st_size > data_size)
-			memset(data + data_size, 0, (size_t)attr->st_size - data_size);
-		data_size = (size_t)attr->st_size;
-		pthread_mutex_unlock(&lock);
 	}
 	fill_stat(ino, &st);
 	fuse_reply_attr(req, &st, 0);
@@ -277,9 +270,7 @@ static void cio_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	if (ino == INO_DATA && (fi->flags & O_TRUNC)) {
-		pthread_mutex_lock(&lock);
-		data_size = 0;
-		pthread_mutex_unlock(&lock);
+		memdata_truncate(0);
 	}
 	fi->direct_io = ino > INO_DISK; /* one READ per read(2) there, no cache */
 	fuse_reply_open(req, fi);
@@ -292,13 +283,7 @@ static void cio_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	(void)fi;
 	if (ino == INO_DATA) {
-		pthread_mutex_lock(&lock);
-		if ((size_t)off >= data_size)
-			size = 0;
-		else if (size > data_size - (size_t)off)
-			size = data_size - (size_t)off;
-		fuse_reply_buf(req, data + off, size);
-		pthread_mutex_unlock(&lock);
+		memdata_reply_read(req, size, off);
 		return;
 	}
 	if (ino == INO_DISK) {
@@ -347,18 +332,7 @@ static void cio_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t si
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	if ((size_t)off > DATA_MAX || size > DATA_MAX - (size_t)off) {
-		fuse_reply_err(req, EFBIG);
-		return;
-	}
-	pthread_mutex_lock(&lock);
-	if ((size_t)off > data_size)
-		memset(data + data_size, 0, (size_t)off - data_size);
-	memcpy(data + off, buf, size);
-	if ((size_t)off + size > data_size)
-		data_size = (size_t)off + size;
-	pthread_mutex_unlock(&lock);
-	fuse_reply_write(req, size);
+	memdata_reply_write(req, buf, size, off);
 }
 
 static const struct fuse_lowlevel_ops ops = {
@@ -467,7 +441,7 @@ int main(int argc, char *argv[])
 			argv[0]);
 		return 1;
 	}
-	data = calloc(1, DATA_MAX);
+	memdata_init();
 	disk_fd = memfd_create("customio-disk", MFD_CLOEXEC);
 	if (!data || disk_fd < 0)
 		return 1;
@@ -551,7 +525,7 @@ int main(int argc, char *argv[])
 		atomic_load(&n_replies), res_fail, res_short, res_notify_ok, res_notify_fail, res);
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
-	free(data);
+	memdata_free();
 	free(o.loop);
 	return 0;
 out_umount:

@@ -32,13 +32,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "memdata.h"
+
 #define HELLO "Hello from ownloop\n"
-#define DATA_MAX (4u << 20)
 enum { INO_ROOT = 1, INO_HELLO = 2, INO_DATA = 3 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static char *data;
-static size_t data_size;
 static _Atomic unsigned long processed;
 
 static void fill_stat(fuse_ino_t ino, struct stat *st)
@@ -57,9 +55,7 @@ static void fill_stat(fuse_ino_t ino, struct stat *st)
 	} else {
 		st->st_mode = S_IFREG | 0644;
 		st->st_nlink = 1;
-		pthread_mutex_lock(&lock);
-		st->st_size = (off_t)data_size;
-		pthread_mutex_unlock(&lock);
+		st->st_size = memdata_size();
 	}
 }
 
@@ -101,15 +97,12 @@ static void ol_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 		return;
 	}
 	if (to_set & FUSE_SET_ATTR_SIZE) {
-		if ((size_t)attr->st_size > DATA_MAX) {
-			fuse_reply_err(req, EFBIG);
+		int err = memdata_truncate((size_t)attr->st_size);
+
+		if (err) {
+			fuse_reply_err(req, err);
 			return;
 		}
-		pthread_mutex_lock(&lock);
-		if ((size_t)attr->st_size > data_size)
-			memset(data + data_size, 0, (size_t)attr->st_size - data_size);
-		data_size = (size_t)attr->st_size;
-		pthread_mutex_unlock(&lock);
 	}
 	fill_stat(ino, &st);
 	fuse_reply_attr(req, &st, 0);
@@ -147,9 +140,7 @@ static void ol_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	if (ino == INO_DATA && (fi->flags & O_TRUNC)) {
-		pthread_mutex_lock(&lock);
-		data_size = 0;
-		pthread_mutex_unlock(&lock);
+		memdata_truncate(0);
 	}
 	fuse_reply_open(req, fi);
 }
@@ -167,13 +158,7 @@ static void ol_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			fuse_reply_buf(req, HELLO + off, size < len - (size_t)off ? size : len - (size_t)off);
 		return;
 	}
-	pthread_mutex_lock(&lock);
-	if ((size_t)off >= data_size)
-		size = 0;
-	else if (size > data_size - (size_t)off)
-		size = data_size - (size_t)off;
-	fuse_reply_buf(req, data + off, size);
-	pthread_mutex_unlock(&lock);
+	memdata_reply_read(req, size, off);
 }
 
 static void ol_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
@@ -184,18 +169,7 @@ static void ol_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 		fuse_reply_err(req, EBADF);
 		return;
 	}
-	if ((size_t)off > DATA_MAX || size > DATA_MAX - (size_t)off) {
-		fuse_reply_err(req, EFBIG);
-		return;
-	}
-	pthread_mutex_lock(&lock);
-	if ((size_t)off > data_size)
-		memset(data + data_size, 0, (size_t)off - data_size);
-	memcpy(data + off, buf, size);
-	if ((size_t)off + size > data_size)
-		data_size = (size_t)off + size;
-	pthread_mutex_unlock(&lock);
-	fuse_reply_write(req, size);
+	memdata_reply_write(req, buf, size, off);
 }
 
 static const struct fuse_lowlevel_ops ops = {
@@ -270,7 +244,7 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "usage: %s [--loop=plain|poll|threads] [options] MOUNTPOINT\n", argv[0]);
 		return 1;
 	}
-	data = calloc(1, DATA_MAX);
+	memdata_init();
 	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
 	if (!data || !se)
 		goto out;
@@ -309,7 +283,7 @@ out_destroy:
 out:
 	free(opts.mountpoint);
 	fuse_opt_free_args(&args);
-	free(data);
+	memdata_free();
 	free(o.loop);
 	return ret;
 }

@@ -149,6 +149,20 @@ t_pid_state() {
 
 t_is_mounted() { mountpoint -q "$1" 2>/dev/null; }
 
+# t_write_read_back NAME BLOB FILE: BLOB written to FILE through a mount,
+# then read back by four readers at once (a threaded server's readers all
+# busy); fails the test on any difference.
+t_write_read_back() {
+	local name=$1 blob=$2 file=$3 i
+	timeout 60 cp "$blob" "$file" || t_fail "$name: writing $(stat -c %s "$blob") bytes failed"
+	for i in 1 2 3 4; do
+		timeout 60 cmp "$blob" "$file" >"$T/cmp$i" 2>&1 &
+	done
+	for i in 1 2 3 4; do
+		wait -n || t_fail "$name: a reader of $(basename "$file") found a difference: $(cat "$T"/cmp*)"
+	done
+}
+
 # t_all_stopped PID: every thread of PID is stopped (state T). SIGSTOP lands
 # asynchronously, and a FUSE server thread woken by it still serves a
 # request that is already queued, so tests wait for this after kill -STOP.

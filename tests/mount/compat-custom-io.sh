@@ -37,14 +37,8 @@ one() {
 		{ cat "$log"; t_fail "$name: hello reads '$(timeout 5 cat "$mnt/hello")'"; }
 	[ "$(ls "$mnt" | tr '\n' ' ')" = "data disk fail hello notify short " ] ||
 		t_fail "$name: listing is '$(ls "$mnt" | tr '\n' ' ')'"
-	timeout 60 cp "$T/blob" "$mnt/data" || t_fail "$name: writing 3 MiB failed"
 	# (Each open drops the file's cached pages: no keep_cache. The readers read the server.)
-	for i in 1 2 3 4; do
-		timeout 60 cmp "$T/blob" "$mnt/data" >"$T/cmp$i" 2>&1 &
-	done
-	for i in 1 2 3 4; do
-		wait -n || t_fail "$name: a reader of data found a difference: $(cat "$T"/cmp*)"
-	done
+	t_write_read_back "$name" "$T/blob" "$mnt/data"
 	timeout 20 cmp "$T/disk" "$mnt/disk" ||
 		t_fail "$name: disk (fuse_reply_data from a descriptor) reads wrong"
 	if timeout 20 cat "$mnt/fail" >"$T/fail.out" 2>&1; then

@@ -27,13 +27,7 @@ check() {
 	t_wait_until $((20 * T_SLOW)) t_is_mounted "$mnt" || { cat "$log"; t_fail "$name: not mounted"; }
 	[ "$(timeout 20 cat "$mnt/hello")" = "$greeting" ] || { cat "$log"; t_fail "$name: hello reads '$(cat "$mnt/hello")'"; }
 	[ "$(ls "$mnt" | sort | tr '\n' ' ')" = "data hello " ] || t_fail "$name: listing is '$(ls "$mnt" | tr '\n' ' ')'"
-	timeout 60 cp "$T/blob" "$mnt/data" || t_fail "$name: writing 3 MiB failed"
-	for i in 1 2 3 4; do
-		timeout 60 cmp "$T/blob" "$mnt/data" >"$T/cmp$i" 2>&1 &
-	done
-	for i in 1 2 3 4; do
-		wait -n || t_fail "$name: a reader of data found a difference: $(cat "$T"/cmp*)"
-	done
+	t_write_read_back "$name" "$T/blob" "$mnt/data"
 	truncate -s 1000 "$mnt/data" || t_fail "$name: truncate failed"
 	[ "$(stat -c %s "$mnt/data")" = 1000 ] || t_fail "$name: size after truncate is $(stat -c %s "$mnt/data")"
 	cmp -n 1000 "$T/blob" "$mnt/data" || t_fail "$name: data changed by truncate"

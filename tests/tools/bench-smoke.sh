@@ -48,6 +48,13 @@ fi
 grep -q '^| fio |' "$out/results.md" || fail "results.md has no table header"
 grep -q '^| 4K randread qd1 |' "$out/results.md" || fail "results.md has no 4K randread qd1 row"
 grep -q 'native-psync' "$out/results.md" || fail "results.md has no native-psync column"
+# The servers' stats: where zcfuse's reads ran (classic has no ring for them).
+if [ $second = zcfuse-classic ]; then
+	grep -q "^### Where zcfuse's backing reads ran" "$out/results.md" ||
+		fail "results.md has no read placement section"
+	grep -q '^| 4K randread qd1 | no ring 100% |$' "$out/results.md" ||
+		fail "read placement of zcfuse-classic is not 'no ring 100%'"
+fi
 
 [ -s "$out/summary.json" ] || fail "summary.json missing or empty"
 "$py" -c '
