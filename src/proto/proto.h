@@ -147,6 +147,15 @@ struct zcf_conn {
 #define ZCF_INTERRUPT_SLOTS 32
 
 /*
+ * Uniques the server picks for NOTIFY_REPLY (the kernel's own count up by 2
+ * from 2; bit 63 marks a resend): a retrieve's has bit 62, a ring kick's
+ * (zcf_notify_kick) bits 62 and 61.
+ */
+#define ZCF_UNIQUE_RETRIEVE (1ull << 62)
+#define ZCF_UNIQUE_KICK_BIT (1ull << 61)
+#define ZCF_UNIQUE_KICK (ZCF_UNIQUE_RETRIEVE | ZCF_UNIQUE_KICK_BIT)
+
+/*
  * What the protocol floor knows of a session: the filesystem, the options,
  * the connection INIT negotiated, and the bookkeeping of decoding, replies
  * and interrupts. It is the first member (pc) of struct zcfuse_session,

@@ -28,9 +28,10 @@ int zcf_retrieve_add(struct zcf_proto_ctx *pc, void *cookie, uint64_t *unique)
 	 * The kernel's NOTIFY_REPLY carries this as its unique. Bit 62: never
 	 * one of the kernel's own uniques (they count up by 2; bit 63 marks a
 	 * resend). Even: a ring commit's unique is compared with bit 0 (the
-	 * interrupt bit) masked off, so an odd one is always refused.
+	 * interrupt bit) masked off, so an odd one is always refused. Bit 61
+	 * stays clear: those are the ring transport's kicks (zcf_notify_kick).
 	 */
-	p->unique = *unique = (1ull << 62) | (++pc->retrieve_seq << 1);
+	p->unique = *unique = ZCF_UNIQUE_RETRIEVE | ((++pc->retrieve_seq << 1) & (ZCF_UNIQUE_KICK_BIT - 1));
 	p->cookie = cookie;
 	p->next = pc->retrieves;
 	pc->retrieves = p;

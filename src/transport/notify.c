@@ -104,6 +104,19 @@ ZCFUSE_API int zcfuse_notify_retrieve(struct zcfuse_session *se, zcfuse_ino_t in
 	return err;
 }
 
+int zcf_notify_kick(struct zcfuse_session *se, uint64_t nodeid, unsigned qid, uint64_t seq)
+{
+	/* Even, and apart from every retrieve's unique (proto/retrieve.c). */
+	struct fuse_notify_retrieve_out o = {
+		.notify_unique = ZCF_UNIQUE_KICK | ((uint64_t)(qid & 0xfff) << 48) |
+				 ((seq << 1) & ((1ull << 48) - 1)),
+		.nodeid = nodeid,
+	};
+	struct iovec iov = { &o, sizeof(o) };
+
+	return send_notify(se, FUSE_NOTIFY_RETRIEVE, &iov, 1);
+}
+
 ZCFUSE_API int zcfuse_notify_resend(struct zcfuse_session *se)
 {
 	if (!have(se, 40, FUSE_HAS_RESEND))

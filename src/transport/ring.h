@@ -89,6 +89,10 @@ struct uring_queue {
 	unsigned nr_cancels;
 	struct uring_ent *spares; /* entries added for requests that may wait long */
 	unsigned nr_spares;
+	unsigned kicks;        /* lent entries whose queue the kernel must be made to feed */
+	uint64_t kick_nodeid;  /* a regular file the kernel holds: the last waiter's */
+	uint64_t kick_seq;
+	bool kick_warned;
 	unsigned live_ents;
 	unsigned inflight_io;
 	unsigned batch;        /* completions in the batch being handled */
@@ -147,7 +151,8 @@ int zcf_ring_queue_fail(struct uring_queue *q, int err, const char *what);
 /* ring_register.c */
 int zcf_ring_register_entries(struct uring_queue *q);
 /* A request that may wait long (ZCF_OPF_MAY_WAIT) lends its entry: add a spare. */
-void zcf_ring_lend_entry(struct uring_queue *q);
+void zcf_ring_lend_entry(struct uring_queue *q, uint64_t nodeid);
+void zcf_ring_kick(struct uring_queue *q);
 void zcf_ring_spares_free(struct uring_queue *q);
 
 /* ring_queue.c */

@@ -94,7 +94,7 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 		if (fl & ZCF_OPF_ENDS_FH)
 			zcf_backing_fh_ended();
 		if (fl & ZCF_OPF_MAY_WAIT)
-			zcf_ring_lend_entry(q);
+			zcf_ring_lend_entry(q, e->req.in.nodeid);
 	}
 	if (!zcf_ring_to_worker(q->u, &e->req))
 		zcf_dispatch(&e->req);
@@ -261,5 +261,7 @@ void zcf_ring_queue_loop(struct uring_queue *q)
 			}
 		}
 		io_uring_cq_advance(&q->ring, n);
+		if (q->kicks)
+			zcf_ring_kick(q);
 	}
 }

@@ -116,14 +116,24 @@ int zcf_ring_register_entries(struct uring_queue *q)
  * fixed buffer (backing I/O into them uses plain reads). Under zero copy a
  * spare gets zero-copy slot 1 + idx like any entry: the sparse buffer table
  * is sized for the spares at setup (an empty slot pins nothing).
+ *
+ * A spare alone is not enough: requests that found the queue full wait in
+ * the kernel, which hands them out only when an entry commits, never to an
+ * entry registered later. A waiter that came from that backlog ends the
+ * chain of commits that fed it, and the backlog (a read, the unlock itself)
+ * would wait forever behind waiters. So every lent entry is followed by a
+ * kick (zcf_ring_kick): a request of our own on this CPU, whose commit
+ * hands out the next one.
  */
 
-void zcf_ring_lend_entry(struct uring_queue *q)
+void zcf_ring_lend_entry(struct uring_queue *q, uint64_t nodeid)
 {
 	struct zcf_ring *u = q->u;
 	struct io_uring_sqe *sqe;
 	struct uring_ent *e;
 
+	q->kicks++;
+	q->kick_nodeid = nodeid;
 	if (q->nr_spares >= ZCF_SPARES_MAX)
 		return;
 	e = aligned_alloc(64, (sizeof(*e) + 63) & ~(size_t)63);
@@ -146,6 +156,29 @@ void zcf_ring_lend_entry(struct uring_queue *q)
 	e->spare_next = q->spares;
 	q->spares = e;
 	q->nr_spares++;
+}
+
+/*
+ * The kick: a zero-length retrieve of the waiter's file, sent from this
+ * queue's thread (pinned to the queue's CPU, so the kernel puts its
+ * NOTIFY_REPLY on this queue) once the spares are in the kernel. The reply
+ * matches no retrieve of ours and is answered at once (zcf_do_notify_reply);
+ * its commit hands the kernel's oldest waiting request to that entry.
+ */
+void zcf_ring_kick(struct uring_queue *q)
+{
+	struct zcfuse_session *se = q->u->se;
+	int err;
+
+	io_uring_submit(&q->ring); /* the REGISTERs of this round's spares first */
+	for (; q->kicks; q->kicks--) {
+		err = zcf_notify_kick(se, q->kick_nodeid, q->qid, ++q->kick_seq);
+		if (err && err != -ENOENT && !q->kick_warned) {
+			q->kick_warned = true;
+			zcf_warn("queue %u: kick after a lent entry: %s (requests queued in the kernel behind waiters may wait for the next commit)",
+				 q->qid, strerror(-err));
+		}
+	}
 }
 
 void zcf_ring_spares_free(struct uring_queue *q)

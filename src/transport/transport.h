@@ -139,6 +139,12 @@ ssize_t zcf_dev_io_splice(struct zcfuse_session *se, int pipe_rd, int fd, size_t
 			  unsigned int flags);
 /* A notification (unique 0, @code where a reply has its error). 0 or -errno. */
 int zcf_chan_notify(struct zcfuse_session *se, int code, const struct iovec *iov, int iovcnt);
+/*
+ * A zero-length retrieve of @nodeid whose NOTIFY_REPLY nobody waits for,
+ * sent to make the kernel put a request on the caller's CPU's queue
+ * (zcf_ring_kick). 0 or -errno.
+ */
+int zcf_notify_kick(struct zcfuse_session *se, uint64_t nodeid, unsigned qid, uint64_t seq);
 /* A new descriptor on the same connection (FUSE_DEV_IOC_CLONE). fd or -errno. */
 int zcf_chan_clone(int fd);
 /*

@@ -4,7 +4,8 @@
 # (conflict, F_GETLK owner pid, wait and grant on the holder's close, an
 # interrupted waiter gets EINTR within 100 ms and the mount goes on
 # serving), flock, the waiter storm (64 waiters on one CPU while reads go
-# on there), memfs's ioctl and poll, statx with btime, O_TMPFILE + linkat,
+# on there), a read queued in the kernel behind waiters that hold every
+# entry, memfs's ioctl and poll, statx with btime, O_TMPFILE + linkat,
 # syncfs. passthrough forwards locks to SOURCE, so a lock taken on SOURCE
 # directly must conflict through the mount too.
 . "$(dirname "$0")/../lib/common.sh"
@@ -19,6 +20,16 @@ done
 # The storm: 64 waiters against a queue of 16 entries; reads on the same CPU.
 timeout -k 2 $((60 * T_SLOW)) "$ops" storm "$m" 64 0 || t_fail "memfs: waiter storm"
 srv_stop_ok mem
+
+# A read that queued in the kernel behind waiters holding every entry of
+# its CPU's queue (the kernel gives it only to an entry that commits, never
+# to a spare registered later) is answered while they still wait.
+srv_start pend memfs -o io_uring_q_depth=4
+if ! timeout -k 2 $((40 * T_SLOW)) "$ops" pending "${SRV_MNT[pend]}" "${SRV_PID[pend]}" 4 0; then
+	pkill -KILL -f "protoops pending"
+	t_fail "memfs: a read queued behind 4 waiting SETLKWs"
+fi
+srv_stop_ok pend
 
 mkdir -p "$T/src"
 srv_start pt passthrough "$T/src"
