@@ -163,6 +163,7 @@ struct hl_pmap {
 	void (*free)(struct hl_pmap *pm); /* at destroy, after the next layer's */
 };
 struct fuse_fs *hl_pmap_new(struct hl_pmap *pm);
+struct fuse_fs *hl_pmap_bottom(struct fuse_fs *fs);
 
 /* Modules (modules=NAME): consume their options from args. */
 struct fuse_fs *hl_subdir_new(struct fuse_args *args, struct fuse_fs *next);
