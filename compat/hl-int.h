@@ -103,11 +103,13 @@ struct fuse {
  * its start up to the root, each target write-locked. held lists the
  * nodes read-locked (nheld of them), so that the release undoes exactly
  * what was taken even if a node of a chain lost its name meanwhile. */
+#define HL_LK_INLINE 8
 struct hl_lk {
 	struct hl_node *chain[2];
 	struct hl_node *target[2];
-	struct hl_node **held;
+	struct hl_node **held; /* inl, or allocated for deeper paths */
 	unsigned nheld;
+	struct hl_node *inl[HL_LK_INLINE];
 };
 
 /* hl-node.c */
