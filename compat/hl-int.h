@@ -103,11 +103,13 @@ struct fuse {
  * its start up to the root, each target write-locked. held lists the
  * nodes read-locked (nheld of them), so that the release undoes exactly
  * what was taken even if a node of a chain lost its name meanwhile. */
+#define HL_LK_INLINE 8
 struct hl_lk {
 	struct hl_node *chain[2];
 	struct hl_node *target[2];
-	struct hl_node **held;
+	struct hl_node **held; /* inl, or allocated for deeper paths */
 	unsigned nheld;
+	struct hl_node *inl[HL_LK_INLINE];
 };
 
 /* hl-node.c */
@@ -163,6 +165,7 @@ struct hl_pmap {
 	void (*free)(struct hl_pmap *pm); /* at destroy, after the next layer's */
 };
 struct fuse_fs *hl_pmap_new(struct hl_pmap *pm);
+struct fuse_fs *hl_pmap_bottom(struct fuse_fs *fs);
 
 /* Modules (modules=NAME): consume their options from args. */
 struct fuse_fs *hl_subdir_new(struct fuse_args *args, struct fuse_fs *next);

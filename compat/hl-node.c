@@ -492,8 +492,9 @@ static int locks_take(struct hl_lk *lk)
 	for (int i = 0; i < 2; i++)
 		for (struct hl_node *x = lk->chain[i]; x; x = x->parent)
 			n++;
-	lk->held = n ? malloc(n * sizeof(*lk->held)) : NULL;
-	if (n && !lk->held)
+	/* Most paths are a few levels deep: no allocation for those. */
+	lk->held = n <= HL_LK_INLINE ? lk->inl : malloc(n * sizeof(*lk->held));
+	if (!lk->held)
 		return -ENOMEM;
 	lk->nheld = 0;
 	for (int i = 0; i < 2; i++) {
@@ -521,7 +522,7 @@ static int path_get(struct fuse *f, int count, const uint64_t *ino, const char *
 	memset(lk, 0, sizeof(*lk));
 	pthread_mutex_lock(&f->lock);
 	for (;;) {
-		struct hl_lk want = { { NULL, NULL }, { NULL, NULL }, NULL, 0 };
+		struct hl_lk want = { .nheld = 0 };
 		int ok;
 
 		err = 0;
@@ -553,15 +554,16 @@ static int path_get(struct fuse *f, int count, const uint64_t *ino, const char *
 				}
 				break;
 			}
-			err = locks_take(&want);
+			/* Taken in place: lk->held may point into lk. */
+			*lk = want;
+			err = locks_take(lk);
 			if (err) {
+				memset(lk, 0, sizeof(*lk));
 				for (int i = 0; i < count; i++) {
 					free(path[i]);
 					path[i] = NULL;
 				}
-				break;
 			}
-			*lk = want;
 			break;
 		}
 		/* Block new readers of our targets, then wait. */
@@ -684,7 +686,7 @@ int hl_path2(struct fuse *f, uint64_t dir1, const char *name1, uint64_t dir2, co
 
 void hl_path_put(struct fuse *f, struct hl_lk *lk)
 {
-	uint64_t *freeable;
+	uint64_t some[HL_LK_INLINE + 2], *freeable = some;
 	unsigned nf = 0;
 
 	if (!lk->chain[0] && !lk->chain[1])
@@ -692,7 +694,8 @@ void hl_path_put(struct fuse *f, struct hl_lk *lk)
 	/* Each held node, and the targets, may be left without references
 	 * (a chain cut by a name's removal keeps its upper part only
 	 * through our lock). */
-	freeable = malloc((lk->nheld + 2) * sizeof(*freeable));
+	if (lk->nheld > HL_LK_INLINE)
+		freeable = malloc((lk->nheld + 2) * sizeof(*freeable));
 	pthread_mutex_lock(&f->lock);
 	for (int i = 0; i < 2; i++) {
 		struct hl_node *t = lk->target[i];
@@ -720,8 +723,10 @@ void hl_path_put(struct fuse *f, struct hl_lk *lk)
 	}
 	pthread_cond_broadcast(&f->unlocked);
 	pthread_mutex_unlock(&f->lock);
-	free(freeable);
-	free(lk->held);
+	if (freeable != some)
+		free(freeable);
+	if (lk->held != lk->inl)
+		free(lk->held);
 	memset(lk, 0, sizeof(*lk));
 }
 

@@ -634,15 +634,19 @@ static void hl_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 /*
  * A filesystem with a plain read op (most: libfuse's own passthrough
- * example) reads straight into the ring entry's payload, which goes to the
- * kernel as it is: no buffer to allocate, no copy into the payload after.
+ * example), also under path-mapping modules, reads straight into the ring
+ * entry's payload, which goes to the kernel as it is: no buffer to
+ * allocate, no copy into the payload after.
  */
 static char *read_target(struct hl_op *o, fuse_req_t req, size_t size)
 {
+	/* Path-mapping modules (subdir, iconv) pass a read on as it is:
+	 * what counts is the filesystem under them. */
+	const struct fuse_fs *fs = hl_pmap_bottom(o->f->fs);
 	char *payload;
 	size_t room;
 
-	if (o->f->fs->op.read_buf || !o->f->fs->op.read || !fuse_req_get_payload ||
+	if (!fs || fs->op.read_buf || !fs->op.read || !fuse_req_get_payload ||
 	    fuse_req_get_payload(req, &payload, &room, NULL) || room < size)
 		return NULL;
 	return payload;

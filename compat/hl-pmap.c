@@ -60,6 +60,11 @@ PM_OP(int, read_buf,
       (const char *path, struct fuse_bufvec **bufp, size_t size, off_t off,
        struct fuse_file_info *fi),
       bufp, size, off, fi)
+/* Into the caller's memory: over a filesystem with a plain read op the
+ * bytes land there with no buffer in between (hl_pmap_bottom()). */
+PM_OP(int, read,
+      (const char *path, char *buf, size_t size, off_t off, struct fuse_file_info *fi), buf,
+      size, off, fi)
 PM_OP(int, write_buf,
       (const char *path, struct fuse_bufvec *buf, off_t off, struct fuse_file_info *fi), buf,
       off, fi)
@@ -240,8 +245,17 @@ static const struct fuse_operations pm_ops = {
 	.flock = pm_flock,
 	.write_buf = pm_write_buf,
 	.read_buf = pm_read_buf,
+	.read = pm_read,
 	.lseek = pm_lseek,
 };
+
+/* The first layer of the stack under fs that is not one of ours. */
+struct fuse_fs *hl_pmap_bottom(struct fuse_fs *fs)
+{
+	while (fs && fs->op.read == pm_read)
+		fs = ((struct hl_pmap *)fs->user_data)->next;
+	return fs;
+}
 
 struct fuse_fs *hl_pmap_new(struct hl_pmap *pm)
 {

@@ -142,7 +142,7 @@ fi
 head -c $((3 << 20)) /dev/urandom > "$T/data"
 check_passthrough() {
 	local name=$1 d=$mnt$T/src
-	[ "$name" = passthrough_hp ] && d=$mnt
+	case $name in passthrough_hp|passthrough-subdir) d=$mnt ;; esac
 	cp "$T/data" "$d/f" || t_fail "$name: write failed"
 	cmp -s "$T/data" "$T/src/f" || t_fail "$name: the source holds other data"
 	# Read a file written beside the mount, never through its page cache.
@@ -152,24 +152,30 @@ check_passthrough() {
 	mv "$d/f" "$d/g" && [ -f "$T/src/g" ] || t_fail "$name: rename failed"
 	rm "$d/g" && [ ! -e "$T/src/g" ] || t_fail "$name: unlink failed"
 }
-for name in passthrough_ll passthrough passthrough_hp; do
-	[ -x "$bin/$name" ] || continue
+for name in passthrough_ll passthrough passthrough-subdir passthrough_hp; do
+	[ -x "$bin/${name%-subdir}" ] || continue
 	case $name in
 	passthrough_ll) run $name -f -o source=/ ;;
 	passthrough) ZCFUSE_OPTIONS="transport=$TR,stats=$T/hl-stats.json" run $name -f ;;
+	# As bench/run-bench mounts it: the subdir module over the plain read op.
+	passthrough-subdir) ZCFUSE_OPTIONS="transport=$TR,stats=$T/hl-subdir-stats.json" \
+		run passthrough -f -o "modules=subdir,subdir=$T/src" ;;
 	passthrough_hp) run $name --foreground --nocache "$T/src" ;;
 	esac
 	check_passthrough $name
-	stop $name
+	stop "${name%-subdir}"
 done
 # The high-level passthrough has a plain read op: on a ring its data must
-# go straight into the entry's payload, never through a buffer copied in.
+# go straight into the entry's payload, never through a buffer copied in,
+# also under the subdir module (a path-mapping layer between them).
 if [ "$TR" != classic ]; then
-	python3 - "$T/hl-stats.json" <<'PY' || t_fail "high-level READ data was copied into the payload (stats above)"
+	for s in hl-stats hl-subdir-stats; do
+		python3 - "$T/$s.json" <<'PY' || t_fail "high-level READ data was copied into the payload ($s above)"
 import json, sys
 d = json.load(open(sys.argv[1]))["data_path"]
-print("data_path:", {k: v["bytes"] for k, v in d.items() if v["bytes"]})
+print(sys.argv[1].rsplit("/", 1)[-1], "data_path:", {k: v["bytes"] for k, v in d.items() if v["bytes"]})
 assert d["reply_copy"]["bytes"] == 0 and d["reply_inplace"]["bytes"] >= 3 << 20
 PY
+	done
 fi
 t_log "libfuse 3.18-header binaries (hello_ll, hello_ll_uds, hello, passthrough_ll, passthrough$([ -x "$bin/passthrough_hp" ] && echo ', passthrough_hp')) ran on zcfuse's libfuse3.so.3 over $TR"
