@@ -148,22 +148,26 @@ void zcf_ring_cancel_io(struct zcf_proto_ctx *pc, uint64_t unique)
 	}
 }
 
-static void cancel_now(struct uring_queue *q, uint64_t unique)
+static void cancel_ent(struct uring_queue *q, struct uring_ent *e, uint64_t unique)
 {
 	struct io_uring_sqe *sqe;
+
+	if (!e->io_inflight || e->req.in.unique != unique || !(sqe = zcf_ring_sqe(q)))
+		return;
+	io_uring_prep_cancel64(sqe, zcf_ring_ud(e, UD_IO), 0);
+	sqe->user_data = zcf_ring_ud(NULL, UD_CANCEL);
+}
+
+/* The request may sit on a spare: they serve any request once lent. */
+static void cancel_now(struct uring_queue *q, uint64_t unique)
+{
+	struct uring_ent *e;
 	unsigned i;
 
-	for (i = 0; i < q->u->depth; i++) {
-		struct uring_ent *e = &q->ents[i];
-
-		if (!e->io_inflight || e->req.in.unique != unique)
-			continue;
-		sqe = zcf_ring_sqe(q);
-		if (!sqe)
-			return;
-		io_uring_prep_cancel64(sqe, zcf_ring_ud(e, UD_IO), 0);
-		sqe->user_data = zcf_ring_ud(NULL, UD_CANCEL);
-	}
+	for (i = 0; i < q->u->depth; i++)
+		cancel_ent(q, &q->ents[i], unique);
+	for (e = q->spares; e; e = e->spare_next)
+		cancel_ent(q, e, unique);
 }
 
 static void drain_remote(struct uring_queue *q)

@@ -20,5 +20,21 @@ for i in 1 2 3; do
 	timeout -k 2 $((20 * T_SLOW)) taskset -c 0 "$ops" intr-read "$m/slow" "$m/other" ||
 		t_fail "round $i: interrupted read (see above)"
 done
+# The same on a spare entry: a waiting flock on CPU 0 lends its entry, and
+# the spare, registered last, is the one the kernel gives CPU 0's next
+# requests.
+t_need_cmd flock
+exec 8>"$m/lockf"
+flock -x 8 || t_fail "taking the flock"
+taskset -c 0 flock -x "$m/lockf" true 8>&- &
+waiter=$!
+for i in $(seq 100); do
+	grep -q request_wait_answer "/proc/$waiter/wchan" 2>/dev/null && break
+	sleep 0.05
+done
+timeout -k 2 $((20 * T_SLOW)) taskset -c 0 "$ops" intr-read "$m/slow" "$m/other" ||
+	t_fail "interrupted read beside a waiting flock (see above)"
+exec 8>&-
+wait $waiter || t_fail "the flock waiter failed once the lock went"
 srv_stop_ok mem
 t_log "PASS"
