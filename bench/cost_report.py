@@ -82,6 +82,45 @@ def per_io(a, b, ia, ib):
     return (b - a) / float(ib - ia)
 
 
+def placement(outdir, fio_json):
+    """Where the server ran its backing reads over the cell's mount (its -o
+    stats file): percent inline, on an io-wq worker, and on the ring itself
+    (zero copy, reads that may block), or None without a stats file."""
+    tag = os.path.basename(fio_json or "").split(".")[0]
+    try:
+        with open(os.path.join(outdir, "stats", tag + ".json"), encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        return None
+
+    def find(o):
+        if isinstance(o, dict):
+            if isinstance(o.get("read_placement"), dict):
+                return o["read_placement"]
+            for v in o.values():
+                r = find(v)
+                if r is not None:
+                    return r
+        elif isinstance(o, list):
+            for v in o:
+                r = find(v)
+                if r is not None:
+                    return r
+        return None
+    rp = find(doc)
+    rp = rp.get("reasons", rp) if rp else None
+    if not rp:
+        return None
+    n = {"inline": 0, "worker": 0, "ring": 0}
+    for k, v in rp.items():
+        c = v.get("count", 0) if isinstance(v, dict) else 0
+        kind = "inline" if k.startswith("sync_") else k.split("_")[0]
+        if kind in n:
+            n[kind] += c
+    tot = sum(n.values())
+    return {k: 100.0 * v / tot for k, v in n.items()} if tot else None
+
+
 def pass_kind(name):
     """('i', 1, try) for i1 or i1.T, ('c', 2, 1) for c2, None otherwise."""
     head, _, t = (name or "").partition(".")
@@ -153,6 +192,9 @@ def cell_costs(outdir, rows, snaps):
             continue
         res["ios"] = (f1["ios"], f2["ios"])
         res["iops"] = f2["iops"]
+        pl = placement(outdir, i2.get("fio_json"))
+        if pl:
+            res["placement"] = pl
         res["tries"] = {name: [total(r) for r in sorted(runs[n], key=lambda x: x[0])]
                         for n, name in ((1, "a"), (2, "b"))}
         for n, name in ((1, "spread_a"), (2, "spread_b")):
@@ -350,6 +392,19 @@ def main():
     lines += table("Buffer imports per I/O (%s)" % " + ".join(IMPORT), "import", fmt_c, False)
     lines += table("Server context switches per I/O (voluntary)", "server_vcsw", fmt_c, False)
     lines += table("fio context switches per I/O", "fio_ctx", fmt_c, False)
+    # Where the server ran its backing reads, per repetition: on more than one
+    # CPU the read placement is measured at run time and may settle on either
+    # path, which then changes the counts (doc/design.md, Determinism).
+    pl_rows = []
+    for rid in row_ids:
+        for c in present:
+            reps = sorted((rep, v) for (r, cc, rep), v in costs.items() if r == rid and cc == c and v.get("placement"))
+            if reps:
+                pl_rows.append([labels[rid], c] + ["; ".join("rep %s: %.0f / %.0f / %.0f" % (
+                    rep, v["placement"]["inline"], v["placement"]["worker"], v["placement"]["ring"]) for rep, v in reps)])
+    if pl_rows:
+        lines += ["## Backing reads inline / on an io-wq worker / on the ring, percent (the server's stats)", "",
+                  report.md_table(["row", "configuration", "placement"], pl_rows), ""]
     if plugin:
         lines += ["## A cost model (not a measurement)", "",
                   "Time per I/O if every guest instruction took %.2f ns (about 3 instructions per ns, a "
