@@ -82,37 +82,125 @@ def per_io(a, b, ia, ib):
     return (b - a) / float(ib - ia)
 
 
+def placement(outdir, fio_json):
+    """Where the server ran its backing reads over the cell's mount (its -o
+    stats file): percent inline, on an io-wq worker, and on the ring itself
+    (zero copy, reads that may block), or None without a stats file."""
+    tag = os.path.basename(fio_json or "").split(".")[0]
+    try:
+        with open(os.path.join(outdir, "stats", tag + ".json"), encoding="utf-8") as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        return None
+
+    def find(o):
+        if isinstance(o, dict):
+            if isinstance(o.get("read_placement"), dict):
+                return o["read_placement"]
+            for v in o.values():
+                r = find(v)
+                if r is not None:
+                    return r
+        elif isinstance(o, list):
+            for v in o:
+                r = find(v)
+                if r is not None:
+                    return r
+        return None
+    rp = find(doc)
+    rp = rp.get("reasons", rp) if rp else None
+    if not rp:
+        return None
+    n = {"inline": 0, "worker": 0, "ring": 0}
+    for k, v in rp.items():
+        c = v.get("count", 0) if isinstance(v, dict) else 0
+        kind = "inline" if k.startswith("sync_") else k.split("_")[0]
+        if kind in n:
+            n[kind] += c
+    tot = sum(n.values())
+    return {k: 100.0 * v / tot for k, v in n.items()} if tot else None
+
+
+def pass_kind(name):
+    """('i', 1, try) for i1 or i1.T, ('c', 2, 1) for c2, None otherwise."""
+    head, _, t = (name or "").partition(".")
+    if len(head) != 2 or head[0] not in "ic" or head[1] not in "12":
+        return None
+    try:
+        return head[0], int(head[1]), int(t) if t else 1
+    except ValueError:
+        return None
+
+
 def cell_costs(outdir, rows, snaps):
-    """(row, config, rep) -> figures per I/O."""
+    """(row, config, rep) -> figures per I/O.
+
+    Each of the two I/O counts may have been run several times (run-bench
+    --cost-tries K): of each count the median run by guest instructions is
+    taken, whole (instructions, calls, context switches; for an even K the
+    lower of the two middle runs). One run that caught one-off kernel work
+    cannot move the median, and the run-to-run jitter of scheduling (which
+    varies in both directions, more for some configurations than others) is
+    not biased low as a minimum would be. "tries" keeps every run's
+    instructions and "spread_a"/"spread_b" how far the runs of one count
+    were apart."""
     by = {}
     for r in rows:
-        by.setdefault((r["row"], r["config"], r["rep"]), {})[r["pass"]] = r
+        by.setdefault((r["row"], r["config"], r["rep"]), []).append(r)
     out = {}
-    for key, passes in by.items():
+
+    def delta(p):
+        try:
+            a, b = snaps[int(p["mark_before"])], snaps[int(p["mark_after"])]
+        except (KeyError, ValueError):
+            return None
+        return (b[0] - a[0], b[1] - a[1], {k: v - a[2].get(k, 0) for k, v in b[2].items()})
+
+    for key, plist in by.items():
         res = {"status": "ok", "note": ""}
-        bad = [p for p in passes.values() if p.get("status") != "ok"]
+        bad = [p for p in plist if p.get("status") != "ok"]
         if bad:
             res = {"status": "failed", "note": bad[0].get("note", "")}
             out[key] = res
             continue
-        i1, i2 = passes.get("i1"), passes.get("i2")
-        if not (i1 and i2):
-            out[key] = {"status": "failed", "note": "missing runs"}
+        runs = {1: [], 2: []}
+        cpass = {}
+        for p in plist:
+            k = pass_kind(p.get("pass"))
+            if not k:
+                continue
+            if k[0] == "c":
+                cpass[k[1]] = p
+                continue
+            f = fio_facts(outdir, p["fio_json"])
+            runs[k[1]].append((k[2], p, f, delta(p)))
+        if not (runs[1] and runs[2]) or any(f is None for n in (1, 2) for _, _, f, _ in runs[n]):
+            out[key] = {"status": "failed", "note": "missing runs" if not (runs[1] and runs[2])
+                        else "fio results unreadable"}
             continue
-        f1, f2 = fio_facts(outdir, i1["fio_json"]), fio_facts(outdir, i2["fio_json"])
-        if not (f1 and f2) or f2["ios"] <= f1["ios"]:
+
+        def total(run):
+            d = run[3]
+            return None if d is None else d[0] + d[1]
+
+        def pick(lst):
+            counted = sorted((r for r in lst if r[3] is not None), key=total)
+            return counted[(len(counted) - 1) // 2] if counted else lst[0]
+        (_, i1, f1, d1), (_, i2, f2, d2) = pick(runs[1]), pick(runs[2])
+        if f2["ios"] <= f1["ios"]:
             out[key] = {"status": "failed", "note": "fio results unreadable"}
             continue
         res["ios"] = (f1["ios"], f2["ios"])
         res["iops"] = f2["iops"]
-
-        def delta(p):
-            try:
-                a, b = snaps[int(p["mark_before"])], snaps[int(p["mark_after"])]
-            except (KeyError, ValueError):
-                return None
-            return (b[0] - a[0], b[1] - a[1], {k: v - a[2].get(k, 0) for k, v in b[2].items()})
-        d1, d2 = delta(i1), delta(i2)
+        pl = placement(outdir, i2.get("fio_json"))
+        if pl:
+            res["placement"] = pl
+        res["tries"] = {name: [total(r) for r in sorted(runs[n], key=lambda x: x[0])]
+                        for n, name in ((1, "a"), (2, "b"))}
+        for n, name in ((1, "spread_a"), (2, "spread_b")):
+            v = [total(r) for r in runs[n] if total(r) is not None]
+            if len(v) > 1:
+                res[name] = (max(v) - min(v)) / float(min(v))
         if d1 and d2:
             res["kernel"] = per_io(d1[0], d2[0], f1["ios"], f2["ios"])
             res["user"] = per_io(d1[1], d2[1], f1["ios"], f2["ios"])
@@ -123,7 +211,7 @@ def cell_costs(outdir, rows, snaps):
             except (KeyError, ValueError):
                 pass
         res["fio_ctx"] = per_io(f1["ctx"], f2["ctx"], f1["ios"], f2["ios"])
-        c1, c2 = passes.get("c1"), passes.get("c2")
+        c1, c2 = cpass.get(1), cpass.get(2)
         if d1 and d2 and d2[2]:
             res["calls"] = {k: per_io(d1[2].get(k, 0), d2[2][k], f1["ios"], f2["ios"]) for k in d2[2]}
         elif c1 and c2:
@@ -216,6 +304,9 @@ def main():
     rows = report.read_tsv(os.path.join(outdir, "cost.tsv"))
     snaps = read_snaps(snapf)
     costs = cell_costs(outdir, rows, snaps)
+    # rep 0 is run-bench's warm-up cell: measured like the others, left out.
+    warm = {k: v for k, v in costs.items() if k[2] == "0"}
+    costs = {k: v for k, v in costs.items() if k[2] != "0"}
 
     row_specs = [s for s in meta.get("rows", "").split(";") if s.strip()]
     row_ids, labels, info = [], {}, {}
@@ -301,6 +392,19 @@ def main():
     lines += table("Buffer imports per I/O (%s)" % " + ".join(IMPORT), "import", fmt_c, False)
     lines += table("Server context switches per I/O (voluntary)", "server_vcsw", fmt_c, False)
     lines += table("fio context switches per I/O", "fio_ctx", fmt_c, False)
+    # Where the server ran its backing reads, per repetition: on more than one
+    # CPU the read placement is measured at run time and may settle on either
+    # path, which then changes the counts (doc/design.md, Determinism).
+    pl_rows = []
+    for rid in row_ids:
+        for c in present:
+            reps = sorted((rep, v) for (r, cc, rep), v in costs.items() if r == rid and cc == c and v.get("placement"))
+            if reps:
+                pl_rows.append([labels[rid], c] + ["; ".join("rep %s: %.0f / %.0f / %.0f" % (
+                    rep, v["placement"]["inline"], v["placement"]["worker"], v["placement"]["ring"]) for rep, v in reps)])
+    if pl_rows:
+        lines += ["## Backing reads inline / on an io-wq worker / on the ring, percent (the server's stats)", "",
+                  report.md_table(["row", "configuration", "placement"], pl_rows), ""]
     if plugin:
         lines += ["## A cost model (not a measurement)", "",
                   "Time per I/O if every guest instruction took %.2f ns (about 3 instructions per ns, a "
@@ -339,6 +443,18 @@ def main():
             pass
     if missing:
         lines += ["Not counted (absent from the guest kernel or inlined): %s." % missing, ""]
+    tries = meta.get("cost_tries")
+    if tries and tries != "1":
+        lines += ["Each of the two runs of a cell ran %s times (A, B, A, B, ...); of each count the "
+                  "median run by guest instructions is taken (the lower middle one for an even number), "
+                  "so that one run that caught one-off kernel work does not count. The largest spread "
+                  "between the runs of one count: %s." % (
+                      tries, ", ".join("%s %.2f%%" % (n, 100 * max(v.get(n) or 0 for v in costs.values()))
+                                       for n in ("spread_a", "spread_b"))), ""]
+    for (r, c, _), v in sorted(warm.items()):
+        if v.get("insns") is not None:
+            lines += ["Warm-up cell (the boot's first, not in the tables): %s %s, %.0f instructions per "
+                      "I/O." % (labels.get(r, r), c, v["insns"]), ""]
     if spreads:
         worst = max(spreads.items(), key=lambda kv: kv[1])
         lines += ["Determinism: %d cells measured more than once; the largest spread of the instructions "
@@ -357,6 +473,7 @@ def main():
         "cells": [dict(row=r, config=c, rep=rep, **v) for (r, c, rep), v in sorted(costs.items())],
         "median": [dict(row=r, config=c, **v) for (r, c), v in sorted(med.items())],
         "spread": {"%s %s" % k: v for k, v in spreads.items()},
+        "warmup": [dict(row=r, config=c, rep=rep, **v) for (r, c, rep), v in sorted(warm.items())],
         "model_ns_per_insn": MODEL_NS_PER_INSN,
     }
     with open(os.path.join(outdir, "summary.json"), "w") as f:

@@ -26,7 +26,17 @@
  * with SEQ counting from 1 and K, U and the calls the totals since the guest
  * started.
  *
- * Arguments: out=PATH (default: QEMU's log, -D), funcs=FILE.
+ * Profile: given every kernel text symbol (prof=FILE, System.map's format),
+ * the kernel's instructions are also added up per function (the symbol at or
+ * below each block's start), and each marker writes, after its snap line, one
+ * line per function whose count moved since the previous marker:
+ *
+ *   prof SEQ NAME INSNS
+ *
+ * so that a window that cost more than another can be read function by
+ * function (one more inline add per kernel block).
+ *
+ * Arguments: out=PATH (default: QEMU's log, -D), funcs=FILE, prof=FILE.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -53,6 +63,15 @@ struct func {
 };
 static struct func *funcs;
 static size_t nfuncs;
+
+struct sym {
+	uint64_t addr;
+	uint64_t insns;
+	uint64_t last;
+	char name[48];
+};
+static struct sym *syms;
+static size_t nsyms;
 
 static int by_addr(const void *a, const void *b)
 {
@@ -94,6 +113,63 @@ static int load_funcs(const char *path)
 	return 0;
 }
 
+static int by_sym_addr(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int load_syms(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char line[256], name[48], type;
+	unsigned long long addr;
+	size_t cap = 0;
+
+	if (!f) {
+		perror(path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%llx %c %47s", &addr, &type, name) != 3 || (type != 't' && type != 'T'))
+			continue;
+		if (nsyms == cap) {
+			struct sym *n = realloc(syms, (cap = cap ? 2 * cap : 4096) * sizeof(*syms));
+
+			if (!n) {
+				fclose(f);
+				return -1;
+			}
+			syms = n;
+		}
+		syms[nsyms].addr = addr;
+		syms[nsyms].insns = 0;
+		syms[nsyms].last = 0;
+		snprintf(syms[nsyms].name, sizeof(syms[nsyms].name), "%s", name);
+		nsyms++;
+	}
+	fclose(f);
+	qsort(syms, nsyms, sizeof(*syms), by_sym_addr);
+	return 0;
+}
+
+/* the symbol at or below vaddr, or NULL */
+static struct sym *sym_of(uint64_t vaddr)
+{
+	size_t lo = 0, hi = nsyms;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (syms[mid].addr <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &syms[lo - 1] : NULL;
+}
+
 static bool is_kernel(uint64_t vaddr)
 {
 	return (vaddr >> 63) != 0;
@@ -123,6 +199,19 @@ static void on_marker(unsigned int vcpu, void *udata)
 					funcs[i].calls);
 	snprintf(line + len, sizeof(line) - len, "\n");
 	emit(line);
+	for (i = 0; i < nsyms; i++) {
+		if (syms[i].insns == syms[i].last)
+			continue;
+		snprintf(line, sizeof(line), "prof %" PRIu64 " %s %" PRIu64 "\n", snaps, syms[i].name,
+			 syms[i].insns - syms[i].last);
+		syms[i].last = syms[i].insns;
+		if (out)
+			fputs(line, out);
+		else
+			qemu_plugin_outs(line);
+	}
+	if (out)
+		fflush(out);
 }
 
 static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
@@ -135,6 +224,10 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 						 is_kernel(vaddr) ? &insns_kernel : &insns_user, n);
 	if (is_kernel(vaddr)) {
 		struct func key = { .addr = vaddr }, *f;
+		struct sym *s = nsyms ? sym_of(vaddr) : NULL;
+
+		if (s)
+			qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &s->insns, n);
 
 		f = nfuncs ? bsearch(&key, funcs, nfuncs, sizeof(*funcs), by_addr) : NULL;
 		if (f)
@@ -182,6 +275,9 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 			}
 		} else if (strncmp(argv[i], "funcs=", 6) == 0) {
 			if (load_funcs(argv[i] + 6))
+				return -1;
+		} else if (strncmp(argv[i], "prof=", 5) == 0) {
+			if (load_syms(argv[i] + 5))
 				return -1;
 		} else {
 			fprintf(stderr, "zcfuse-cost: unknown argument '%s'\n", argv[i]);
