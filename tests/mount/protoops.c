@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
@@ -83,10 +84,20 @@ static int setlk(int fd, int cmd, short type, off_t start, off_t len)
 	return fcntl(fd, cmd, &fl) < 0 ? -errno : 0;
 }
 
+/* fork(), with a child that dies with this process (a failed check leaves no lock holder behind). */
+static pid_t fork_child(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	return pid;
+}
+
 /* A child that opens @path, takes a write lock on [0,100), says so on @ready, then waits on @go. */
 static pid_t holder(const char *path, int ready, int go, bool use_flock)
 {
-	pid_t pid = fork();
+	pid_t pid = fork_child();
 	char c;
 
 	if (pid)
@@ -145,7 +156,7 @@ static int test_locks(const char *dir)
 	 * (an interrupt that cancels nothing waits for the holder every time).
 	 */
 	for (int tries = 1;; tries++) {
-		waiter = fork();
+		waiter = fork_child();
 		if (!waiter) {
 			struct sigaction sa = { .sa_handler = on_alarm };
 			struct itimerval it = { .it_value = { 0, 300000 } };
@@ -180,7 +191,7 @@ static int test_locks(const char *dir)
 	}
 
 	/* A waiter waits, and is granted when the holder closes. */
-	waiter = fork();
+	waiter = fork_child();
 	if (!waiter) {
 		int f = open(p, O_RDWR);
 
@@ -278,7 +289,7 @@ static int test_storm(const char *dir, int n, int cpu)
 		FAIL("storm holder");
 	pin(cpu);
 	for (i = 0; i < n; i++) {
-		kids[i] = fork();
+		kids[i] = fork_child();
 		if (!kids[i]) {
 			int f = open(p, O_RDWR);
 
@@ -433,7 +444,7 @@ static int test_pending(const char *dir, pid_t srv, int depth, int cpu)
 	if (ofd < 0)
 		FAIL("pending: O_DIRECT open: %s", strerror(errno));
 	for (i = 0; i < depth; i++) {
-		kids[i] = fork();
+		kids[i] = fork_child();
 		if (!kids[i]) {
 			int f = open(lockp, O_RDWR);
 
@@ -454,7 +465,7 @@ static int test_pending(const char *dir, pid_t srv, int depth, int cpu)
 	for (i = 0; i < depth; i++)
 		if (wait_in_fuse(kids[i], 10))
 			FAIL("pending: waiter %d never reached the kernel's wait", i);
-	rd = fork();
+	rd = fork_child();
 	if (!rd)
 		_exit(pread(ofd, buf, sizeof(buf), 0) == sizeof(buf) && buf[0] == 'p' ? 0 : 1);
 	if (wait_in_fuse(rd, 10))
@@ -525,7 +536,7 @@ static int test_poll(const char *dir)
 		FAIL("poll setup");
 	if (poll(&pfd, 1, 0) != 0)
 		FAIL("an empty memfs file should not be readable (revents 0x%x)", pfd.revents);
-	writer = fork();
+	writer = fork_child();
 	if (!writer) {
 		int f = open(p, O_WRONLY);
 
@@ -641,7 +652,7 @@ static int test_intr_read(const char *file, const char *other, int window_ms)
 		intr_read_once(file, 0);
 	} else {
 		/* A lost interrupt leaves the read blocked for good: watch it from here. */
-		pid = fork();
+		pid = fork_child();
 		if (pid < 0)
 			FAIL("fork: %s", strerror(errno));
 		if (!pid) {
