@@ -31,7 +31,8 @@ int zcf_retrieve_add(struct zcf_proto_ctx *pc, void *cookie, uint64_t *unique)
 	 * interrupt bit) masked off, so an odd one is always refused. Bit 61
 	 * stays clear: those are the ring transport's kicks (zcf_notify_kick).
 	 */
-	p->unique = *unique = ZCF_UNIQUE_RETRIEVE | ((++pc->retrieve_seq << 1) & (ZCF_UNIQUE_KICK_BIT - 1));
+	p->unique = *unique = ZCF_UNIQUE_RETRIEVE |
+			      ((++pc->retrieve_seq << 1) & (ZCF_UNIQUE_KICK_BIT - 1));
 	p->cookie = cookie;
 	p->next = pc->retrieves;
 	pc->retrieves = p;

@@ -265,6 +265,16 @@ static void pin(int cpu)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
+/* Reaps @n waiters, each of which must have exited 0. */
+static void reap_waiters(const pid_t *kids, int n, const char *what)
+{
+	int i, st;
+
+	for (i = 0; i < n; i++)
+		if (waitpid(kids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+			FAIL("%s waiter %d failed", what, i);
+}
+
 static int test_storm(const char *dir, int n, int cpu)
 {
 	const char *p = at(dir, "stormlock");
@@ -314,9 +324,7 @@ static int test_storm(const char *dir, int n, int cpu)
 	t0 = now();
 	if (write(go[1], "g", 1) != 1)
 		FAIL("release");
-	for (i = 0; i < n; i++)
-		if (waitpid(kids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
-			FAIL("storm waiter %d failed", i);
+	reap_waiters(kids, n, "storm");
 	waitpid(h, &st, 0);
 	printf("protoops: storm: all %d waiters granted in turn in %.0f ms\n", n, (now() - t0) * 1000);
 	free(kids);
@@ -475,10 +483,8 @@ static int test_pending(const char *dir, pid_t srv, int depth, int cpu)
 	kill(srv, SIGCONT);
 	while (waitpid(rd, &st, WNOHANG) == 0) {
 		if (now() - t0 > 10) {
+			/* The waiters and the holder die with us (fork_child). */
 			kill(rd, SIGKILL);
-			kill(h, SIGKILL);
-			for (i = 0; i < depth; i++)
-				kill(kids[i], SIGKILL);
 			FAIL("pending: a read queued behind %d waiting SETLKWs was not answered in 10 s",
 			     depth);
 		}
@@ -490,9 +496,7 @@ static int test_pending(const char *dir, pid_t srv, int depth, int cpu)
 	       depth, (now() - t0) * 1000);
 	if (write(go[1], "g", 1) != 1)
 		FAIL("pending: release");
-	for (i = 0; i < depth; i++)
-		if (waitpid(kids[i], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
-			FAIL("pending: waiter %d failed", i);
+	reap_waiters(kids, depth, "pending:");
 	waitpid(h, &st, 0);
 	close(ofd);
 	free(kids);
