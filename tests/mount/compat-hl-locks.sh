@@ -31,7 +31,8 @@ ZCFUSE_OPTIONS="transport=$TR" ZCFUSE_HL_TRACE=1 "$prog" -f "$mnt" >"$T/hllocks.
 pid=$!
 t_on_exit "fusermount3 -u '$mnt' 2>/dev/null; kill $pid 2>/dev/null"
 t_wait_until 10 t_is_mounted "$mnt" || { cat "$T/hllocks.log"; t_fail "hllocks did not mount"; }
-grep -q "transport: $TR" "$T/hllocks.log" || t_fail "hllocks runs over: $(grep transport "$T/hllocks.log")"
+# The transport line follows the INIT reply, so it may lag the mount.
+t_wait_until 10 grep -q "transport: $TR" "$T/hllocks.log" || t_fail "hllocks runs over: $(grep transport "$T/hllocks.log")"
 
 /usr/bin/python3 - "$mnt/f" <<'PY' || t_fail "F_GETLK through the high-level layer (see above)"
 import fcntl, os, struct, sys

@@ -28,7 +28,8 @@ ZCFUSE_OPTIONS="transport=$TR" "$prog" "$mnt" "$T/cmd" "$T/out" >"$T/llext.log" 
 pid=$!
 t_on_exit "fusermount3 -u '$mnt' 2>/dev/null; kill $pid 2>/dev/null"
 t_wait_until 10 t_is_mounted "$mnt" || { cat "$T/llext.log"; t_fail "llext did not mount"; }
-grep -q "transport: $TR" "$T/llext.log" || t_fail "llext runs over: $(grep transport "$T/llext.log")"
+# The transport line follows the INIT reply, so it may lag the mount.
+t_wait_until 10 grep -q "transport: $TR" "$T/llext.log" || t_fail "llext runs over: $(grep transport "$T/llext.log")"
 exec 3>"$T/cmd"
 # ask CMD: one answer line
 ask() {
