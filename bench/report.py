@@ -7,6 +7,7 @@ library only; the chart uses gnuplot if present, else matplotlib.
 
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -127,6 +128,12 @@ def cell_metrics(outdir, cell):
         m["server_preempted_per_io"] = ivcsw / win / iops
     if win > 0 and iops > 0 and kth == kth:
         m["kthread_cpu_us_per_io"] = kth / win / iops * 1e6
+    if not fproc >= 0 and cpu_s > 0 and job.get("job_runtime"):
+        # run-bench found a job process gone at its last sample (fio's jobs
+        # may end before it): fio's own CPU rate, over the same window.
+        m_jobs = re.search(r"-j(\d+)$", cell.get("row", ""))
+        per_job_s = job["job_runtime"] / 1000.0 / (int(m_jobs.group(1)) if m_jobs else 1)
+        fproc = cpu_s / per_job_s * win if per_job_s > 0 and win > 0 else float("nan")
     if win > 0 and busy == busy and kth == kth and fproc == fproc:
         # Non-nice CPU time of the whole machine in the window less fio's
         # processes, the server and kernel threads: other programs (the busy

@@ -1,0 +1,39 @@
+#!/bin/bash
+# The benchmark report's "other programs' CPU load" for a cell whose fio job
+# processes ended before run-bench's last CPU sample. Their ticks leave the
+# sum with them, so run-bench's own count of fio's CPU comes out short or
+# negative (as in a two-job cell of 2026-12-02 16:12: -1.21 s) and the
+# cell looked as if another program had taken 150% of a CPU. The fixture is
+# that cell's real fio JSON (2 jobs, fio's own usr+sys 61% over 5 s each).
+# Exit status: 0 pass, 1 fail, 77 skip.
+set -u -o pipefail
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+py=""
+for p in /usr/bin/python3 "$(command -v python3 2>/dev/null)"; do
+	[ -n "$p" ] && [ -x "$p" ] && { py=$p; break; }
+done
+[ -n "$py" ] || { echo "bench-report: SKIP: python3 not installed"; exit 77; }
+
+"$py" - "$repo/bench" "$(dirname "$0")/bench-report" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import report
+
+cell = {"row": "4k-read-qd64-j2", "config": "kernel-passthrough", "rep": "1", "status": "ok",
+        "fio_json": "fio-4k-read-qd64-j2.json", "server_cpu_s": "0.0000", "window_s": "5.07",
+        "sys_busy_s": "6.580", "sys_steal_s": "0.000", "kthread_s": "0.030", "server_vcsw": "0",
+        "server_ivcsw": "0"}
+bad = []
+# What run-bench wrote before it counted the job processes, what it writes
+# now when one is gone, and a good sample (fio's CPU as its JSON has it).
+for fproc, lo, hi in (("-1.210", 0, 20), ("", 0, 20), ("6.230", 0, 20)):
+    m = report.cell_metrics(sys.argv[2], dict(cell, fio_proc_s=fproc))
+    other = m["other_cpu_pct"]
+    if other is None or not lo <= other <= hi:
+        bad.append("fio_proc_s %r: other load %s%%, want %d-%d%%" % (fproc, other, lo, hi))
+if bad:
+    print("bench-report: FAIL: " + "; ".join(bad))
+    sys.exit(1)
+print("bench-report: a cell whose fio jobs ended before the last sample reports fio's own CPU")
+PY
