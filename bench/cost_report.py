@@ -197,6 +197,21 @@ def cell_costs(outdir, rows, snaps):
             res["placement"] = pl
         res["tries"] = {name: [total(r) for r in sorted(runs[n], key=lambda x: x[0])]
                         for n, name in ((1, "a"), (2, "b"))}
+        # Per I/O, try by try: try T's B run against try T's A run. The
+        # figure is a difference of two runs, so its spread is what a reader
+        # of one try would see, larger than that of the run totals, where
+        # the work done once per run dilutes the variation.
+        pairs = []
+        ta = {r[0]: r for r in runs[1]}
+        for t, p2, g2, d in sorted(runs[2], key=lambda x: x[0]):
+            r1 = ta.get(t)
+            if r1 is None or d is None or r1[3] is None or g2["ios"] <= r1[2]["ios"]:
+                continue
+            pairs.append(per_io(total(r1), total((t, p2, g2, d)), r1[2]["ios"], g2["ios"]))
+        if pairs:
+            res["per_io_tries"] = pairs
+        if len(pairs) > 1:
+            res["spread_per_io"] = (max(pairs) - min(pairs)) / abs(statistics.median(pairs))
         for n, name in ((1, "spread_a"), (2, "spread_b")):
             v = [total(r) for r in runs[n] if total(r) is not None]
             if len(v) > 1:
@@ -245,6 +260,14 @@ def fmt_c(v):
     return "-" if v is None else ("%.2f" % v).rstrip("0").rstrip(".") if abs(v) < 100 else "%.0f" % v
 
 
+def short(c):
+    """A column name for a ratio: zcfuse-uring+read_place=inline -> uring inline."""
+    base, _, o = c.partition("+")
+    base = base.replace("zcfuse-", "")
+    o = o.replace("read_place=", "").replace(":", " ")
+    return base + (" " + o if o else "")
+
+
 def ratio(a, b):
     return None if a is None or not b else a / b
 
@@ -254,6 +277,14 @@ def spread(vals):
     if len(v) < 2 or not statistics.mean(v):
         return None
     return (max(v) - min(v)) / abs(statistics.mean(v))
+
+
+def worst_per_io(costs, labels):
+    w = [(v["spread_per_io"], k) for k, v in costs.items() if v.get("spread_per_io") is not None]
+    if not w:
+        return "-"
+    s, (r, c, rep) = max(w)
+    return "%.2f%% (%s, %s, rep %s)" % (100 * s, labels.get(r, r), c, rep)
 
 
 def chart(outdir, row_ids, labels, present, med):
@@ -316,7 +347,9 @@ def main():
         labels[rid] = label
         info[rid] = ri
     seen = {c for (_, c, _) in costs}
-    present = [c for c in ORDER if c in seen] + sorted(c for c in seen if c not in ORDER)
+    # a variant (config+OPTS) beside its configuration
+    present = sorted(seen, key=lambda c: (ORDER.index(c.partition("+")[0]) if c.partition("+")[0] in ORDER
+                                          else len(ORDER), c))
     # Median over repetitions; the spread says how deterministic the cell was.
     med, spreads = {}, {}
     for rid in row_ids:
@@ -363,13 +396,27 @@ def main():
     if any(c.get("status") != "ok" for c in confs):
         lines.append("")
 
-    ratios = [(n, d) for n, d in (("zcfuse-bufpool", "zcfuse-uring"), ("zcfuse-zerocopy", "zcfuse-uring"),
-                                  ("zcfuse-uring", "libfuse-3.18-uring")) if n in present and d in present]
+    # A configuration and its variants (run-bench --cost on several CPUs runs
+    # uring and bufpool as '+read_place=inline' and '+read_place=worker'):
+    # a ratio compares like with like (bufpool inline / uring inline, not
+    # bufpool inline / uring worker); one without variants pairs with each.
+    def variants(base):
+        return [c for c in present if c == base or c.startswith(base + "+")]
+
+    def opts(c):
+        return c.partition("+")[2]
+    ratios = []
+    for n, d in (("zcfuse-bufpool", "zcfuse-uring"), ("zcfuse-zerocopy", "zcfuse-uring"),
+                 ("zcfuse-uring", "libfuse-3.18-uring")):
+        for nv in variants(n):
+            for dv in variants(d):
+                if not opts(nv) or not opts(dv) or opts(nv) == opts(dv):
+                    ratios.append((nv, dv))
 
     def table(title, key, fmt, with_ratios):
         head = ["row"] + present
         if with_ratios:
-            head += ["%s / %s" % (n.replace("zcfuse-", ""), d.replace("zcfuse-", "")) for n, d in ratios]
+            head += ["%s / %s" % (short(n), short(d)) for n, d in ratios]
         body = []
         for rid in row_ids:
             r = [labels[rid]]
@@ -384,6 +431,23 @@ def main():
 
     if plugin:
         lines += table("Guest instructions per I/O (kernel + user)", "insns", fmt_k, True)
+        lines += ["## Spread between tries, percent: per I/O (run totals)", "",
+                  "Per I/O: the largest minus the smallest of the cell's per-I/O figures, one from "
+                  "each try (try T's B run against try T's A run), over their median. Run totals: the "
+                  "larger of the spreads of the A runs and of the B runs (the work done once per run "
+                  "dilutes it). The largest over the repetitions of a cell.", ""]
+        head = ["row"] + present
+        body = []
+        for rid in row_ids:
+            r = [labels[rid]]
+            for c in present:
+                reps = [v for (rr, cc, _), v in costs.items() if rr == rid and cc == c and v.get("status") == "ok"]
+                pio = [v["spread_per_io"] for v in reps if v.get("spread_per_io") is not None]
+                run = [max(v.get("spread_a") or 0, v.get("spread_b") or 0) for v in reps
+                       if v.get("spread_a") is not None or v.get("spread_b") is not None]
+                r.append("-" if not pio else "%.2f (%.2f)" % (100 * max(pio), 100 * max(run or [0])))
+            body.append(r)
+        lines += [report.md_table(head, body), ""]
         lines += table("Kernel instructions per I/O", "kernel", fmt_k, True)
         lines += table("User-space instructions per I/O (fio and the server)", "user", fmt_k, True)
     lines += table("Copy calls per I/O (%s)" % " + ".join(COPY), "copy", fmt_c, False)
@@ -448,9 +512,10 @@ def main():
         lines += ["Each of the two runs of a cell ran %s times (A, B, A, B, ...); of each count the "
                   "median run by guest instructions is taken (the lower middle one for an even number), "
                   "so that one run that caught one-off kernel work does not count. The largest spread "
-                  "between the runs of one count: %s." % (
+                  "between the runs of one count: %s; between the per-I/O figures of the tries: %s." % (
                       tries, ", ".join("%s %.2f%%" % (n, 100 * max(v.get(n) or 0 for v in costs.values()))
-                                       for n in ("spread_a", "spread_b"))), ""]
+                                       for n in ("spread_a", "spread_b")),
+                      worst_per_io(costs, labels)), ""]
     for (r, c, _), v in sorted(warm.items()):
         if v.get("insns") is not None:
             lines += ["Warm-up cell (the boot's first, not in the tables): %s %s, %.0f instructions per "
