@@ -15,7 +15,7 @@ for p in /usr/bin/python3 "$(command -v python3 2>/dev/null)"; do
 done
 [ -n "$py" ] || { echo "bench-report: SKIP: python3 not installed"; exit 77; }
 
-"$py" - "$repo/bench" "$(dirname "$0")/bench-report" <<'PY'
+PYTHONDONTWRITEBYTECODE=1 "$py" - "$repo/bench" "$(dirname "$0")/bench-report" <<'PY'
 import sys
 sys.path.insert(0, sys.argv[1])
 import report
