@@ -82,33 +82,15 @@ def per_io(a, b, ia, ib):
     return (b - a) / float(ib - ia)
 
 
-def placement(outdir, fio_json):
+def placement(outdir, run):
     """Where the server ran its backing reads over the cell's mount (its -o
-    stats file): percent inline, on an io-wq worker, and on the ring itself
-    (zero copy, reads that may block), or None without a stats file."""
-    tag = os.path.basename(fio_json or "").split(".")[0]
-    try:
-        with open(os.path.join(outdir, "stats", tag + ".json"), encoding="utf-8") as f:
-            doc = json.load(f)
-    except (OSError, ValueError):
-        return None
-
-    def find(o):
-        if isinstance(o, dict):
-            if isinstance(o.get("read_placement"), dict):
-                return o["read_placement"]
-            for v in o.values():
-                r = find(v)
-                if r is not None:
-                    return r
-        elif isinstance(o, list):
-            for v in o:
-                r = find(v)
-                if r is not None:
-                    return r
-        return None
-    rp = find(doc)
-    rp = rp.get("reasons", rp) if rp else None
+    stats file, named by the cell's tag: the fio JSON's name less the pass):
+    percent inline, on an io-wq worker, and on the ring itself (zero copy,
+    reads that may block), or None without a stats file."""
+    name = os.path.basename(run.get("fio_json") or "")
+    suffix = ".%s.json" % run.get("pass", "")
+    tag = name[:-len(suffix)] if name.endswith(suffix) else os.path.splitext(name)[0]
+    rp = report.placement_reasons(outdir, tag)
     if not rp:
         return None
     n = {"inline": 0, "worker": 0, "ring": 0}
@@ -192,7 +174,7 @@ def cell_costs(outdir, rows, snaps):
             continue
         res["ios"] = (f1["ios"], f2["ios"])
         res["iops"] = f2["iops"]
-        pl = placement(outdir, i2.get("fio_json"))
+        pl = placement(outdir, i2)
         if pl:
             res["placement"] = pl
         res["tries"] = {name: [total(r) for r in sorted(runs[n], key=lambda x: x[0])]
@@ -207,7 +189,7 @@ def cell_costs(outdir, rows, snaps):
             r1 = ta.get(t)
             if r1 is None or d is None or r1[3] is None or g2["ios"] <= r1[2]["ios"]:
                 continue
-            pairs.append(per_io(total(r1), total((t, p2, g2, d)), r1[2]["ios"], g2["ios"]))
+            pairs.append(per_io(total(r1), d[0] + d[1], r1[2]["ios"], g2["ios"]))
         if pairs:
             res["per_io_tries"] = pairs
         if len(pairs) > 1:

@@ -7,7 +7,6 @@ library only; the chart uses gnuplot if present, else matplotlib.
 
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -131,13 +130,13 @@ def cell_metrics(outdir, cell):
     if not fproc >= 0 and cpu_s > 0 and job.get("job_runtime"):
         # run-bench found a job process gone at its last sample (fio's jobs
         # may end before it): fio's own CPU rate, over the same window.
-        m_jobs = re.search(r"-j(\d+)$", cell.get("row", ""))
-        per_job_s = job["job_runtime"] / 1000.0 / (int(m_jobs.group(1)) if m_jobs else 1)
+        nj = int((job.get("job options") or {}).get("numjobs") or 1)
+        per_job_s = job["job_runtime"] / 1000.0 / nj
         fproc = cpu_s / per_job_s * win if per_job_s > 0 and win > 0 else float("nan")
     if win > 0 and busy == busy and kth == kth and fproc == fproc:
-        # Non-nice CPU time of the whole machine in the window less fio's
-        # processes, the server and kernel threads: other programs (the busy
-        # loops run at nice 19 and are not in it).
+        # The machine's busy time in the window (run-bench leaves the busy
+        # loops out) less fio's processes, the server and kernel threads:
+        # other programs.
         other = busy - fproc - kth - (scpu if scpu == scpu else 0.0)
         m["other_cpu_pct"] = max(0.0, other / win * 100.0)
     if win > 0 and steal == steal:
@@ -350,17 +349,23 @@ PLACEMENT_GROUPS = [
 ]
 
 
+def placement_reasons(outdir, tag):
+    """READ counts by placement reason from cell TAG's server stats file, or None."""
+    try:
+        with open(os.path.join(outdir, "stats", tag + ".json")) as f:
+            return json.load(f)["read_placement"]["reasons"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def placement_table(outdir, cells, row_ids, labels, present):
     """READ placement shares per row and zcfuse configuration, or None."""
     counts = {}
     for c in cells:
         if c["status"] != "ok" or not c["config"].startswith("zcfuse-") or not c["fio_json"]:
             continue
-        tag = os.path.splitext(os.path.basename(c["fio_json"]))[0]
-        try:
-            with open(os.path.join(outdir, "stats", tag + ".json")) as f:
-                reasons = json.load(f)["read_placement"]["reasons"]
-        except (OSError, ValueError, KeyError):
+        reasons = placement_reasons(outdir, os.path.splitext(os.path.basename(c["fio_json"]))[0])
+        if reasons is None:
             continue
         acc = counts.setdefault((c["row"], c["config"]), {})
         for g, names in PLACEMENT_GROUPS:

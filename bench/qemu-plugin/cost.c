@@ -56,34 +56,35 @@ static uint64_t insns_user;
 static uint64_t snaps;
 static FILE *out;
 
-struct func {
+/* A kernel function: its address, a counter the plugin adds to, and its name. */
+struct kfunc {
 	uint64_t addr;
+	uint64_t count; /* calls (funcs=) or instructions (prof=) */
+	uint64_t last;  /* prof=: count at the previous marker */
 	char name[64];
-	uint64_t calls;
 };
-static struct func *funcs;
-static size_t nfuncs;
-
-struct sym {
-	uint64_t addr;
-	uint64_t insns;
-	uint64_t last;
-	char name[48];
+struct ktable {
+	struct kfunc *v;
+	size_t n;
 };
-static struct sym *syms;
-static size_t nsyms;
+static struct ktable calls; /* funcs= */
+static struct ktable prof;  /* prof= */
 
 static int by_addr(const void *a, const void *b)
 {
-	const struct func *x = a, *y = b;
+	const struct kfunc *x = a, *y = b;
 
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
-static int load_funcs(const char *path)
+/*
+ * Reads @path into @t, sorted by address: "ADDRESS NAME" lines, or with
+ * @system_map System.map's "ADDRESS TYPE NAME", text symbols only.
+ */
+static int load_table(const char *path, bool system_map, struct ktable *t)
 {
 	FILE *f = fopen(path, "r");
-	char line[256], name[64];
+	char line[256], name[64], type;
 	unsigned long long addr;
 	size_t cap = 0;
 
@@ -92,82 +93,44 @@ static int load_funcs(const char *path)
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %63s", &addr, name) != 2)
+		bool ok = system_map ? sscanf(line, "%llx %c %63s", &addr, &type, name) == 3 &&
+					       (type == 't' || type == 'T')
+				     : sscanf(line, "%llx %63s", &addr, name) == 2;
+
+		if (!ok)
 			continue;
-		if (nfuncs == cap) {
-			struct func *n = realloc(funcs, (cap = cap ? 2 * cap : 64) * sizeof(*funcs));
+		if (t->n == cap) {
+			struct kfunc *n = realloc(t->v, (cap = cap ? 2 * cap : 1024) * sizeof(*t->v));
 
 			if (!n) {
 				fclose(f);
 				return -1;
 			}
-			funcs = n;
+			t->v = n;
 		}
-		funcs[nfuncs].addr = addr;
-		snprintf(funcs[nfuncs].name, sizeof(funcs[nfuncs].name), "%s", name);
-		funcs[nfuncs].calls = 0;
-		nfuncs++;
+		t->v[t->n] = (struct kfunc){ .addr = addr };
+		snprintf(t->v[t->n].name, sizeof(t->v[t->n].name), "%s", name);
+		t->n++;
 	}
 	fclose(f);
-	qsort(funcs, nfuncs, sizeof(*funcs), by_addr);
+	qsort(t->v, t->n, sizeof(*t->v), by_addr);
 	return 0;
 }
 
-static int by_sym_addr(const void *a, const void *b)
+/* the profiled function at or below vaddr, or NULL */
+static struct kfunc *prof_of(uint64_t vaddr)
 {
-	const struct sym *x = a, *y = b;
-
-	return x->addr < y->addr ? -1 : x->addr > y->addr;
-}
-
-static int load_syms(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char line[256], name[48], type;
-	unsigned long long addr;
-	size_t cap = 0;
-
-	if (!f) {
-		perror(path);
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%llx %c %47s", &addr, &type, name) != 3 || (type != 't' && type != 'T'))
-			continue;
-		if (nsyms == cap) {
-			struct sym *n = realloc(syms, (cap = cap ? 2 * cap : 4096) * sizeof(*syms));
-
-			if (!n) {
-				fclose(f);
-				return -1;
-			}
-			syms = n;
-		}
-		syms[nsyms].addr = addr;
-		syms[nsyms].insns = 0;
-		syms[nsyms].last = 0;
-		snprintf(syms[nsyms].name, sizeof(syms[nsyms].name), "%s", name);
-		nsyms++;
-	}
-	fclose(f);
-	qsort(syms, nsyms, sizeof(*syms), by_sym_addr);
-	return 0;
-}
-
-/* the symbol at or below vaddr, or NULL */
-static struct sym *sym_of(uint64_t vaddr)
-{
-	size_t lo = 0, hi = nsyms;
+	size_t lo = 0, hi = prof.n;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (syms[mid].addr <= vaddr)
+		if (prof.v[mid].addr <= vaddr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo ? &syms[lo - 1] : NULL;
+	return lo ? &prof.v[lo - 1] : NULL;
 }
 
 static bool is_kernel(uint64_t vaddr)
@@ -175,14 +138,13 @@ static bool is_kernel(uint64_t vaddr)
 	return (vaddr >> 63) != 0;
 }
 
+/* A line of output; flushed by the caller once it has written all of its lines. */
 static void emit(const char *line)
 {
-	if (out) {
+	if (out)
 		fputs(line, out);
-		fflush(out);
-	} else {
+	else
 		qemu_plugin_outs(line);
-	}
 }
 
 static void on_marker(unsigned int vcpu, void *udata)
@@ -194,21 +156,20 @@ static void on_marker(unsigned int vcpu, void *udata)
 	snaps++;
 	len = (size_t)snprintf(line, sizeof(line), "snap %" PRIu64 " kernel %" PRIu64 " user %" PRIu64 " vcpu %u",
 			       snaps, insns_kernel, insns_user, vcpu);
-	for (i = 0; i < nfuncs && len < sizeof(line) - 100; i++)
-		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s=%" PRIu64, funcs[i].name,
-					funcs[i].calls);
+	for (i = 0; i < calls.n && len < sizeof(line) - 100; i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s=%" PRIu64, calls.v[i].name,
+					calls.v[i].count);
 	snprintf(line + len, sizeof(line) - len, "\n");
 	emit(line);
-	for (i = 0; i < nsyms; i++) {
-		if (syms[i].insns == syms[i].last)
+	for (i = 0; i < prof.n; i++) {
+		struct kfunc *k = &prof.v[i];
+
+		if (k->count == k->last)
 			continue;
-		snprintf(line, sizeof(line), "prof %" PRIu64 " %s %" PRIu64 "\n", snaps, syms[i].name,
-			 syms[i].insns - syms[i].last);
-		syms[i].last = syms[i].insns;
-		if (out)
-			fputs(line, out);
-		else
-			qemu_plugin_outs(line);
+		snprintf(line, sizeof(line), "prof %" PRIu64 " %s %" PRIu64 "\n", snaps, k->name,
+			 k->count - k->last);
+		k->last = k->count;
+		emit(line);
 	}
 	if (out)
 		fflush(out);
@@ -223,15 +184,15 @@ static void on_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
 						 is_kernel(vaddr) ? &insns_kernel : &insns_user, n);
 	if (is_kernel(vaddr)) {
-		struct func key = { .addr = vaddr }, *f;
-		struct sym *s = nsyms ? sym_of(vaddr) : NULL;
+		struct kfunc key = { .addr = vaddr }, *f;
+		struct kfunc *p = prof.n ? prof_of(vaddr) : NULL;
 
-		if (s)
-			qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &s->insns, n);
+		if (p)
+			qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &p->count, n);
 
-		f = nfuncs ? bsearch(&key, funcs, nfuncs, sizeof(*funcs), by_addr) : NULL;
+		f = calls.n ? bsearch(&key, calls.v, calls.n, sizeof(*calls.v), by_addr) : NULL;
 		if (f)
-			qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &f->calls, 1);
+			qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &f->count, 1);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -253,7 +214,7 @@ static void on_guest_exit(qemu_plugin_id_t id, void *udata)
 		 insns_kernel, insns_user, snaps);
 	emit(line);
 	if (out)
-		fclose(out);
+		fclose(out); /* flushes */
 	out = NULL;
 }
 
@@ -274,10 +235,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 				return -1;
 			}
 		} else if (strncmp(argv[i], "funcs=", 6) == 0) {
-			if (load_funcs(argv[i] + 6))
+			if (load_table(argv[i] + 6, false, &calls))
 				return -1;
 		} else if (strncmp(argv[i], "prof=", 5) == 0) {
-			if (load_syms(argv[i] + 5))
+			if (load_table(argv[i] + 5, true, &prof))
 				return -1;
 		} else {
 			fprintf(stderr, "zcfuse-cost: unknown argument '%s'\n", argv[i]);

@@ -106,7 +106,7 @@ ZCFUSE_API int zcfuse_notify_retrieve(struct zcfuse_session *se, zcfuse_ino_t in
 
 int zcf_notify_kick(struct zcfuse_session *se, uint64_t nodeid, unsigned qid, uint64_t seq)
 {
-	/* Even, and apart from every retrieve's unique (proto/retrieve.c). */
+	/* Even, apart from every retrieve's unique (proto/retrieve.c), and per queue. */
 	struct fuse_notify_retrieve_out o = {
 		.notify_unique = ZCF_UNIQUE_KICK | ((uint64_t)(qid & 0xfff) << 48) |
 				 ((seq << 1) & ((1ull << 48) - 1)),

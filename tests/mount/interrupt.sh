@@ -28,10 +28,8 @@ exec 8>"$m/lockf"
 flock -x 8 || t_fail "taking the flock"
 taskset -c 0 flock -x "$m/lockf" true 8>&- &
 waiter=$!
-for i in $(seq 100); do
-	grep -q request_wait_answer "/proc/$waiter/wchan" 2>/dev/null && break
-	sleep 0.05
-done
+t_wait_until 10 grep -q request_wait_answer "/proc/$waiter/wchan" ||
+	t_fail "the flock waiter never waited in the kernel (no spare to test)"
 timeout -k 2 $((20 * T_SLOW)) taskset -c 0 "$ops" intr-read "$m/slow" "$m/other" ||
 	t_fail "interrupted read beside a waiting flock (see above)"
 exec 8>&-

@@ -418,6 +418,15 @@ static void quiesce(const char *dir)
 	}
 }
 
+/* The server test_pending stopped: a failed check must not leave it stopped. */
+static pid_t stopped_srv;
+
+static void cont_stopped_srv(void)
+{
+	if (stopped_srv)
+		kill(stopped_srv, SIGCONT);
+}
+
 /*
  * The kernel hands a request that finds every entry of its CPU's queue busy
  * to an entry only when one commits; an entry registered later never takes
@@ -465,6 +474,8 @@ static int test_pending(const char *dir, pid_t srv, int depth, int cpu)
 		if (read(kready[0], &c, 1) != 1)
 			FAIL("pending: waiter %d did not open", i);
 	quiesce(dir);
+	stopped_srv = srv;
+	atexit(cont_stopped_srv);
 	if (kill(srv, SIGSTOP) || wait_stopped(srv))
 		FAIL("pending: stop the server: %s", strerror(errno));
 	for (i = 0; i < depth; i++)
@@ -481,6 +492,7 @@ static int test_pending(const char *dir, pid_t srv, int depth, int cpu)
 	usleep(100000);
 	t0 = now();
 	kill(srv, SIGCONT);
+	stopped_srv = 0;
 	while (waitpid(rd, &st, WNOHANG) == 0) {
 		if (now() - t0 > 10) {
 			/* The waiters and the holder die with us (fork_child). */
