@@ -353,7 +353,8 @@ static int run(struct fuse_session *se, bool serial, unsigned max_threads)
 	else if (max_threads)
 		se->zs->pc.cfg.threads = max_threads;
 	err = zcfuse_session_run(se->zs);
-	return err;
+	/* libfuse's loops return the read error that ended them (ENODEV is an unmount). */
+	return err ? err : se->zs->end_err;
 }
 
 ZCF_COMPAT_API int fuse_session_loop(struct fuse_session *se)

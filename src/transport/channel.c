@@ -45,7 +45,7 @@ ssize_t zcf_dev_io_read(struct zcfuse_session *se, int fd, void *buf, size_t len
 		sem_post(&io->rlock);
 	if (n > (ssize_t)len) /* a callback that claims more than it was given */
 		return -EIO;
-	return n == 0 ? -ENODEV : n; /* the far end closed: as an unmount */
+	return n;
 }
 
 ssize_t zcf_dev_io_splice(struct zcfuse_session *se, int pipe_rd, int fd, size_t len,

@@ -178,9 +178,19 @@ static ssize_t read_request(struct zcf_chan *c, struct classic_req *r, int fd)
 	};
 	ssize_t n;
 
-	/* The two pieces are adjacent: one read of the program's gives the same layout. */
-	if (c->se->dev_io)
-		return zcf_dev_io_read(c->se, fd, iov[0].iov_base, HDR_BYTES + c->payload_size);
+	/*
+	 * The two pieces are adjacent: one read of the program's gives the same
+	 * layout. Less than a header (0: the far end closed) ends the
+	 * connection with EIO, as libfuse's loops do.
+	 */
+	if (c->se->dev_io) {
+		n = zcf_dev_io_read(c->se, fd, iov[0].iov_base, HDR_BYTES + c->payload_size);
+		if (n >= 0 && (size_t)n < sizeof(struct fuse_in_header)) {
+			zcf_err("short read through the program's read (%zd bytes); the connection ends", n);
+			return -EIO;
+		}
+		return n;
+	}
 	n = readv(fd, iov, 2);
 	return n < 0 ? -errno : n;
 }
@@ -323,8 +333,12 @@ static void *reader_main(void *p)
 			req_put(c, r);
 			if (n == -EINTR || n == -EAGAIN || n == -ENOENT)
 				continue; /* ENOENT: request interrupted before we read it */
-			if (n != -ENODEV)
-				zcf_err("reading /dev/fuse: %s", strerror((int)-n));
+			if (n != -ENODEV) {
+				if (!se->dev_io || n != -EIO)
+					zcf_err("reading /dev/fuse: %s", strerror((int)-n));
+				if (!se->end_err)
+					se->end_err = (int)n;
+			}
 			zcf_chan_report_end(se, n == -ENODEV ? "unmounted" : "read error");
 			break;
 		}

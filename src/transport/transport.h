@@ -66,6 +66,7 @@ struct zcfuse_session {
 	struct zcf_ring *ring;        /* ring queues, if any */
 	volatile sig_atomic_t exiting;
 	int exit_efd;                 /* eventfd: wakes run() on exit; carriers report here */
+	int end_err;                  /* -errno: the first read that ended the connection, 0 */
 	unsigned ncpus;
 	unsigned nr_readers;          /* /dev/fuse reader threads started */
 	unsigned nr_queues;           /* ring queues started */

@@ -16,6 +16,8 @@
 # that every request came through io->read and every answer through
 # io->writev or io->splice_send, and the log that the session ran on classic
 # (asked for $ZCFUSE_TRANSPORT: the rings need /dev/fuse itself), said once.
+# The loops return what libfuse's would: -EIO when the socket's far end
+# closes (a read of 0 bytes), 0 when ended by a signal.
 . "$(dirname "$0")/../lib/common.sh"
 t_need_root
 prog=$ZCFUSE_BUILD/tests/compat/customio
@@ -69,7 +71,7 @@ one() {
 	# requests Q replies P; fail F short S notify_ok N notify_fail X; loop result E
 	set -- $line
 	local reads=$5 writev=$7 written=$9 clones=${11} spliced=${13%;} requests=${16}
-	local replies=${18%;} fail=${20} short=${22} nok=${24} nfail=${26%;}
+	local replies=${18%;} fail=${20} short=${22} nok=${24} nfail=${26%;} result=${29}
 	[ "$reads" -gt 100 ] && [ "$reads" = "$requests" ] ||
 		t_fail "$name: $requests requests forwarded, $reads read through io->read: $line"
 	[ "$spliced" -ge 2 ] || t_fail "$name: disk's READ replies never reached splice_send: $line"
@@ -81,6 +83,15 @@ one() {
 	[ "$short" = -5 ] || t_fail "$name: a short writev reached fuse_reply_buf as $short, not -EIO"
 	[ "$nok" = 0 ] || t_fail "$name: a notification through writev returned $nok"
 	[ "$nfail" = -32 ] || t_fail "$name: a failed notification returned $nfail, not -EPIPE"
+	# The loop's result, as libfuse's: an unmount reaches the session as
+	# the bridge closing the socket, a read of 0 bytes, which libfuse calls
+	# a short read (EIO); a signal ends the loop with 0.
+	if [ "$name" = mt ]; then
+		[ "$result" = 0 ] || t_fail "$name: ended by SIGTERM, the loop returned $result, not 0"
+	else
+		[ "$result" = -5 ] || t_fail "$name: the far end closed, the loop returned $result, not -EIO"
+		grep -q 'short read' "$log" || { cat "$log"; t_fail "$name: no short read in the log"; }
+	fi
 	if [ "$loop" = clone ]; then
 		[ "$clones" -ge 1 ] || t_fail "$name: clone_fd never called: $line"
 	else
