@@ -133,7 +133,7 @@ extern const struct zcf_transport zcf_ring_transport;
  */
 int zcf_chan_write(struct zcfuse_session *se, int fd, uint64_t unique, int error,
 		   const struct iovec *iov, int iovcnt);
-/* One request from fd through se->dev_io into buf: bytes, or -errno (-ENODEV at its end). */
+/* One request from fd through se->dev_io into buf: bytes (0: the far end closed), or -errno. */
 ssize_t zcf_dev_io_read(struct zcfuse_session *se, int fd, void *buf, size_t len);
 /* A whole message of @len bytes from @pipe_rd to fd through se->dev_io's splice_send. */
 ssize_t zcf_dev_io_splice(struct zcfuse_session *se, int pipe_rd, int fd, size_t len,
