@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "transport/ring.h"
@@ -239,6 +242,36 @@ static void *queue_main(void *arg)
 	return NULL;
 }
 
+static bool have_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return geteuid() == 0;
+	return d[CAP_IPC_LOCK / 32].effective & (1u << (CAP_IPC_LOCK % 32));
+}
+
+/* max_pinned if given, else the default within what RLIMIT_MEMLOCK lets io_uring pin. */
+static size_t pin_budget(struct zcfuse_session *se, enum zcf_payload payload)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	size_t budget;
+	bool cap;
+
+	if (se->pc.cfg.max_pinned_mib)
+		return (size_t)se->pc.cfg.max_pinned_mib << 20;
+	cap = have_ipc_lock();
+	if (!cap)
+		getrlimit(RLIMIT_MEMLOCK, &rl);
+	budget = zcf_ring_pin_budget(payload, cap, rl.rlim_cur);
+	if (budget < zcf_ring_default_budget(payload))
+		zcf_info("pinning at most %zu KiB: half of RLIMIT_MEMLOCK (%llu KiB) without "
+			 "CAP_IPC_LOCK (ulimit -l, or -o max_pinned=, to change it)", budget >> 10,
+			 (unsigned long long)rl.rlim_cur >> 10);
+	return budget;
+}
+
 /*
  * The ring's bookkeeping, sized within max_pinned. The kernel sizes every
  * payload as max(8192, max_write, max_pages pages); each rung of the ladder
@@ -259,7 +292,7 @@ static struct zcf_ring *ring_new(struct zcfuse_session *se, enum zcf_payload pay
 	if (!se->pc.cfg.max_write_set)
 		se->pc.cfg.max_write = ZCF_DEFAULT_MAX_WRITE;
 	zcf_ring_size(payload, u->nq, u->depth, se->pc.cfg.max_write, se->pc.cfg.max_write_set,
-		      se->pc.cfg.pool_bufs, (size_t)se->pc.cfg.max_pinned_mib << 20, &rs);
+		      se->pc.cfg.pool_bufs, pin_budget(se, payload), &rs);
 	se->pc.cfg.max_write = rs.max_write;
 	u->payload_size = rs.payload_size;
 	u->pool_bufs = rs.pool_bufs;

@@ -32,6 +32,20 @@ size_t zcf_ring_default_budget(enum zcf_payload payload)
 	return payload == ZCF_PAYLOAD_OWN ? 64 * MIB : 16 * MIB;
 }
 
+/*
+ * Without CAP_IPC_LOCK io_uring charges registered buffers to the user's
+ * RLIMIT_MEMLOCK, which the user's other mounts and programs share: the
+ * default then takes at most half of it, so that registration fits.
+ */
+size_t zcf_ring_pin_budget(enum zcf_payload payload, bool ipc_lock, unsigned long long memlock)
+{
+	size_t budget = zcf_ring_default_budget(payload);
+
+	if (!ipc_lock && memlock / 2 < budget)
+		budget = (size_t)(memlock / 2) & ~(size_t)4095;
+	return budget ? budget : 1; /* 0 would mean the default */
+}
+
 void zcf_ring_size(enum zcf_payload mode, unsigned nq, unsigned depth, unsigned max_write,
 		   bool max_write_fixed, unsigned pool_bufs, size_t budget, struct zcf_ring_size *out)
 {

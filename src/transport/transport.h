@@ -208,6 +208,11 @@ struct zcf_ring_size {
 size_t zcf_ring_payload_size(unsigned max_write);
 /* The default budget of one mount: 64 MiB for own buffers, 16 MiB for the pools. */
 size_t zcf_ring_default_budget(enum zcf_payload payload);
+/*
+ * The default budget for a process with or without CAP_IPC_LOCK and an
+ * RLIMIT_MEMLOCK of @memlock bytes (RLIM_INFINITY: none); never 0.
+ */
+size_t zcf_ring_pin_budget(enum zcf_payload payload, bool ipc_lock, unsigned long long memlock);
 /* @budget 0: the default. @pool_bufs 0: one buffer per entry while it fits. */
 void zcf_ring_size(enum zcf_payload payload, unsigned nq, unsigned depth, unsigned max_write,
 		   bool max_write_fixed, unsigned pool_bufs, size_t budget, struct zcf_ring_size *out);

@@ -75,9 +75,35 @@ static void test_pools(void)
 	}
 }
 
+static void test_pin_budget(void)
+{
+	unsigned long long inf = ~0ULL;
+
+	/* CAP_IPC_LOCK, or no limit: the defaults. */
+	T_EQ(zcf_ring_pin_budget(ZCF_PAYLOAD_OWN, true, 8 * MIB), 64 * MIB, "uring, capable");
+	T_EQ(zcf_ring_pin_budget(ZCF_PAYLOAD_POOL, false, inf), 16 * MIB, "pool, unlimited");
+	/* Without it: half the limit, in pages, when that is less. */
+	T_EQ(zcf_ring_pin_budget(ZCF_PAYLOAD_OWN, false, 8 * MIB), 4 * MIB, "uring, 8 MiB");
+	T_EQ(zcf_ring_pin_budget(ZCF_PAYLOAD_ZERO_COPY, false, 8 * MIB + 5000), 4 * MIB, "pages");
+	T_EQ(zcf_ring_pin_budget(ZCF_PAYLOAD_POOL, false, 64 * MIB), 16 * MIB, "pool, 64 MiB");
+	/* A limit below two pages: a budget nothing fits, never 0 (the default). */
+	T_EQ(zcf_ring_pin_budget(ZCF_PAYLOAD_OWN, false, 4096), 1, "tiny limit");
+	/* The pools fit 4 MiB on 2 CPUs: 128 KiB payloads, one per entry. */
+	{
+		struct zcf_ring_size rs;
+
+		zcf_ring_size(ZCF_PAYLOAD_POOL, 2, 16, 1u << 20, false, 0,
+			      zcf_ring_pin_budget(ZCF_PAYLOAD_POOL, false, 8 * MIB), &rs);
+		T_EQ(rs.max_write, 128u << 10, "8 MiB limit: max_write");
+		T_EQ(rs.pool_bufs, 16, "8 MiB limit: buffers");
+		T_CHECK(rs.pinned <= 4 * MIB, "8 MiB limit: pinned %zu", rs.pinned);
+	}
+}
+
 int main(void)
 {
 	test_uring();
+	test_pin_budget();
 	test_pools();
 	return t_exit("ring-size");
 }
