@@ -209,7 +209,7 @@ static const struct opt_row opt_rows[] = {
 		  "within max_pinned)" },
 	UINT("max_pinned", max_pinned_mib, 1, 1u << 20, "MIB",
 	     "ring transports: memory io_uring may pin for one\nmount (default 64 for uring, "
-	     "16 for the pools; without CAP_IPC_LOCK at most\nhalf of RLIMIT_MEMLOCK)"),
+	     "16 for the pools;\nwithout CAP_IPC_LOCK at most half of\nRLIMIT_MEMLOCK)"),
 	UINT("max_background", max_background, 1, 65535, "N",
 	     "kernel's limit of background requests"),
 	FLAG("passthrough", passthrough, Z, "let the kernel serve files the fs hands over"),
