@@ -315,6 +315,13 @@ static void session_free(struct zcfuse_session *se)
 	free(zcf_roof(se));
 }
 
+/* Frees the session when the last of its holders (destroy, stuck threads) lets go. */
+static void session_release(struct zcfuse_session *se)
+{
+	if (atomic_fetch_sub(&zcf_roof(se)->holders, 1) == 1)
+		session_free(se);
+}
+
 ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
 {
 	if (!se)
@@ -325,12 +332,21 @@ ZCFUSE_API void zcfuse_session_destroy(struct zcfuse_session *se)
 	 * holds the buffer INIT was read into; after a normal stop this finds
 	 * nothing to free. A reader that stayed in the filesystem's code past
 	 * the run's stop still needs the session (its reply, then its loop):
-	 * the last such reader frees it.
+	 * the last such reader frees it, or the last ring queue thread the
+	 * ring's stop left there; with both, the later of the two.
 	 */
-	if (zcf_classic_stop(se) == -EBUSY && zcf_classic_orphan(se, session_free))
-		return;
-	zcf_classic_stop(se);
-	session_free(se);
+	atomic_store(&zcf_roof(se)->holders, 1);
+	if (zcf_classic_stop(se) == -EBUSY) {
+		atomic_fetch_add(&zcf_roof(se)->holders, 1);
+		if (!zcf_classic_orphan(se, session_release)) {
+			zcf_classic_stop(se);
+			atomic_fetch_sub(&zcf_roof(se)->holders, 1);
+		}
+	}
+	atomic_fetch_add(&zcf_roof(se)->holders, 1);
+	if (!zcf_ring_orphan(se, session_release))
+		atomic_fetch_sub(&zcf_roof(se)->holders, 1);
+	session_release(se);
 }
 
 /* Here, not with the other request accessors: only the roof hands out the handle. */

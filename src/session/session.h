@@ -30,6 +30,7 @@ struct zcf_roof {
 	 * zcfuse_session_destroy() returned (the compat library's own session). */
 	void (*free_hook)(void *arg);
 	void *free_hook_arg;
+	_Atomic int holders;           /* from destroy on: it and the stuck threads keeping it */
 };
 static inline struct zcf_roof *zcf_roof(struct zcfuse_session *se)
 {

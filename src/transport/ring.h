@@ -97,6 +97,8 @@ struct uring_queue {
 	unsigned inflight_io;
 	unsigned batch;        /* completions in the batch being handled */
 	unsigned busy_left;    /* requests still counted busy since work last overlapped */
+	/* Under u->left.lock: the thread left its loop; the stop gave up waiting for it. */
+	bool exited, abandoned;
 	int err;
 	char why[200];
 };
@@ -130,6 +132,16 @@ struct zcf_ring {
 		unsigned nthreads;
 		bool stuck;    /* a worker would not stop: keep memory */
 	} meta;
+	/*
+	 * Queue threads the stop gave up on (inside the filesystem's code):
+	 * each frees its own queue when it leaves; the last one the rest of
+	 * the ring and, once the session has been destroyed, the session.
+	 */
+	struct {
+		pthread_mutex_t lock;
+		unsigned queues;   /* abandoned, still running */
+		void (*session_free)(struct zcfuse_session *se);
+	} left;
 };
 
 /* The queue whose thread this is (NULL on other threads). */

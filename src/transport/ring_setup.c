@@ -214,6 +214,8 @@ static void release_queues(struct zcf_ring *u, bool abandon)
 			sem_post(&u->qs[i].go);
 }
 
+static void queue_leave(struct uring_queue *q);
+
 static void *queue_main(void *arg)
 {
 	struct uring_queue *q = arg;
@@ -239,6 +241,7 @@ static void *queue_main(void *arg)
 	if (q->err || !next_step(q))
 		return NULL;
 	zcf_ring_queue_loop(q);
+	queue_leave(q);
 	return NULL;
 }
 
@@ -304,6 +307,7 @@ static struct zcf_ring *ring_new(struct zcfuse_session *se, enum zcf_payload pay
 	}
 	sem_init(&u->ready, 0, 0);
 	pthread_mutex_init(&u->meta.lock, NULL);
+	pthread_mutex_init(&u->left.lock, NULL);
 	pthread_cond_init(&u->meta.cond, NULL);
 	u->meta.tail = &u->meta.head;
 	for (i = 0; i < u->nq; i++) {
@@ -419,11 +423,121 @@ static void queue_free(struct uring_queue *q)
 	sem_destroy(&q->go);
 }
 
+/* What is left of a ring once every queue is freed or gone. */
+static void ring_free(struct zcf_ring *u)
+{
+	free(u->meta.threads);
+	free(u->qs);
+	sem_destroy(&u->ready);
+	pthread_mutex_destroy(&u->meta.lock);
+	pthread_cond_destroy(&u->meta.cond);
+	pthread_mutex_destroy(&u->left.lock);
+	free(u);
+}
+
+/*
+ * The end of a queue thread's loop. A thread the stop gave up on frees its
+ * own queue (its ring's exit cancels what the kernel still holds); the
+ * last of them the ring and, if the session was destroyed meanwhile, the
+ * session too.
+ */
+static void queue_leave(struct uring_queue *q)
+{
+	struct zcf_ring *u = q->u;
+	void (*session_free)(struct zcfuse_session *) = NULL;
+	struct zcfuse_session *se = u->se;
+	bool abandoned, last;
+
+	pthread_mutex_lock(&u->left.lock);
+	q->exited = true;
+	abandoned = q->abandoned;
+	last = abandoned && --u->left.queues == 0;
+	if (last)
+		session_free = u->left.session_free;
+	pthread_mutex_unlock(&u->left.lock);
+	if (!abandoned)
+		return; /* the stop joins it */
+	zcf_info("queue %u's thread left the filesystem's code after the stop", q->qid);
+	/* The loop ends before submitting: its late reply goes to the kernel first. */
+	io_uring_submit(&q->ring);
+	io_uring_queue_exit(&q->ring);
+	queue_free(q);
+	if (!last || !session_free)
+		return; /* others still run, or the session's destroy frees the ring */
+	se->ring_left = NULL;
+	if (!u->meta.stuck)
+		ring_free(u);
+	session_free(se);
+}
+
+bool zcf_ring_orphan(struct zcfuse_session *se, void (*free_fn)(struct zcfuse_session *se))
+{
+	struct zcf_ring *u = se->ring_left;
+	bool held;
+
+	if (!u)
+		return false;
+	if (u->meta.stuck)
+		return true; /* a meta worker may still answer: keep everything */
+	pthread_mutex_lock(&u->left.lock);
+	held = u->left.queues > 0;
+	if (held)
+		u->left.session_free = free_fn;
+	pthread_mutex_unlock(&u->left.lock);
+	if (!held) {
+		se->ring_left = NULL;
+		ring_free(u);
+	}
+	return held;
+}
+
+/*
+ * Joins the queue threads within 5 s in all. One still inside the
+ * filesystem's code after that is left running with its queue (its
+ * reply may still reach the kernel); zcf_ring_orphan() hands it the
+ * session. Without a bound a handler that never returns would keep the
+ * server from exiting at SIGTERM.
+ */
+static unsigned join_queues(struct zcf_ring *u)
+{
+	struct timespec ts;
+	unsigned i, left = 0;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	for (i = 0; i < u->nq; i++) {
+		struct uring_queue *q = &u->qs[i];
+
+		if (!q->thread_started)
+			continue;
+		if (pthread_timedjoin_np(q->thread, NULL, &ts) == 0) {
+			q->thread_started = false;
+			continue;
+		}
+		pthread_mutex_lock(&u->left.lock);
+		if (!q->exited) {
+			q->abandoned = true;
+			u->left.queues++;
+		}
+		pthread_mutex_unlock(&u->left.lock);
+		if (q->abandoned) {
+			zcf_warn("queue %u's thread did not stop within 5 s (inside the filesystem's "
+				 "code); it keeps its queue and the session", i);
+			pthread_detach(q->thread);
+			left++;
+		} else {
+			pthread_join(q->thread, NULL); /* it was leaving */
+			q->thread_started = false;
+		}
+	}
+	return left;
+}
+
 static void ring_stop(struct zcfuse_session *se)
 {
 	struct zcf_ring *u = se->ring;
 	uint64_t one = 1;
-	unsigned i;
+	unsigned i, left;
 
 	se->pc.cancel_io = NULL; /* no INTERRUPT reaches the queues from now on */
 	if (!u)
@@ -437,11 +551,12 @@ static void ring_stop(struct zcfuse_session *se)
 		if (q->efd >= 0 && write(q->efd, &one, sizeof(one)) < 0)
 			zcf_dbg("waking queue %u: %s", i, strerror(errno));
 	}
+	left = join_queues(u);
 	for (i = 0; i < u->nq; i++) {
 		struct uring_queue *q = &u->qs[i];
 
-		if (q->thread_started)
-			pthread_join(q->thread, NULL);
+		if (q->abandoned)
+			continue; /* it frees its own queue when it leaves */
 		/* Exiting the ring cancels the commands the kernel still holds. */
 		if (q->ring_ok)
 			io_uring_queue_exit(&q->ring);
@@ -449,14 +564,11 @@ static void ring_stop(struct zcfuse_session *se)
 			queue_free(q);
 	}
 	se->ring = NULL;
-	if (u->meta.stuck)
+	if (left || u->meta.stuck) {
+		se->ring_left = u; /* zcf_ring_orphan() decides */
 		return;
-	free(u->meta.threads);
-	free(u->qs);
-	sem_destroy(&u->ready);
-	pthread_mutex_destroy(&u->meta.lock);
-	pthread_cond_destroy(&u->meta.cond);
-	free(u);
+	}
+	ring_free(u);
 }
 
 const struct zcf_transport zcf_ring_transport = {

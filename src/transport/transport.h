@@ -64,6 +64,7 @@ struct zcfuse_session {
 	struct zcf_dev_io *dev_io;    /* NULL: fd is /dev/fuse (the rule) */
 	struct zcf_chan *chan;        /* the /dev/fuse readers (always, for FORGET/INTERRUPT) */
 	struct zcf_ring *ring;        /* ring queues, if any */
+	struct zcf_ring *ring_left;   /* a stopped ring whose queue threads did not all stop */
 	volatile sig_atomic_t exiting;
 	int exit_efd;                 /* eventfd: wakes run() on exit; carriers report here */
 	int end_err;                  /* -errno: the first read that ended the connection, 0 */
@@ -178,6 +179,13 @@ int zcf_classic_stop(struct zcfuse_session *se);
  * with the session. false when none is running any more (nothing handed).
  */
 bool zcf_classic_orphan(struct zcfuse_session *se, void (*free_fn)(struct zcfuse_session *se));
+/*
+ * The same for queue threads the ring's stop left in the filesystem's code:
+ * false when none is left (the ring is then freed here); true when the last
+ * to leave will call @free_fn, or never will (a meta worker is stuck: the
+ * session is kept for the process's life).
+ */
+bool zcf_ring_orphan(struct zcfuse_session *se, void (*free_fn)(struct zcfuse_session *se));
 
 /* ---- Backing I/O (backing.c) ---- */
 
