@@ -266,13 +266,24 @@ include compat/hl.mk
 deps:
 	@scripts/install-deps
 
+# Debian's fuse3 source packages (bookworm's 3.14, sid's 3.18) for libfuse's
+# own examples and tests, unpacked into the cache with the private apt
+# configuration (scripts/fetch-fuse3-source). Before the build: compat/hl.mk
+# builds the examples only when the source is there. A fetch that fails
+# leaves the tests that need it to skip, saying why.
+test-sources:
+	@for v in 3.14 3.18; do \
+		scripts/fetch-fuse3-source --quiet $$v >/dev/null || \
+			echo "make: fuse3 $$v source not fetched; the tests that need it will skip"; \
+	done
+
 # Runs every test: unit, mount suites over each transport, tools; then the
 # whole suite again under AddressSanitizer + UBSan.
 # The sanitizer rerun takes the mount tests over uring only (classic's
 # reader is also run under valgrind in the first pass), to keep make check
 # within a quarter of an hour; SAN_TRANSPORTS="classic uring" for both.
 SAN_TRANSPORTS ?= uring
-check: deps
+check: deps test-sources
 	$(MAKE) all
 	tests/run.sh --build $(O)
 	$(MAKE) SAN=1 O=$(SAN_O) all
@@ -391,6 +402,6 @@ deb-chroot:
 clean:
 	rm -rf build build-san build-fuzz $(O) $(SAN_O)
 
-.PHONY: all deps check demo bench bench-full vm-check vm-cost vm-memory vm-cost-check \
+.PHONY: all deps test-sources check demo bench bench-full vm-check vm-cost vm-memory vm-cost-check \
 	vm-probe install uninstall deb deb-deps deb-chroot clean fuzz FORCE
 .DELETE_ON_ERROR:
