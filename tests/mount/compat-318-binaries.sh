@@ -112,8 +112,10 @@ done
 # hello_ll_uds serves a socket through fuse_session_custom_io: an INIT
 # written by hand (protocol 7.38, no flags, as 3.18's own check does) must
 # be answered on it, and the daemon must end when the peer leaves, with
-# status 1 as on libfuse 3.18: its read then returns 0 bytes, a short read,
-# and fuse_session_loop returns -EIO.
+# status 1: its read then returns 0 bytes, a short read, for which
+# fuse_session_loop returns -EIO. The same program on libfuse 3.18 itself
+# (built with -Denable-custom-io=true; Debian's and meson's default leave
+# custom io out) exits 1 too.
 if [ -x /usr/bin/python3 ]; then
 	(cd "$T" && exec "$bin/hello_ll_uds" --socket=uds.sock) > "$T/uds.log" 2>&1 &
 	pid=$!
