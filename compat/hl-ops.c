@@ -23,7 +23,7 @@ struct hl_thread {
 	fuse_req_t req;
 };
 
-static __thread struct hl_thread hl_tls;
+static __thread __attribute__((tls_model("initial-exec"))) struct hl_thread hl_tls; /* as ZCF_TLS */
 
 struct fuse_context *hl_ctx_get(void)
 {

@@ -88,7 +88,7 @@ struct compat_write {
 	const char *data;
 	size_t size;
 };
-extern __thread struct compat_write compat_cur_write;
+extern ZCF_TLS struct compat_write compat_cur_write;
 /* Logs (debug) which libfuse headers the program was built with. */
 void compat_note_version(const struct libfuse_version *v);
 

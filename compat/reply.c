@@ -194,7 +194,7 @@ static ssize_t fd_io(const struct fuse_buf *b, size_t off, void *mem, size_t len
 	return (ssize_t)done;
 }
 
-__thread struct compat_write compat_cur_write;
+ZCF_TLS struct compat_write compat_cur_write;
 
 /* Counts n bytes at p under path if they are the current WRITE's data. */
 static void count_write(const void *p, ssize_t n, enum zcf_path path)

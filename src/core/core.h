@@ -19,6 +19,15 @@
 
 /* max_write unless given; the pools may lower it to fit max_pinned. */
 #define ZCF_DEFAULT_MAX_WRITE (1u << 20)
+
+/*
+ * Thread-local state of the library. initial-exec: one %fs-relative load
+ * instead of a __tls_get_addr() call per access (the library's few hundred
+ * bytes of TLS fit the static TLS glibc keeps for libraries loaded later,
+ * as a Python extension's libfuse3 is); larger per-thread state goes on
+ * the heap.
+ */
+#define ZCF_TLS __thread __attribute__((tls_model("initial-exec")))
 /* Opcode slots a counter set has (proto checks the protocol's fit). */
 #define ZCF_COUNTED_OPS 64
 

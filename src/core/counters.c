@@ -48,7 +48,7 @@ void zcf_counters_init(struct zcf_counters *c)
 }
 
 /* This thread's shard, and the set it counts for (0: none yet). */
-static __thread struct {
+static ZCF_TLS struct {
 	uint64_t set_id;
 	struct zcf_stats *s;
 } tls_shard;

@@ -74,7 +74,33 @@ struct fd_info {
 	enum fd_wait wait;
 	bool kind_known; /* cls looked at the mount (only rings need it) */
 };
-static __thread struct fd_info fd_classes[FD_CLASS_SLOTS];
+/* FD_CLASS_SLOTS entries per thread, made at its first look (freed at its exit). */
+static ZCF_TLS struct fd_info *fd_classes;
+static ZCF_TLS struct fd_info fd_one; /* when they cannot be made: one entry */
+static pthread_key_t fd_classes_key;
+static pthread_once_t fd_classes_once = PTHREAD_ONCE_INIT;
+
+static void fd_classes_key_make(void)
+{
+	if (pthread_key_create(&fd_classes_key, free))
+		fd_classes_key = (pthread_key_t)-1;
+}
+
+static struct fd_info *fd_slot(unsigned slot)
+{
+	if (!fd_classes) {
+		struct fd_info *t = calloc(FD_CLASS_SLOTS, sizeof(*t));
+
+		pthread_once(&fd_classes_once, fd_classes_key_make);
+		if (!t || fd_classes_key == (pthread_key_t)-1 ||
+		    pthread_setspecific(fd_classes_key, t)) {
+			free(t);
+			return &fd_one;
+		}
+		fd_classes = t;
+	}
+	return &fd_classes[slot % FD_CLASS_SLOTS];
+}
 static _Atomic unsigned fh_epoch;
 
 void zcf_backing_fh_ended(void)
@@ -92,11 +118,11 @@ enum mount_kind { MOUNT_OTHER, MOUNT_MEMORY, MOUNT_FUSE };
  */
 static enum mount_kind mount_kind(uint64_t mnt_id)
 {
-	static __thread struct {
+	static ZCF_TLS struct {
 		uint64_t id;
 		enum mount_kind kind;
 	} seen[8];
-	static __thread unsigned next;
+	static ZCF_TLS unsigned next;
 	enum mount_kind kind = MOUNT_OTHER;
 	char line[4096];
 	unsigned i;
@@ -138,7 +164,7 @@ static const struct fd_info *classify(int fd, uint64_t fh, bool ring)
 	enum fd_class cls = FD_RING;
 	enum fd_wait wait = FD_NO_WAIT;
 
-	fi = &fd_classes[slot % FD_CLASS_SLOTS];
+	fi = fd_slot(slot);
 	if (fi->cls && fi->fh == fh && fi->fd == fd && fi->epoch == epoch &&
 	    (fi->kind_known || !ring))
 		return fi;

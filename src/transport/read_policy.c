@@ -158,7 +158,7 @@ uint64_t zcf_rp_cpu_now(void)
 	return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
-static __thread struct {
+static ZCF_TLS struct {
 	uint64_t se_id;
 	struct zcf_rp_queue *q;
 } tls_rp;

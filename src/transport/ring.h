@@ -145,7 +145,7 @@ struct zcf_ring {
 };
 
 /* The queue whose thread this is (NULL on other threads). */
-extern __thread struct uring_queue *zcf_ring_self;
+extern ZCF_TLS struct uring_queue *zcf_ring_self;
 
 static inline uint64_t zcf_ring_ud(struct uring_ent *e, enum ud_tag tag)
 {

@@ -13,7 +13,7 @@
 
 #include "transport/ring.h"
 
-__thread struct uring_queue *zcf_ring_self;
+ZCF_TLS struct uring_queue *zcf_ring_self;
 
 static void uring_drop(struct zcfuse_req *req);
 static int uring_submit_io(struct zcfuse_req *req, const struct zcf_io *io);
