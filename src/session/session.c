@@ -251,13 +251,18 @@ ZCFUSE_API int zcfuse_session_run(struct zcfuse_session *se)
 			}
 		}
 	}
-	if (ring)
+	if (ring) {
+		char late[96] = "";
+
+		if (se->pin_late_max)
+			snprintf(late, sizeof(late), ", up to %zu KiB as queues are first used",
+				 se->pin_late_max >> 10);
 		zcf_info("transport: %s (%u queues x %u entries, ring_setup %s%s, %u meta threads, "
-			 "max_write %u, pinned %zu KiB); %s", zcf_transport_name(zcf_roof(se)->kind), se->nr_queues,
-			 se->pc.cfg.queue_depth, zcf_ring_setup_name(se->pc.cfg.ring_setup),
+			 "max_write %u, pinned %zu KiB%s); %s", zcf_transport_name(zcf_roof(se)->kind),
+			 se->nr_queues, se->pc.cfg.queue_depth, zcf_ring_setup_name(se->pc.cfg.ring_setup),
 			 se->pc.cfg.ring_fd_plain ? " with a plain ring fd" : "", se->pc.cfg.meta_threads,
-			 se->pc.conn.max_write, ring->pinned(se) >> 10, zcf_roof(se)->transport_reason);
-	else
+			 se->pc.conn.max_write, ring->pinned(se) >> 10, late, zcf_roof(se)->transport_reason);
+	} else
 		zcf_info("transport: classic (%u threads, max_write %u); %s", readers,
 			 se->pc.conn.max_write, zcf_roof(se)->transport_reason);
 

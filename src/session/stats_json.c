@@ -61,6 +61,8 @@ int zcf_stats_write(struct zcfuse_session *se, const char *path)
 	fprintf(f, "  \"ring_setup_flags\": %u,\n", se->nr_queues ? se->ring_flags : 0);
 	fprintf(f, "  \"classic_threads\": %u,\n", se->nr_readers);
 	fprintf(f, "  \"max_write\": %u,\n", se->pc.conn.max_write);
+	fprintf(f, "  \"pinned_kib\": %zu,\n",
+		(se->ring ? zcf_ring_transport.pinned(se) : se->pinned_at_stop) >> 10);
 	fprintf(f, "  \"requests\": {\n");
 	fprintf(f, "    \"via_dev\": %llu,\n", (unsigned long long)LOAD(st->via_dev));
 	fprintf(f, "    \"via_ring\": %llu,\n", (unsigned long long)LOAD(st->via_ring));

@@ -81,6 +81,7 @@ struct uring_queue {
 	char *payload_mem;     /* uring: entries' buffers; bufpool: the pool */
 	size_t payload_mem_size;
 	bool payload_registered;
+	bool reg_tried;        /* uring under a pin budget: asked for it at its first request */
 	int efd;
 	uint64_t efd_val;
 	pthread_mutex_t remote_lock;
@@ -110,7 +111,8 @@ struct zcf_ring {
 	unsigned depth;
 	size_t payload_size;   /* per request: max(8192, max_write) */
 	unsigned pool_bufs;    /* pools: buffers per queue (ring_size.c) */
-	unsigned reg_queues;   /* uring: queues 0..reg_queues-1 register their payloads */
+	unsigned reg_queues;   /* uring: how many queues' payloads the pin budget holds */
+	_Atomic unsigned reg_left; /* below nq: registrations left for queues' first requests */
 	_Atomic size_t pinned; /* bytes registered with io_uring, all queues */
 	struct uring_queue *qs;
 	/*
@@ -159,6 +161,8 @@ static inline bool zcf_ring_is_pool(const struct zcf_ring *u)
 
 /* ring_setup.c: records a queue's start-up failure; returns @err. */
 int zcf_ring_queue_fail(struct uring_queue *q, int err, const char *what);
+/* uring under a pin budget: the queue's payloads at its first request, if any is left. */
+void zcf_ring_register_late(struct uring_queue *q);
 
 /* ring_register.c */
 int zcf_ring_register_entries(struct uring_queue *q);

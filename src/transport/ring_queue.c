@@ -59,8 +59,17 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 {
 	struct zcfuse_session *se = q->u->se;
 	const char *why = NULL;
-	int err = frame_ring(q, e, &why);
 	unsigned fl;
+	int err;
+
+	err = frame_ring(q, e, &why);
+	/* A queue's first READ or WRITE (not a lookup from wherever) claims its share. */
+	if (!err && !q->reg_tried && atomic_load_explicit(&q->u->reg_left, memory_order_relaxed) &&
+	    (e->req.in.opcode == FUSE_READ || e->req.in.opcode == FUSE_WRITE)) {
+		zcf_ring_register_late(q);
+		if (q->payload_registered && e->idx < q->u->depth)
+			e->req.payload_buf_index = (int)e->idx;
+	}
 
 	if (err) {
 		struct zcf_stats *st = zcf_stats_mine(&se->pc);

@@ -95,10 +95,50 @@ static void *map_anon(size_t size)
 	return p == MAP_FAILED ? NULL : p;
 }
 
+/* uring: every entry's payload a fixed buffer, index = entry. Optional. */
+static void register_own(struct uring_queue *q)
+{
+	struct zcf_ring *u = q->u;
+	struct iovec *iovs = calloc(u->depth, sizeof(*iovs));
+	unsigned i;
+	int err = -ENOMEM;
+
+	if (iovs) {
+		for (i = 0; i < u->depth; i++) {
+			iovs[i].iov_base = q->ents[i].own_payload;
+			iovs[i].iov_len = u->payload_size;
+		}
+		err = io_uring_register_buffers(&q->ring, iovs, u->depth);
+		free(iovs);
+	}
+	if (err) /* still correct without; backing reads then copy */
+		zcf_warn("queue %u: payload buffers not registered (%s); backing I/O "
+			 "will not use fixed buffers", q->qid, strerror(-err));
+	q->payload_registered = !err;
+	if (!err)
+		atomic_fetch_add(&u->pinned, (size_t)u->depth * u->payload_size);
+}
+
+void zcf_ring_register_late(struct uring_queue *q)
+{
+	struct zcf_ring *u = q->u;
+	unsigned left = atomic_load(&u->reg_left);
+
+	q->reg_tried = true;
+	while (left && !atomic_compare_exchange_weak(&u->reg_left, &left, left - 1))
+		;
+	if (!left)
+		return; /* the budget went to the queues used first */
+	register_own(q);
+	if (!q->payload_registered)
+		atomic_fetch_add(&u->reg_left, 1);
+	else
+		zcf_dbg("queue %u: payload buffers registered at its first request", q->qid);
+}
+
 static int buffers_create(struct uring_queue *q)
 {
 	struct zcf_ring *u = q->u;
-	struct iovec *iovs;
 	unsigned i;
 	int err;
 
@@ -122,25 +162,14 @@ static int buffers_create(struct uring_queue *q)
 	}
 
 	if (u->payload == ZCF_PAYLOAD_OWN) {
-		/* Beyond the pin budget a queue runs without fixed buffers. */
-		if (q->qid >= u->reg_queues)
-			return 0;
-		/* Every entry's payload is a fixed buffer: index = entry. */
-		iovs = calloc(u->depth, sizeof(*iovs));
-		if (!iovs)
-			return zcf_ring_queue_fail(q, -ENOMEM, "allocating ring buffers");
-		for (i = 0; i < u->depth; i++) {
-			iovs[i].iov_base = q->ents[i].own_payload;
-			iovs[i].iov_len = u->payload_size;
-		}
-		err = io_uring_register_buffers(&q->ring, iovs, u->depth);
-		free(iovs);
-		if (err) /* still correct without; backing reads then copy */
-			zcf_warn("queue %u: payload buffers not registered (%s); backing I/O "
-				 "will not use fixed buffers", q->qid, strerror(-err));
-		q->payload_registered = !err;
-		if (!err)
-			atomic_fetch_add(&u->pinned, (size_t)u->depth * u->payload_size);
+		/*
+		 * When the pin budget holds every queue, all register now; else
+		 * each queue at its first request while the budget lasts
+		 * (zcf_ring_register_late), so that the queues of the CPUs
+		 * that do the work get the fixed buffers, not queues 0, 1, ...
+		 */
+		if (u->reg_queues >= u->nq)
+			register_own(q);
 		return 0;
 	}
 
@@ -300,6 +329,8 @@ static struct zcf_ring *ring_new(struct zcfuse_session *se, enum zcf_payload pay
 	u->payload_size = rs.payload_size;
 	u->pool_bufs = rs.pool_bufs;
 	u->reg_queues = rs.registered_queues;
+	atomic_init(&u->reg_left, rs.registered_queues < u->nq ? rs.registered_queues : 0);
+	se->pin_late_max = rs.registered_queues < u->nq ? rs.pinned : 0;
 	u->qs = calloc(u->nq, sizeof(*u->qs));
 	if (!u->qs) {
 		free(u);
@@ -543,6 +574,7 @@ static void ring_stop(struct zcfuse_session *se)
 	if (!u)
 		return;
 	atomic_store(&u->stopping, true);
+	se->pinned_at_stop = atomic_load(&u->pinned);
 	release_queues(u, true); /* those waiting at the barrier end */
 	zcf_ring_workers_stop(u);
 	for (i = 0; i < u->nq; i++) {

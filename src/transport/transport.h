@@ -72,6 +72,8 @@ struct zcfuse_session {
 	unsigned nr_readers;          /* /dev/fuse reader threads started */
 	unsigned nr_queues;           /* ring queues started */
 	unsigned ring_flags;          /* io_uring setup flags the queues got */
+	size_t pin_late_max;          /* uring: bytes queues may register at first use (0: at start) */
+	size_t pinned_at_stop;        /* what the ring had registered when it stopped */
 	/* Where backing reads run: one state per queue thread (read_policy.c) */
 	_Atomic(struct zcf_rp_queue *) rp_queues;
 	unsigned rp_nqueues;          /* under pc.lock */
