@@ -70,7 +70,9 @@ def main():
             x = cell.get((c, n))
             if not x or x["status"] != "ok":
                 continue
-            m = re.search(r"pinned (\d+) KiB", x["detail"] or "")
+            # uring registering at first use: the line's bound ("up to N KiB").
+            m = (re.search(r"up to (\d+) KiB", x["detail"] or "") or
+                 re.search(r"pinned (\d+) KiB", x["detail"] or ""))
             line = int(m.group(1)) / 1024.0 if m else None
             pin = int(x["vmpin_kb"] or 0) / 1024.0
             worst = max(pin, line or 0)
