@@ -268,5 +268,12 @@ int zcf_read_sysfs_bool(const char *path); /* 1, 0, or -errno */
 /* ---- Privileges (core/privileges.c) ---- */
 /* CAP_SYS_ADMIN in the effective set (root, or a capable container). */
 bool zcf_have_cap_sys_admin(void);
+bool zcf_have_cap(int cap); /* effective; CAP_* from linux/capability.h */
+/*
+ * kernel.io_uring_disabled as it applies to this process: 0 (it may make
+ * rings), or the sysctl's value, 1 (only CAP_SYS_ADMIN or io_uring_group)
+ * or 2 (nobody), when it may not.
+ */
+int zcf_io_uring_denied(void);
 
 #endif

@@ -1,17 +1,70 @@
 /* SPDX-License-Identifier: MIT */
-/* What this process may do: the one CAP_SYS_ADMIN check of the library. */
+/* What this process may do: the library's capability and io_uring checks. */
+#include <fcntl.h>
 #include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "core/core.h"
 
-bool zcf_have_cap_sys_admin(void)
+bool zcf_have_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[2] = { 0 };
 
+	if (cap < 0 || cap >= 64)
+		return false;
 	if (syscall(SYS_capget, &hdr, data) < 0)
 		return geteuid() == 0;
-	return data[CAP_SYS_ADMIN / 32].effective & (1u << (CAP_SYS_ADMIN % 32));
+	return data[cap / 32].effective & (1u << (cap % 32));
+}
+
+bool zcf_have_cap_sys_admin(void)
+{
+	return zcf_have_cap(CAP_SYS_ADMIN);
+}
+
+static long read_proc_long(const char *path, long dflt)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return dflt;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return dflt;
+	buf[n] = 0;
+	return strtol(buf, NULL, 10);
+}
+
+static bool in_group(gid_t g)
+{
+	gid_t groups[256];
+	int i, n;
+
+	if (getegid() == g)
+		return true;
+	n = getgroups(sizeof(groups) / sizeof(groups[0]), groups);
+	for (i = 0; i < n; i++)
+		if (groups[i] == g)
+			return true;
+	return false;
+}
+
+int zcf_io_uring_denied(void)
+{
+	long level = read_proc_long("/proc/sys/kernel/io_uring_disabled", 0);
+	long group;
+
+	if (level == 2)
+		return 2;
+	if (level != 1 || zcf_have_cap_sys_admin())
+		return 0;
+	group = read_proc_long("/proc/sys/kernel/io_uring_group", -1);
+	return group >= 0 && in_group((gid_t)group) ? 0 : 1;
 }

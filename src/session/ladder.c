@@ -58,10 +58,17 @@ void zcf_ladder_facts(struct zcf_ladder_facts *f, uint32_t proto_minor, uint64_t
 	f->kernel_flags = kernel_flags;
 	f->enable_uring = zcf_read_sysfs_bool(ENABLE_URING_PARAM);
 	f->cap_sys_admin = zcf_have_cap_sys_admin();
+	f->io_uring_denied = zcf_io_uring_denied();
 }
 
 static bool uring_allowed(const struct zcf_ladder_facts *f, char *why, size_t len)
 {
+	if (f->io_uring_denied) {
+		snprintf(why, len, "kernel.io_uring_disabled is %d%s", f->io_uring_denied,
+			 f->io_uring_denied == 1 ? " (CAP_SYS_ADMIN or kernel.io_uring_group needed)"
+						 : " (no process may make a ring)");
+		return false;
+	}
 	if (f->have_init && (f->kernel_flags & FUSE_OVER_IO_URING))
 		return true;
 	if (!f->have_init && f->enable_uring == 1)

@@ -65,6 +65,7 @@ struct zcf_ladder_facts {
 	uint32_t proto_minor;
 	uint64_t kernel_flags;    /* INIT's flags | flags2 << 32 */
 	int enable_uring;         /* /sys/module/fuse/parameters/enable_uring: 1, 0, -errno */
+	int io_uring_denied;      /* zcf_io_uring_denied(): 0, or kernel.io_uring_disabled */
 	bool cap_sys_admin;
 };
 /* The facts of this process and the INIT just read (flags as above). */

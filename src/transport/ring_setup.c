@@ -13,7 +13,6 @@
 #include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "transport/ring.h"
@@ -274,16 +273,6 @@ static void *queue_main(void *arg)
 	return NULL;
 }
 
-static bool have_ipc_lock(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[2];
-
-	if (syscall(SYS_capget, &h, d))
-		return geteuid() == 0;
-	return d[CAP_IPC_LOCK / 32].effective & (1u << (CAP_IPC_LOCK % 32));
-}
-
 /* max_pinned if given, else the default within what RLIMIT_MEMLOCK lets io_uring pin. */
 static size_t pin_budget(struct zcfuse_session *se, enum zcf_payload payload)
 {
@@ -293,7 +282,7 @@ static size_t pin_budget(struct zcfuse_session *se, enum zcf_payload payload)
 
 	if (se->pc.cfg.max_pinned_mib)
 		return (size_t)se->pc.cfg.max_pinned_mib << 20;
-	cap = have_ipc_lock();
+	cap = zcf_have_cap(CAP_IPC_LOCK);
 	if (!cap)
 		getrlimit(RLIMIT_MEMLOCK, &rl);
 	budget = zcf_ring_pin_budget(payload, cap, rl.rlim_cur);

@@ -4,7 +4,9 @@
 #  - transport auto mounts over classic, serves I/O, and says why on stderr
 #    and in the stats, with the command that turns io_uring on;
 #  - -o transport=uring and libfuse's -o io_uring fail instead, exit
-#    non-zero with that reason, and leave nothing mounted.
+#    non-zero with that reason, and leave nothing mounted;
+#  - with kernel.io_uring_disabled=2 (restored at once) the same refusal
+#    names the sysctl.
 set -u
 REPO=$(cd "$(dirname "$0")/../.." && pwd -P)
 BUILD=${ZCFUSE_BUILD:-$REPO/build}
@@ -25,6 +27,7 @@ cleanup() {
 	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
 	mountpoint -q "$T/mnt" && { fusermount3 -u "$T/mnt" 2>/dev/null || umount -l "$T/mnt"; }
 	echo "$old" >"$param"
+	[ -n "${oldsys:-}" ] && echo "$oldsys" >/proc/sys/kernel/io_uring_disabled
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -59,4 +62,21 @@ for opt in transport=uring io_uring; do
 	mountpoint -q "$T/mnt" && fail "-o $opt: left $T/mnt mounted"
 	echo "fallback: -o $opt refused with: $(head -1 "$T/$opt.log")"
 done
+
+# kernel.io_uring_disabled=2 (io_uring on, but no process may make a ring):
+# the same fallback, with that reason instead of a ring setup error.
+sysctl=/proc/sys/kernel/io_uring_disabled
+if [ -w "$sysctl" ]; then
+	echo Y >"$param"
+	oldsys=$(cat "$sysctl")
+	echo 2 >"$sysctl"
+	timeout 20 "$memfs" -f -o transport=uring "$T/mnt" 2>"$T/disabled.log"
+	st=$?
+	echo "$oldsys" >"$sysctl"
+	[ $st != 0 ] && [ $st != 124 ] || fail "io_uring_disabled=2: -o transport=uring exited $st"
+	grep -q "io_uring not available: kernel.io_uring_disabled is 2" "$T/disabled.log" ||
+		fail "io_uring_disabled=2: not refused by the ladder: $(cat "$T/disabled.log")"
+	mountpoint -q "$T/mnt" && fail "io_uring_disabled=2: left $T/mnt mounted"
+	echo "fallback: io_uring_disabled=2 refused with: $(head -1 "$T/disabled.log")"
+fi
 echo "fallback: PASS"
