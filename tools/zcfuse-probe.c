@@ -245,6 +245,7 @@ static void ladder_facts(const struct probe *p, struct zcf_ladder_facts *f)
 		memset(f, 0, sizeof(*f));
 		f->enable_uring = zcf_read_sysfs_bool(ENABLE_URING_PARAM);
 		f->cap_sys_admin = p->cap_sys_admin;
+		f->io_uring_denied = zcf_io_uring_denied();
 	}
 }
 
