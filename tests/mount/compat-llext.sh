@@ -32,11 +32,13 @@ t_wait_until 10 t_is_mounted "$mnt" || { cat "$T/llext.log"; t_fail "llext did n
 t_wait_until 10 grep -q "transport: $TR" "$T/llext.log" || t_fail "llext runs over: $(grep transport "$T/llext.log")"
 exec 3>"$T/cmd"
 # ask CMD: one answer line
+# (The count is re-read on every try: expanded once, in t_wait_until's
+# arguments, it made the test fail whenever the answer came a moment late.)
 ask() {
-	local n
-	n=$(wc -l <"$T/out")
+	local had
+	had=$(wc -l <"$T/out")
 	echo "$1" >&3
-	t_wait_until 10 test "$(wc -l <"$T/out")" -gt "$n" || t_fail "no answer to $1"
+	t_wait_until 10 eval '[ "$(wc -l <"$T/out")" -gt "$had" ]' || t_fail "no answer to $1"
 	tail -1 "$T/out"
 }
 
