@@ -29,7 +29,8 @@ expect_error() {
 		sed 's/^/    stderr: /' "$T/err" | head -20
 		t_fail "$what: $lines lines on stderr, want one"
 	fi
-	grep -q "not available" "$T/err" && t_skip "transport $TR: $(cat "$T/err")"
+	SRV_LOG[bad-input]=$T/err
+	srv_unavailable bad-input
 	t_log "$what: exit $st: $(cat "$T/err")"
 }
 

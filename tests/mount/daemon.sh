@@ -24,7 +24,8 @@ t_on_exit 'umount -l "$mnt"; for p in $(daemon_pid); do kill -9 $p; done'
 
 timeout -k 5 $((30 * T_SLOW)) "$memfs" -o "transport=$TR" -o "stats=$stats" "$mnt" 2>"$T/daemon.log"
 st=$?
-grep -q "not available" "$T/daemon.log" && t_skip "transport $TR: $(grep -m1 "not available" "$T/daemon.log")"
+SRV_LOG[daemon]=$T/daemon.log
+srv_unavailable daemon
 [ $st = 0 ] || { cat "$T/daemon.log"; t_fail "the starting command exited with status $st"; }
 # No waiting: the parent promised the mount is up.
 t_in_mounts "$mnt" || t_fail "not mounted when the starting command returned"

@@ -27,8 +27,9 @@ holdfs() {
 	# common.sh's cleanup reads them
 	# shellcheck disable=SC2034
 	SRV_MNT[$label]=$mnt SRV_LOG[$label]=$log
-	t_wait_until $((20 * T_SLOW)) t_is_mounted "$mnt" || { cat "$log"; t_fail "$label: holdfs did not mount"; }
-	grep -q "not available" "$log" && t_skip "transport $TR: $(grep -m1 "not available" "$log")"
+	t_wait_until $((20 * T_SLOW)) t_is_mounted "$mnt" ||
+		{ srv_unavailable "$label"; cat "$log"; t_fail "$label: holdfs did not mount"; }
+	srv_unavailable "$label"
 	make "$mnt"
 	fusermount3 -u "$mnt" || t_fail "$label: cannot unmount"
 	t_wait_until $((10 * T_SLOW)) eval "! t_pid_alive ${SRV_PID[$label]}" || t_fail "$label: holdfs still running"

@@ -25,8 +25,9 @@ run() {
 	# common.sh's cleanup reads them
 	# shellcheck disable=SC2034
 	SRV_MNT[$label]=$mnt SRV_LOG[$label]=$log
-	t_wait_until $((20 * T_SLOW)) t_is_mounted "$mnt" || { cat "$log"; t_fail "$label: holdfs did not mount"; }
-	grep -q "not available" "$log" && t_skip "transport $TR: $(grep -m1 "not available" "$log")"
+	t_wait_until $((20 * T_SLOW)) t_is_mounted "$mnt" ||
+		{ srv_unavailable "$label"; cat "$log"; t_fail "$label: holdfs did not mount"; }
+	srv_unavailable "$label"
 	timeout $((20 * T_SLOW)) stat "$mnt" >/dev/null || t_fail "$label: stat of the mount failed"
 	# Two CPUs, so that over a ring the lookups come on two queues.
 	taskset -c 0 stat "$mnt/hold_a" >/dev/null 2>&1 &
