@@ -132,7 +132,7 @@ if [ "${ZCFUSE_VM_COST_SMP2:-1}" != 0 ]; then
 		fail "two vCPUs: instruction counts missing, implausible or not repeatable within 1%"
 	raw smp2a smp2b
 	if ! same smp2a smp2b; then
-		# On two vCPUs about one boot in six still leaves the common path at
+		# On two vCPUs 2 boots of 19 still left the common path at
 		# some point (a host input not yet found: doc/design.md, "Identical
 		# boots"); two of three boots must agree.
 		echo "vm-cost: the two boots differ; a third one"
