@@ -1,20 +1,25 @@
 #!/bin/bash
-# The instruction counts of bench/vm-bench --cost repeat. Two boots of the
+# The instruction counts of bench/vm-bench --cost repeat. Three (or four) boots of the
 # Linux 7.3 guest under TCG with the zcfuse-cost plugin:
 # - one vCPU: 4K randread, iodepth 1, zcfuse's classic transport, measured
 #   twice in the boot;
-# - two vCPUs: 4K read, iodepth 16, two jobs, zcfuse's uring transport with
-#   its reads on io-wq workers (read_place=worker) and zerocopy, each measured
-#   twice in the boot (inline reads, classic and libfuse vary more on two
-#   vCPUs: doc/design.md).
+# - two vCPUs, twice with the same command and seed: 4K read, iodepth 16, two
+#   jobs, zcfuse's uring transport with its reads on io-wq workers
+#   (read_place=worker), zerocopy and classic, each measured twice in each
+#   boot. The two boots get byte-identical initrds, so they must give the
+#   same figures for every configuration and repetition (doc/design.md,
+#   "Identical boots"), or, when they do not, a third boot must agree with
+#   one of them; within one boot, uring with worker reads and zerocopy must
+#   repeat too (classic's repetitions start from different guest states and
+#   differ by more on two vCPUs: doc/design.md).
 # Both at run-bench's default I/O counts: over a difference of a few hundred
 # I/Os the variation of fio's start and exit alone comes near the bound
 # (doc/design.md, "Two vCPUs: placement fixed per column").
-# Each cell's two repetitions must give guest instructions per I/O within 1%,
-# and the counts must be plausible (kernel and user both counted).
-# ZCFUSE_VM_COST_SMP2=0 leaves out the second boot. Boots take minutes under
-# TCG, so it runs only when asked: ZCFUSE_VM_COST=1 (make vm-cost-check);
-# skipped otherwise.
+# Each comparison must agree within 1% in guest instructions per I/O, and the
+# counts must be plausible (kernel and user both counted).
+# ZCFUSE_VM_COST_SMP2=0 leaves out the two-vCPU boots. Boots take minutes
+# under TCG, so it runs only when asked: ZCFUSE_VM_COST=1 (make
+# vm-cost-check); skipped otherwise.
 # Exit status: 0 pass, 1 fail, 77 skip.
 set -u -o pipefail
 
@@ -31,17 +36,19 @@ command -v python3 >/dev/null || skip "python3 not installed"
 out=$(mktemp -d "${TMPDIR:-/tmp}/vm-cost.XXXXXX") || fail "mktemp"
 trap 'rm -rf "$out"' EXIT
 
-# check NAME: the two repetitions of every configuration in NAME's results
+# check NAME [CONFIG...]: within NAME's boot, the two repetitions of each
+# CONFIG (default: every configuration measured)
 check() {
-	python3 - "$out/$1/vm-out/bench/summary.json" "$1" <<'PY'
+	python3 - "$out/$1/vm-out/bench/summary.json" "$@" <<'PY'
 import json, sys
 try:
     doc = json.load(open(sys.argv[1]))
 except (OSError, ValueError) as e:
     sys.exit("no summary.json: %s" % e)
+name, want = sys.argv[2], sys.argv[3:]
 by = {}
 for c in doc["cells"]:
-    if c.get("status") == "ok":
+    if c.get("status") == "ok" and (not want or c["config"] in want):
         by.setdefault(c["config"], []).append(c)
 if not by:
     sys.exit("no measured cell")
@@ -51,17 +58,55 @@ for conf, cells in sorted(by.items()):
         sys.exit("%s: expected two measured repetitions, got %d" % (conf, len(cells)))
     for c in cells:
         print("%s %s rep %s: kernel %.0f user %.0f instructions per I/O; per try %s; calls %s" % (
-            sys.argv[2], conf, c["rep"], c.get("kernel") or -1, c.get("user") or -1,
+            name, conf, c["rep"], c.get("kernel") or -1, c.get("user") or -1,
             "/".join("%.0f" % v for v in c.get("per_io_tries") or []), c.get("copy")))
         if not c.get("kernel") or not c.get("user") or c["kernel"] < 1000 or c["user"] < 100:
             sys.exit("%s: implausible counts" % conf)
     a, b = (c["insns"] for c in cells)
     s = abs(a - b) / ((a + b) / 2)
-    print("%s %s: spread %.3f%%" % (sys.argv[2], conf, s * 100))
+    print("%s %s: spread %.3f%%" % (name, conf, s * 100))
     if s > 0.01:
         bad.append(conf)
 sys.exit("over 1%%: %s" % " ".join(bad) if bad else 0)
 PY
+}
+
+# same NAME1 NAME2: every cell (configuration, repetition) of two boots of
+# the same command and seed gives the same figure within 1%
+same() {
+	python3 - "$out/$1/vm-out/bench/summary.json" "$out/$2/vm-out/bench/summary.json" "$1" "$2" <<'PY'
+import json, sys
+cells = []
+for p in sys.argv[1:3]:
+    try:
+        doc = json.load(open(p))
+    except (OSError, ValueError) as e:
+        sys.exit("no summary.json: %s" % e)
+    cells.append({(c["config"], c["rep"]): c for c in doc["cells"] if c.get("status") == "ok"})
+a, b = cells
+if not a or set(a) != set(b):
+    sys.exit("the boots measured different cells: %s / %s" % (sorted(a), sorted(b)))
+bad = []
+for k in sorted(a):
+    x, y = a[k]["insns"], b[k]["insns"]
+    s = abs(x - y) / ((x + y) / 2)
+    print("%s/%s %s rep %s: %.1f / %.1f instructions per I/O, %.3f%% apart" % (
+        sys.argv[3], sys.argv[4], k[0], k[1], x, y, s * 100))
+    if s > 0.01:
+        bad.append("%s rep %s" % k)
+sys.exit("over 1%% between boots: %s" % ", ".join(bad) if bad else 0)
+PY
+}
+
+# raw NAME1 NAME2: are the plugin's raw counts identical? (reported only)
+raw() {
+	local a=$out/$1/vm-out/bench/plugin-snaps.txt b=$out/$2/vm-out/bench/plugin-snaps.txt d
+	if cmp -s "$a" "$b"; then
+		echo "vm-cost: $1/$2: the plugin's raw counts are identical ($(grep -c '^snap' "$a") markers)"
+	else
+		d=$(diff <(awk '$1 == "snap" { print $2, $4, $6 }' "$a") <(awk '$1 == "snap" { print $2, $4, $6 }' "$b") | awk '/^[<>]/ { print $2; exit }')
+		echo "vm-cost: $1/$2: the plugin's raw counts differ from marker ${d:-(exit)} on"
+	fi
 }
 
 log=$out/smp1.log
@@ -70,12 +115,32 @@ log=$out/smp1.log
 	fail "bench/vm-bench --cost exited with status $?"
 check smp1 || fail "one vCPU: instruction counts missing, implausible or not repeatable within 1%"
 
+# boot2 NAME: the two-vCPU boot
+boot2() {
+	log=$out/$1.log
+	"$repo/bench/vm-bench" --cost --vm "--accel tcg --smp 2 --timeout 1500 -q" --out "$out/$1" \
+		--rows 4k-read-qd16-j2 --configs zcfuse-uring+read_place=worker,zcfuse-zerocopy,zcfuse-classic \
+		--repeat 2 --cost-ios 2000,10000 --size 64M > "$log" 2>&1 ||
+		fail "bench/vm-bench --cost --vm '--smp 2' ($1) exited with status $?"
+	log=""
+}
+
 if [ "${ZCFUSE_VM_COST_SMP2:-1}" != 0 ]; then
-	log=$out/smp2.log
-	"$repo/bench/vm-bench" --cost --vm "--accel tcg --smp 2 --timeout 1500 -q" --out "$out/smp2" \
-		--rows 4k-read-qd16-j2 --configs zcfuse-uring+read_place=worker,zcfuse-zerocopy --repeat 2 \
-		--cost-ios 2000,10000 --size 64M > "$log" 2>&1 ||
-		fail "bench/vm-bench --cost --vm '--smp 2' exited with status $?"
-	check smp2 || fail "two vCPUs: instruction counts missing, implausible or not repeatable within 1%"
+	boot2 smp2a
+	boot2 smp2b
+	check smp2a zcfuse-uring+read_place=worker zcfuse-zerocopy ||
+		fail "two vCPUs: instruction counts missing, implausible or not repeatable within 1%"
+	raw smp2a smp2b
+	if ! same smp2a smp2b; then
+		# On two vCPUs 2 boots of 19 still left the common path at
+		# some point (a host input not yet found: doc/design.md, "Identical
+		# boots"); two of three boots must agree.
+		echo "vm-cost: the two boots differ; a third one"
+		boot2 smp2c
+		raw smp2a smp2c
+		raw smp2b smp2c
+		same smp2a smp2c || same smp2b smp2c ||
+			fail "two vCPUs: no two of three boots of the same command and seed agree within 1%"
+	fi
 fi
 echo "vm-cost: PASS"
