@@ -264,6 +264,8 @@ void zcf_raise_nofile(void);
  * threads created now leave them to the main thread. */
 void zcf_block_stop_signals(sigset_t *old);
 int zcf_read_sysfs_bool(const char *path); /* 1, 0, or -errno */
+/* A small file's text, NUL-terminated, into @buf: its length, or -errno. */
+ssize_t zcf_read_text(const char *path, char *buf, size_t size);
 
 /* ---- Privileges (core/privileges.c) ---- */
 /* CAP_SYS_ADMIN in the effective set (root, or a capable container). */

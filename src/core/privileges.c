@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* What this process may do: the library's capability and io_uring checks. */
-#include <fcntl.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,17 +28,8 @@ bool zcf_have_cap_sys_admin(void)
 static long read_proc_long(const char *path, long dflt)
 {
 	char buf[32];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 
-	if (fd < 0)
-		return dflt;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return dflt;
-	buf[n] = 0;
-	return strtol(buf, NULL, 10);
+	return zcf_read_text(path, buf, sizeof(buf)) > 0 ? strtol(buf, NULL, 10) : dflt;
 }
 
 static bool in_group(gid_t g)

@@ -55,21 +55,28 @@ int zcf_sized_copy(void *dst, size_t dst_sz, const void *src, size_t src_sz)
  * The kernel makes one ring queue per *possible* CPU and switches to the
  * ring only when every one has an entry, so count possible, not online.
  */
+ssize_t zcf_read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	n = n < 0 ? -errno : n;
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return n;
+}
+
 unsigned zcf_ncpus_possible(void)
 {
 	char buf[256];
 	unsigned lo, hi, max = 0;
-	int fd = open("/sys/devices/system/cpu/possible", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
 	char *p;
 
-	if (fd < 0)
+	if (zcf_read_text("/sys/devices/system/cpu/possible", buf, sizeof(buf)) <= 0)
 		goto fallback;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		goto fallback;
-	buf[n] = 0;
 	/* e.g. "0-1" or "0,2-3": the highest id + 1 */
 	for (p = buf; *p;) {
 		if (sscanf(p, "%u-%u", &lo, &hi) == 2)
@@ -84,8 +91,11 @@ unsigned zcf_ncpus_possible(void)
 	if (max)
 		return max;
 fallback:
-	n = sysconf(_SC_NPROCESSORS_CONF);
-	return n > 0 ? (unsigned)n : 1;
+	{
+		long n = sysconf(_SC_NPROCESSORS_CONF);
+
+		return n > 0 ? (unsigned)n : 1;
+	}
 }
 
 void zcf_block_stop_signals(sigset_t *old)
