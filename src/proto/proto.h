@@ -62,7 +62,7 @@ struct zcfuse_req {
 	_Atomic unsigned long io_thread; /* sync backing I/O: the blocked thread, or 0 */
 	/* A backing read the read policy watches: 1 + class*4 + mode*2 + contested */
 	uint8_t rp_tag;
-	uint64_t rp_t0;            /* when it started (contested reads only) */
+	uint64_t rp_t0;            /* when it started (timed contested reads), else 0 */
 };
 
 /* ---- What carried a request (the transport floor implements it) ---- */

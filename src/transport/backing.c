@@ -22,14 +22,12 @@
 static void rp_complete(struct zcfuse_req *req, int res)
 {
 	unsigned t = req->rp_tag - 1u;
-	bool contested = t & 1;
-	uint64_t now = contested ? zcf_rp_now() : 0;
 	struct zcf_rp_queue *q = zcf_rp_mine(zcf_req_se(req));
 
 	req->rp_tag = 0;
 	if (q && res >= 0)
-		zcf_rp_done(zcf_req_se(req), q, t >> 2, (enum zcf_rp_mode)(t >> 1 & 1), contested,
-			    now - req->rp_t0, now);
+		zcf_rp_done(zcf_req_se(req), q, t >> 2, (enum zcf_rp_mode)(t >> 1 & 1), t & 1,
+			    req->rp_t0);
 }
 
 void zcf_io_complete(struct zcfuse_req *req, int res)
@@ -248,7 +246,7 @@ static bool place(struct zcfuse_req *req, const struct zcf_io *io, const struct 
 	}
 	if (rd && why != ZCF_RPR_NO_RING && (q || (q = zcf_rp_mine(zcf_req_se(req))))) {
 		req->rp_tag = (uint8_t)(1 + cls * 4 + m * 2 + contested);
-		req->rp_t0 = contested ? zcf_rp_now() : 0;
+		req->rp_t0 = contested ? zcf_rp_start(q) : 0;
 	}
 	if (rd)
 		zcf_tally_note(&req->pc->counters, &req->tally, ZCF_TALLY_WHY, why, io->len);

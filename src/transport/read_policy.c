@@ -175,6 +175,7 @@ struct zcf_rp_queue *zcf_rp_mine(struct zcfuse_session *se)
 		return NULL;
 	for (i = 0; i < ZCF_RP_CLASSES; i++)
 		zcf_rp_class_init(&q->cls[i]);
+	q->clock = zcf_rp_now;
 	q->cpu_clock = zcf_rp_cpu_now;
 	pthread_mutex_lock(&se->pc.lock);
 	q->id = se->rp_nqueues++;
@@ -199,10 +200,16 @@ static uint64_t session_done(struct zcfuse_session *se, unsigned cls)
 	return n;
 }
 
+uint64_t zcf_rp_start(struct zcf_rp_queue *q)
+{
+	return q->started++ % ZCF_RP_TIME_EVERY ? 0 : q->clock();
+}
+
 void zcf_rp_done(struct zcfuse_session *se, struct zcf_rp_queue *q, unsigned cls,
-		 enum zcf_rp_mode m, bool contested, uint64_t ns, uint64_t now)
+		 enum zcf_rp_mode m, bool contested, uint64_t t0)
 {
 	struct zcf_rp_class *c = &q->cls[cls];
+	uint64_t now = 0;
 
 	/* One writer (the queue thread); others only read it. */
 	atomic_store_explicit(&q->done[cls],
@@ -210,18 +217,25 @@ void zcf_rp_done(struct zcfuse_session *se, struct zcf_rp_queue *q, unsigned cls
 			      memory_order_relaxed);
 	if (!contested)
 		return;
-	c->svc_ns[m] += ns;
-	c->svc_n[m]++;
+	if (t0) {
+		now = q->clock();
+		c->svc_ns[m] += now - t0;
+		c->svc_n[m]++;
+	}
 	/* Reads started before the window changed mode belong to no window. */
 	if (m != running(c))
 		return;
 	if (!c->win_n++) {
-		c->win_t0 = now;
+		c->win_t0 = now ? now : q->clock();
 		c->win_done0 = session_done(se, cls);
 		c->win_cpu0 = q->cpu_clock();
 		return;
 	}
-	if (c->win_n >= ZCF_RP_WIN_READS && now - c->win_t0 >= ZCF_RP_WIN_NS) {
+	if (c->win_n < ZCF_RP_WIN_READS || (!now && c->win_n % ZCF_RP_TIME_EVERY))
+		return;
+	if (!now)
+		now = q->clock();
+	if (now - c->win_t0 >= ZCF_RP_WIN_NS) {
 		uint64_t got = session_done(se, cls) - c->win_done0;
 		uint64_t cpu = q->cpu_clock();
 		double per = got && c->win_cpu0 && cpu > c->win_cpu0
@@ -251,7 +265,7 @@ void zcf_rp_write_json(struct zcfuse_session *se, FILE *f)
 			fprintf(f, "%s\n        \"%s\": {\"mode\": \"%s\", \"windows\": %u, \"probes\": %u, "
 				"\"switches\": %u, \"reads_per_s_inline\": %.0f, \"reads_per_s_worker\": %.0f, "
 				"\"cpu_us_per_read_inline\": %.2f, \"cpu_us_per_read_worker\": %.2f, "
-				"\"inline_reads\": %llu, \"inline_us\": %.2f, \"worker_reads\": %llu, "
+				"\"timed_inline_reads\": %llu, \"inline_us\": %.2f, \"timed_worker_reads\": %llu, "
 				"\"worker_latency_us\": %.2f}",
 				first ? "" : ",", zcf_rp_class_name(i),
 				c->mode == ZCF_RP_WORKER ? "worker" : "inline", c->judged, c->probes,

@@ -52,7 +52,7 @@ struct zcf_rp_class {
 	uint32_t win_n;
 	uint64_t win_t0, win_done0, win_cpu0;
 	/* service observations: inline pread time, worker completion latency */
-	uint64_t svc_ns[2], svc_n[2];
+	uint64_t svc_ns[2], svc_n[2]; /* of the timed reads only (zcf_rp_start) */
 };
 
 /*
@@ -74,6 +74,14 @@ struct zcf_rp_class {
 /* A window: at least this many reads of the class and this long. */
 #define ZCF_RP_WIN_READS 32
 #define ZCF_RP_WIN_NS 10000000ull
+/*
+ * The clock is read for one contested read in ZCF_RP_TIME_EVERY (its service
+ * time, for the stats), at a window's first read, and then once every
+ * ZCF_RP_TIME_EVERY reads to see whether the window is long enough: a
+ * window of 10 ms holds hundreds of reads, so it ends at most that many
+ * reads late, and a read pays no clock of its own.
+ */
+#define ZCF_RP_TIME_EVERY 16
 
 void zcf_rp_class_init(struct zcf_rp_class *c);
 /* The mode the next read of the class runs in, with its reason. */
@@ -94,14 +102,21 @@ struct zcf_rp_queue {
 	_Atomic uint64_t done[ZCF_RP_CLASSES]; /* this queue's completed reads */
 	_Atomic(struct zcf_rp_queue *) next;  /* the session's list */
 	unsigned id;
-	uint64_t (*cpu_clock)(void);          /* zcf_rp_cpu_now; tests give their own */
+	uint32_t started;                     /* contested reads begun (zcf_rp_start) */
+	uint64_t (*clock)(void);              /* zcf_rp_now; tests give their own */
+	uint64_t (*cpu_clock)(void);          /* zcf_rp_cpu_now; likewise */
 };
 
 /* The calling thread's queue state for @se (made on first use), or NULL. */
 struct zcf_rp_queue *zcf_rp_mine(struct zcfuse_session *se);
-/* A read of class @cls completed after @ns in mode @m: counts, maybe judges. */
+/* A contested read begins: its start time if it is one of the timed ones, else 0. */
+uint64_t zcf_rp_start(struct zcf_rp_queue *q);
+/*
+ * A read of class @cls completed in mode @m; @t0 is zcf_rp_start's answer
+ * (0: not timed). Counts, and maybe judges.
+ */
 void zcf_rp_done(struct zcfuse_session *se, struct zcf_rp_queue *q, unsigned cls,
-		 enum zcf_rp_mode m, bool contested, uint64_t ns, uint64_t now);
+		 enum zcf_rp_mode m, bool contested, uint64_t t0);
 uint64_t zcf_rp_now(void);
 /* The stats JSON's "read_placement.queues" array body. */
 void zcf_rp_write_json(struct zcfuse_session *se, FILE *f);

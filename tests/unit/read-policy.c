@@ -187,14 +187,23 @@ static uint64_t fake_cpu(void)
 	return fake_cpu_ns;
 }
 
+/* The wall clock the glue test's queue reads, and how often it was read. */
+static uint64_t fake_now_ns = 1000000000ull;
+static unsigned fake_now_reads;
+
+static uint64_t fake_now(void)
+{
+	fake_now_reads++;
+	return fake_now_ns;
+}
+
 /* The glue: completions on a clock become window rates, per queue. */
 static void test_windows(void)
 {
 	struct zcfuse_session se;
 	struct zcf_rp_queue *q;
 	struct zcf_rp_class *c;
-	uint64_t now = 1000000000ull;
-	unsigned i;
+	unsigned i, reads = 200000;
 
 	memset(&se, 0, sizeof(se));
 	pthread_mutex_init(&se.pc.lock, NULL);
@@ -203,18 +212,31 @@ static void test_windows(void)
 	if (!q)
 		return;
 	q->cpu_clock = fake_cpu;
+	q->clock = fake_now;
 	c = &q->cls[5];
 	/*
 	 * Inline: a 128K read every 100 us at 40 us of CPU; worker: every
 	 * 50 us (both CPUs work) at 50 us (a wake-up more).
 	 */
-	for (i = 0; i < 200000; i++) {
+	for (i = 0; i < reads; i++) {
 		enum zcf_rp_mode m = zcf_rp_current(c, NULL);
+		uint64_t t0 = zcf_rp_start(q);
 
-		now += m == ZCF_RP_INLINE ? 100000 : 50000;
+		fake_now_ns += m == ZCF_RP_INLINE ? 100000 : 50000;
 		fake_cpu_ns += m == ZCF_RP_INLINE ? 40000 : 50000;
-		zcf_rp_done(&se, q, 5, m, true, 10000, now);
+		zcf_rp_done(&se, q, 5, m, true, t0);
 	}
+	/*
+	 * A read pays no clock of its own: the clock is read for one read in
+	 * ZCF_RP_TIME_EVERY at each end, and at each window's ends.
+	 */
+	T_CHECK(fake_now_reads <= 3 * reads / ZCF_RP_TIME_EVERY + 2 * c->judged,
+		"%u clock reads for %u reads in %u windows", fake_now_reads, reads, c->judged);
+	T_EQ(c->svc_n[0] + c->svc_n[1], reads / ZCF_RP_TIME_EVERY, "one read in %d timed",
+	     ZCF_RP_TIME_EVERY);
+	T_CHECK(c->svc_ns[ZCF_RP_WORKER] == 50000 * c->svc_n[ZCF_RP_WORKER] &&
+			c->svc_ns[ZCF_RP_INLINE] == 100000 * c->svc_n[ZCF_RP_INLINE],
+		"service times of the timed reads");
 	T_EQ(c->mode, ZCF_RP_WORKER, "measured faster mode chosen");
 	T_EQ(c->switches, 1, "once");
 	T_CHECK(c->rate[ZCF_RP_WORKER] > 19000 && c->rate[ZCF_RP_WORKER] < 21000,
@@ -227,11 +249,11 @@ static void test_windows(void)
 		c->cpu[ZCF_RP_INLINE] * 1e6, c->cpu[ZCF_RP_WORKER] * 1e6);
 	/* Reads that completed in a mode no longer running belong to no window. */
 	i = c->win_n;
-	zcf_rp_done(&se, q, 5, (enum zcf_rp_mode)!zcf_rp_current(c, NULL), true, 1, now);
+	zcf_rp_done(&se, q, 5, (enum zcf_rp_mode)!zcf_rp_current(c, NULL), true, 0);
 	T_EQ(c->win_n, i, "a stale-mode completion is not in the window");
 	/* Uncontested reads count toward the session's rate only. */
 	i = c->win_n;
-	zcf_rp_done(&se, q, 5, ZCF_RP_INLINE, false, 0, now);
+	zcf_rp_done(&se, q, 5, ZCF_RP_INLINE, false, 0);
 	T_EQ(c->win_n, i, "uncontested reads are not judged");
 	zcf_rp_free(&se);
 	T_CHECK(atomic_load(&se.rp_queues) == NULL, "freed");
