@@ -239,6 +239,34 @@ def gain_value(row_vals, num, den):
     return a / b
 
 
+def rep_spread(runs):
+    """Largest minus smallest IOPS of a cell's repetitions over their median, in %."""
+    v = [m["iops"] for m in runs if m.get("iops")]
+    if len(v) < 2:
+        return None
+    return (max(v) - min(v)) / statistics.median(v) * 100
+
+
+def gain_range(per, rid, present, num, den):
+    """
+    A gain column's ratio taken repetition by repetition, as (lowest, highest).
+    Repetition k of every configuration ran in the same pass over the row,
+    minutes apart at most, so the ratios of one pass share that pass's
+    conditions; a range that spans 1.00 is not resolved by the run.
+    """
+    reps = sorted({m["rep"] for c in present for m in per.get((rid, c), [])})
+    got = []
+    for r in reps:
+        vals = {c: next((m["iops"] for m in per.get((rid, c), []) if m["rep"] == r), None)
+                for c in present}
+        g = gain_value(vals, num, den)
+        if g is not None:
+            got.append(g)
+    if len(got) < 2:
+        return None
+    return min(got), max(got)
+
+
 def machine_caption(meta):
     """One line naming the machine, for the head of every table: figures from
     different machine kinds (CPU, hypervisor, hand-off floor, kernel) are not
@@ -542,6 +570,30 @@ def main():
         for rid in row_ids:
             rows_x.append([labels[rid]] + [fmt_num(medians.get((rid, c), {}).get(key), digits) for c in present])
         lines.append(md_table(["fio"] + present, rows_x))
+    if any(len(ms) > 1 for ms in per.values()):
+        lines.append("")
+        lines.append("### How far the medians hold: spread between repetitions")
+        lines.append("")
+        lines.append("IOPS of a cell's repetitions, largest minus smallest over the median (%). "
+                     "A gain between two columns whose cells spread this much is not resolved "
+                     "by the medians alone; the second table takes each gain within one "
+                     "repetition (the configurations of one pass ran minutes apart at most) and "
+                     "gives the lowest and highest: a range that spans 1.00 is not resolved.")
+        lines.append("")
+        rows_s = []
+        for rid in row_ids:
+            rows_s.append([labels[rid]] + [fmt_num(rep_spread(per.get((rid, c), [])), 0) for c in present])
+        lines.append(md_table(["fio"] + present, rows_s))
+        if gcols:
+            lines.append("")
+            rows_g = []
+            for rid in row_ids:
+                cells_g = []
+                for g in gcols:
+                    rg = gain_range(per, rid, present, g[1], g[2])
+                    cells_g.append("%.2f-%.2f" % rg if rg else "-")
+                rows_g.append([labels[rid]] + cells_g)
+            lines.append(md_table(["fio"] + [g[0] for g in gcols], rows_g))
     placement = placement_table(outdir, cells, row_ids, labels, present)
     if placement:
         lines.append("")
@@ -623,10 +675,13 @@ def main():
         for c in present:
             if (rid, c) in per:
                 summary["results"].append({"row": rid, "config": c, "median": medians[(rid, c)],
+                                           "iops_spread_pct": rep_spread(per[(rid, c)]),
                                            "runs": per[(rid, c)]})
         vals = {c: med_iops.get((rid, c)) for c in present}
         for g in gcols:
-            summary["gains"].append({"row": rid, "name": g[0], "value": gain_value(vals, g[1], g[2])})
+            rg = gain_range(per, rid, present, g[1], g[2])
+            summary["gains"].append({"row": rid, "name": g[0], "value": gain_value(vals, g[1], g[2]),
+                                     "per_repetition": list(rg) if rg else None})
     with open(os.path.join(outdir, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1)
         f.write("\n")

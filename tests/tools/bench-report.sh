@@ -5,6 +5,7 @@
 # negative (as in a two-job cell of 2026-12-02 16:12: -1.21 s) and the
 # cell looked as if another program had taken 150% of a CPU. The fixture is
 # that cell's real fio JSON (2 jobs, fio's own usr+sys 61% over 5 s each).
+# Also the spread and per-repetition gain tables' arithmetic.
 # Exit status: 0 pass, 1 fail, 77 skip.
 set -u -o pipefail
 
@@ -32,8 +33,22 @@ for fproc, lo, hi in (("-1.210", 0, 20), ("", 0, 20), ("6.230", 0, 20)):
     other = m["other_cpu_pct"]
     if other is None or not lo <= other <= hi:
         bad.append("fio_proc_s %r: other load %s%%, want %d-%d%%" % (fproc, other, lo, hi))
+# Repetition spread and per-repetition gains: repetition k of each column
+# is paired with repetition k of the others, "best libfuse" chosen per pass.
+runs = lambda *v: [{"iops": x, "rep": i + 1} for i, x in enumerate(v)]
+per = {("r", "zcfuse-uring"): runs(110, 100, 130), ("r", "libfuse-3.14"): runs(100, 80, 100),
+       ("r", "libfuse-3.18-uring"): runs(90, 100, 80)}
+sp = report.rep_spread(per[("r", "zcfuse-uring")])
+if sp is None or abs(sp - 27.27) > 0.01:
+    bad.append("spread of 110, 100, 130: %s%%, want 27.27%%" % sp)
+if report.rep_spread(runs(5)) is not None:
+    bad.append("one repetition has no spread")
+rg = report.gain_range(per, "r", list(c for (_, c) in per), "zcfuse-uring", "best-libfuse")
+if rg is None or abs(rg[0] - 1.0) > 1e-9 or abs(rg[1] - 1.3) > 1e-9:
+    bad.append("per-repetition zcfuse-uring / best libfuse %s, want (1.00, 1.30)" % (rg,))
 if bad:
     print("bench-report: FAIL: " + "; ".join(bad))
     sys.exit(1)
-print("bench-report: a cell whose fio jobs ended before the last sample reports fio's own CPU")
+print("bench-report: a cell whose fio jobs ended before the last sample reports fio's own CPU; "
+      "spreads and per-repetition gains as computed by hand")
 PY
