@@ -64,6 +64,8 @@ struct uring_ent {
 	struct iovec reg_iov[2];
 	struct uring_ent *remote_next;
 	bool io_inflight;      /* backing I/O on the ring (queue thread only) */
+	bool held;             /* carries a request not yet committed (queue thread only) */
+	bool fresh;            /* a spare that has carried no request yet */
 	struct uring_ent *spare_next; /* a spare entry: the queue's list of them */
 } __attribute__((aligned(8)));
 

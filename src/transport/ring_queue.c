@@ -62,6 +62,8 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 	unsigned fl;
 	int err;
 
+	e->held = true;
+	e->fresh = false;
 	err = frame_ring(q, e, &why);
 	/* A queue's first READ or WRITE (not a lookup from wherever) claims its share. */
 	if (!err && !q->reg_tried && atomic_load_explicit(&q->u->reg_left, memory_order_relaxed) &&

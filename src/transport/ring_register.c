@@ -123,7 +123,8 @@ int zcf_ring_register_entries(struct uring_queue *q)
  * chain of commits that fed it, and the backlog (a read, the unlock itself)
  * would wait forever behind waiters. So every lent entry is followed by a
  * kick (zcf_ring_kick): a request of our own on this CPU, whose commit
- * hands out the next one.
+ * hands out the next one, unless an entry that is not ours at the time
+ * shows that nothing waits (queue_may_starve).
  */
 
 void zcf_ring_lend_entry(struct uring_queue *q, uint64_t nodeid)
@@ -141,6 +142,7 @@ void zcf_ring_lend_entry(struct uring_queue *q, uint64_t nodeid)
 		return;
 	memset(e, 0, sizeof(*e));
 	e->q = q;
+	e->fresh = true;
 	e->idx = u->depth + q->nr_spares; /* past the fixed-buffer table: never fixed */
 	e->hdr = calloc(1, sizeof(*e->hdr));
 	if (!zcf_ring_is_pool(u))
@@ -159,6 +161,35 @@ void zcf_ring_lend_entry(struct uring_queue *q, uint64_t nodeid)
 }
 
 /*
+ * Can a request be waiting in the kernel for an entry of this queue with
+ * nothing on its way to take it? Not while some entry that has carried
+ * requests (a spare that never did may sit free beside a backlog) is out
+ * of our hands with no completion of it left to read: the kernel then holds
+ * it free, which it never does while a request waits (a commit takes the
+ * oldest waiting request, and new ones go to a free entry), or its commit
+ * is on its way and will take that request. An uncontended SETLKW on a
+ * queue with free entries so costs no kick.
+ */
+static bool queue_may_starve(struct uring_queue *q)
+{
+	struct io_uring_cqe *cqe;
+	struct uring_ent *e;
+	unsigned i, head;
+
+	/* A request completed but not yet read is ours already. */
+	io_uring_for_each_cqe(&q->ring, head, cqe)
+		if ((cqe->user_data & UD_TAG_MASK) == UD_CMD && cqe->user_data & ~UD_TAG_MASK)
+			((struct uring_ent *)(uintptr_t)(cqe->user_data & ~UD_TAG_MASK))->held = true;
+	for (i = 0; i < q->u->depth; i++)
+		if (q->ents[i].live && !q->ents[i].held)
+			return false;
+	for (e = q->spares; e; e = e->spare_next)
+		if (e->live && !e->held && !e->fresh)
+			return false;
+	return true;
+}
+
+/*
  * The kick: a zero-length retrieve of the waiter's file, sent from this
  * queue's thread (pinned to the queue's CPU, so the kernel puts its
  * NOTIFY_REPLY on this queue) once the spares are in the kernel. The reply
@@ -170,7 +201,11 @@ void zcf_ring_kick(struct uring_queue *q)
 	struct zcfuse_session *se = q->u->se;
 	int err;
 
-	io_uring_submit(&q->ring); /* the REGISTERs of this round's spares first */
+	io_uring_submit(&q->ring); /* this round's commits and spares' REGISTERs first */
+	if (!queue_may_starve(q)) {
+		q->kicks = 0;
+		return;
+	}
 	for (; q->kicks; q->kicks--) {
 		err = zcf_notify_kick(se, q->kick_nodeid, q->qid, ++q->kick_seq);
 		if (err && err != -ENOENT && !q->kick_warned) {

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# A lock request that may wait (SETLKW) lends its ring entry and, when the
+# queue may have requests waiting in the kernel behind it, kicks the queue
+# (a NOTIFY_REPLY of our own, so that an entry commits). On an idle queue
+# nothing can wait in the kernel: the kernel hands new requests to a free
+# entry at once. So uncontended F_SETLKW lock/unlock pairs cost no kick.
+# The storm and the read queued behind waiters (locks-ops) keep the kick
+# where it is needed.
+. "$(dirname "$0")/../lib/common.sh"
+
+t_need_cmd python3
+jg=$(t_prog json-get)
+srv_start mem memfs
+m=${SRV_MNT[mem]}
+python3 - "$m/lockfile" <<'PY' || t_fail "lock loop"
+import fcntl, sys
+with open(sys.argv[1], "w") as f:
+    for _ in range(20):
+        fcntl.lockf(f, fcntl.LOCK_EX)  # F_SETLKW, granted at once
+        fcntl.lockf(f, fcntl.LOCK_UN)  # F_SETLKW too (CPython: no LOCK_NB)
+PY
+srv_stop_ok mem
+f=${SRV_STATS[mem]}
+setlkw=$("$jg" "$f" opcodes.SETLKW.count) || t_fail "stats have no SETLKW count"
+kicks=$("$jg" "$f" opcodes.NOTIFY_REPLY.count 2>/dev/null) || kicks=0
+t_log "$TR: $setlkw SETLKW, $kicks NOTIFY_REPLY"
+[ "$setlkw" -ge 40 ] || t_fail "expected 40 SETLKW requests, the stats count $setlkw"
+[ "$kicks" -eq 0 ] || t_fail "$kicks kicks (NOTIFY_REPLY) for $setlkw uncontended SETLKWs on an idle queue"
+t_log "PASS"
