@@ -180,6 +180,7 @@ struct zcf_stats {
 	_Atomic uint64_t errors;     /* replies with error != 0 */
 	_Atomic uint64_t malformed;  /* requests rejected by decoding */
 	_Atomic uint64_t queue_waits; /* times a reply/IO waited for ring space */
+	_Atomic uint64_t ring_spares; /* ring entries added for requests that may wait */
 	struct zcf_counter read_reason[ZCF_RPR_MAX]; /* where backing reads ran, and why */
 };
 

@@ -148,6 +148,7 @@ void zcf_counters_sum(struct zcf_counters *c, struct zcf_stats *sum)
 		sum->errors += LOAD(from->errors);
 		sum->malformed += LOAD(from->malformed);
 		sum->queue_waits += LOAD(from->queue_waits);
+		sum->ring_spares += LOAD(from->ring_spares);
 		if (!sh)
 			break;
 		from = &sh->s;

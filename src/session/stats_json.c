@@ -68,7 +68,8 @@ int zcf_stats_write(struct zcfuse_session *se, const char *path)
 	fprintf(f, "    \"via_ring\": %llu,\n", (unsigned long long)LOAD(st->via_ring));
 	fprintf(f, "    \"errors\": %llu,\n", (unsigned long long)LOAD(st->errors));
 	fprintf(f, "    \"malformed\": %llu,\n", (unsigned long long)LOAD(st->malformed));
-	fprintf(f, "    \"queue_waits\": %llu\n  },\n", (unsigned long long)LOAD(st->queue_waits));
+	fprintf(f, "    \"queue_waits\": %llu,\n", (unsigned long long)LOAD(st->queue_waits));
+	fprintf(f, "    \"ring_spares\": %llu\n  },\n", (unsigned long long)LOAD(st->ring_spares));
 	fprintf(f, "  \"opcodes\": {");
 	for (i = 0; i < FUSE_OPCODE_MAX; i++) {
 		uint64_t n = LOAD(st->op[i].n);

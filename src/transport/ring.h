@@ -66,6 +66,7 @@ struct uring_ent {
 	bool io_inflight;      /* backing I/O on the ring (queue thread only) */
 	bool held;             /* carries a request not yet committed (queue thread only) */
 	bool fresh;            /* a spare that has carried no request yet */
+	bool lent;             /* carries a request that may wait long (zcf_ring_lend_entry) */
 	struct uring_ent *spare_next; /* a spare entry: the queue's list of them */
 } __attribute__((aligned(8)));
 
@@ -169,7 +170,7 @@ void zcf_ring_register_late(struct uring_queue *q);
 /* ring_register.c */
 int zcf_ring_register_entries(struct uring_queue *q);
 /* A request that may wait long (ZCF_OPF_MAY_WAIT) lends its entry: add a spare. */
-void zcf_ring_lend_entry(struct uring_queue *q, uint64_t nodeid);
+void zcf_ring_lend_entry(struct uring_queue *q, struct uring_ent *lent);
 void zcf_ring_kick(struct uring_queue *q);
 void zcf_ring_spares_free(struct uring_queue *q);
 

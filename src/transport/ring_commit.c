@@ -64,6 +64,7 @@ int zcf_ring_commit_now(struct uring_ent *e)
 	zcf_ring_prep_cmd(q, sqe, FUSE_IO_URING_CMD_COMMIT_AND_FETCH, &cr);
 	sqe->user_data = zcf_ring_ud(e, UD_CMD);
 	e->held = false;
+	e->lent = false;
 	return 0;
 }
 

@@ -105,7 +105,7 @@ static void on_request(struct uring_queue *q, struct uring_ent *e)
 		if (fl & ZCF_OPF_ENDS_FH)
 			zcf_backing_fh_ended();
 		if (fl & ZCF_OPF_MAY_WAIT)
-			zcf_ring_lend_entry(q, e->req.in.nodeid);
+			zcf_ring_lend_entry(q, e);
 	}
 	if (!zcf_ring_to_worker(q->u, &e->req))
 		zcf_dispatch(&e->req);

@@ -112,7 +112,8 @@ int zcf_ring_register_entries(struct uring_queue *q)
  * requests, even the unlock that would free them. So each such request
  * lends its entry out: a spare entry is registered in its place, and the
  * queue's serving capacity stays at its depth. Spares stay registered (they
- * serve any request later) up to ZCF_SPARES_MAX per queue; they carry no
+ * serve any request later), so a waiter gets a new one only while the
+ * queue has fewer spares than waiters, up to ZCF_SPARES_MAX per queue; they carry no
  * fixed buffer (backing I/O into them uses plain reads). Under zero copy a
  * spare gets zero-copy slot 1 + idx like any entry: the sparse buffer table
  * is sized for the spares at setup (an empty slot pins nothing).
@@ -127,15 +128,30 @@ int zcf_ring_register_entries(struct uring_queue *q)
  * shows that nothing waits (queue_may_starve).
  */
 
-void zcf_ring_lend_entry(struct uring_queue *q, uint64_t nodeid)
+/* Entries now carrying a request that may wait long: the spares they need. */
+static unsigned lent_now(const struct uring_queue *q)
+{
+	const struct uring_ent *e;
+	unsigned i, n = 0;
+
+	for (i = 0; i < q->u->depth; i++)
+		n += q->ents[i].lent;
+	for (e = q->spares; e; e = e->spare_next)
+		n += e->lent;
+	return n;
+}
+
+void zcf_ring_lend_entry(struct uring_queue *q, struct uring_ent *lent)
 {
 	struct zcf_ring *u = q->u;
 	struct io_uring_sqe *sqe;
 	struct uring_ent *e;
 
 	q->kicks++;
-	q->kick_nodeid = nodeid;
-	if (q->nr_spares >= ZCF_SPARES_MAX)
+	q->kick_nodeid = lent->req.in.nodeid;
+	lent->lent = true;
+	/* One spare per waiter at a time: a spare freed by an earlier one serves on. */
+	if (q->nr_spares >= ZCF_SPARES_MAX || q->nr_spares >= lent_now(q))
 		return;
 	e = aligned_alloc(64, (sizeof(*e) + 63) & ~(size_t)63);
 	if (!e)
@@ -158,6 +174,7 @@ void zcf_ring_lend_entry(struct uring_queue *q, uint64_t nodeid)
 	e->spare_next = q->spares;
 	q->spares = e;
 	q->nr_spares++;
+	atomic_fetch_add_explicit(&zcf_stats_mine(&u->se->pc)->ring_spares, 1, memory_order_relaxed);
 }
 
 /*
