@@ -309,7 +309,7 @@ bench-full: deps
 # same list over all four transports on 7.3:
 #   make vm-check VM_CHECK_TRANSPORTS="classic uring bufpool zerocopy" VM_CHECK_TIMEOUT=7200
 # VM_CHECK_TESTS= runs everything (far longer than CI has under TCG).
-VM_CHECK_TESTS ?= ^(unit/|mount/(fio-verify|pool-zerocopy|memlock|stuck-reader|kill-server|queue-full|ring-setup|stats|posix-memfs|posix-passthrough|setuid-kill|direct-mmap|locks-ops|interrupt|interrupt-window|notify|request-timeout|memfs-space|bad-input|signals|parallel-dirops|dont-mask|posix-acl|init-inval|init-locks|init-meta|init-writeback)$$)
+VM_CHECK_TESTS ?= ^(unit/|mount/(fio-verify|pool-zerocopy|memlock|stuck-reader|kill-server|queue-full|ring-setup|stats|posix-memfs|posix-passthrough|setuid-kill|direct-mmap|locks-ops|lock-kicks|interrupt|interrupt-window|notify|request-timeout|memfs-space|bad-input|signals|parallel-dirops|dont-mask|posix-acl|init-inval|init-locks|init-meta|init-writeback)$$)
 VM_CHECK_TRANSPORTS ?= bufpool zerocopy
 # Host-side limit for the whole guest run (boot, both transports); a green
 # half took 22 min over bufpool under TCG at load 10 (doc/design.md).
