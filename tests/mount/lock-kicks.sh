@@ -10,17 +10,11 @@
 # where it is needed.
 . "$(dirname "$0")/../lib/common.sh"
 
-t_need_cmd python3
+ops=$(t_prog protoops)
 jg=$(t_prog json-get)
 srv_start mem memfs
 m=${SRV_MNT[mem]}
-python3 - "$m/lockfile" <<'PY' || t_fail "lock loop"
-import fcntl, sys
-with open(sys.argv[1], "w") as f:
-    for _ in range(20):
-        fcntl.lockf(f, fcntl.LOCK_EX)  # F_SETLKW, granted at once
-        fcntl.lockf(f, fcntl.LOCK_UN)  # F_SETLKW too (CPython: no LOCK_NB)
-PY
+"$ops" setlkw-pairs "$m" 20 || t_fail "20 F_SETLKW lock/unlock pairs"
 srv_stop_ok mem
 f=${SRV_STATS[mem]}
 setlkw=$("$jg" "$f" opcodes.SETLKW.count) || t_fail "stats have no SETLKW count"

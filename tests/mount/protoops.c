@@ -515,6 +515,25 @@ static int test_pending(const char *dir, pid_t srv, int depth, int cpu)
 	return 0;
 }
 
+/* N uncontended F_SETLKW lock/unlock pairs on one file (mount/lock-kicks). */
+static int test_setlkw_pairs(const char *dir, int n)
+{
+	char path[4096];
+	int fd, i, err;
+
+	snprintf(path, sizeof(path), "%s/setlkwfile", dir);
+	fd = open(path, O_RDWR | O_CREAT, 0644);
+	if (fd < 0)
+		FAIL("setlkw-pairs: open %s: %s", path, strerror(errno));
+	for (i = 0; i < n; i++) {
+		if ((err = setlk(fd, F_SETLKW, F_WRLCK, 0, 0)) ||
+		    (err = setlk(fd, F_SETLKW, F_UNLCK, 0, 0)))
+			FAIL("setlkw-pairs: pair %d: %s", i, strerror(-err));
+	}
+	close(fd);
+	return 0;
+}
+
 #define MEMFS_IOC_STORED _IOR('M', 1, uint64_t)
 #define MEMFS_IOC_REVERSE _IOWR('M', 2, char[16])
 
@@ -711,7 +730,7 @@ static int test_syncfs(const char *dir)
 int main(int argc, char **argv)
 {
 	if (argc < 3)
-		FAIL("usage: protoops locks|flock|storm|ioctl|poll|statx|tmpfile|syncfs DIR ...");
+		FAIL("usage: protoops locks|flock|storm|pending|ioctl|poll|statx|tmpfile|intr-read|syncfs|setlkw-pairs DIR ...");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (!strcmp(argv[1], "locks")) {
 		any_pid = argc > 3 && !strcmp(argv[3], "anypid");
@@ -735,5 +754,7 @@ int main(int argc, char **argv)
 		return test_intr_read(argv[2], argv[3], argc == 5 ? atoi(argv[4]) : 0);
 	if (!strcmp(argv[1], "syncfs"))
 		return test_syncfs(argv[2]);
+	if (!strcmp(argv[1], "setlkw-pairs") && argc == 4)
+		return test_setlkw_pairs(argv[2], atoi(argv[3]));
 	FAIL("unknown test %s", argv[1]);
 }
