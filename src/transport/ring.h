@@ -157,6 +157,17 @@ static inline uint64_t zcf_ring_ud(struct uring_ent *e, enum ud_tag tag)
 	return (uint64_t)(uintptr_t)e | tag;
 }
 
+/* A completion's tag and entry (NULL for the queue's own operations). */
+static inline unsigned zcf_ring_ud_tag(uint64_t ud)
+{
+	return (unsigned)(ud & UD_TAG_MASK);
+}
+
+static inline struct uring_ent *zcf_ring_ud_ent(uint64_t ud)
+{
+	return (struct uring_ent *)(uintptr_t)(ud & ~UD_TAG_MASK);
+}
+
 static inline bool zcf_ring_is_pool(const struct zcf_ring *u)
 {
 	return u->payload != ZCF_PAYLOAD_OWN;

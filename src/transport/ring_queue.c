@@ -253,10 +253,10 @@ void zcf_ring_queue_loop(struct uring_queue *q)
 		n = 0;
 		q->batch = io_uring_cq_ready(&q->ring);
 		io_uring_for_each_cqe(&q->ring, head, cqe) {
-			struct uring_ent *e = (void *)(uintptr_t)(cqe->user_data & ~UD_TAG_MASK);
+			struct uring_ent *e = zcf_ring_ud_ent(cqe->user_data);
 
 			n++;
-			switch (cqe->user_data & UD_TAG_MASK) {
+			switch (zcf_ring_ud_tag(cqe->user_data)) {
 			case UD_CMD:
 				if (cqe->res == 0)
 					on_request(q, e);

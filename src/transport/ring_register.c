@@ -98,7 +98,7 @@ int zcf_ring_register_entries(struct uring_queue *q)
 	/* A refused REGISTER completes at once; an accepted one stays parked. */
 	io_uring_wait_cqe_timeout(&q->ring, &cqe, &ts);
 	io_uring_for_each_cqe(&q->ring, head, cqe) {
-		if ((cqe->user_data & UD_TAG_MASK) == UD_CMD && cqe->res < 0 &&
+		if (zcf_ring_ud_tag(cqe->user_data) == UD_CMD && cqe->res < 0 &&
 		    cqe->res != -EINTR)
 			return zcf_ring_queue_fail(q, cqe->res, "REGISTER");
 	}
@@ -195,8 +195,8 @@ static bool queue_may_starve(struct uring_queue *q)
 
 	/* A request completed but not yet read is ours already. */
 	io_uring_for_each_cqe(&q->ring, head, cqe)
-		if ((cqe->user_data & UD_TAG_MASK) == UD_CMD && cqe->user_data & ~UD_TAG_MASK)
-			((struct uring_ent *)(uintptr_t)(cqe->user_data & ~UD_TAG_MASK))->held = true;
+		if (zcf_ring_ud_tag(cqe->user_data) == UD_CMD && (e = zcf_ring_ud_ent(cqe->user_data)))
+			e->held = true;
 	for (i = 0; i < q->u->depth; i++)
 		if (q->ents[i].live && !q->ents[i].held)
 			return false;

@@ -10,6 +10,9 @@
 # where it is needed.
 . "$(dirname "$0")/../lib/common.sh"
 
+case $TR in
+classic) t_skip "transport classic has no ring entries to lend, spare or kick" ;;
+esac
 ops=$(t_prog protoops)
 jg=$(t_prog json-get)
 srv_start mem memfs
