@@ -194,7 +194,7 @@ static const struct opt_row opt_rows[] = {
 	PICK("ring_fd", OPT_BOOL_PICK, ring_fd_plain, ring_fd_names, "MODE",
 	     "registered (default) or plain ring descriptor"),
 	PICK("read_place", OPT_PICK, read_place, read_place_names, "MODE",
-	     "ring transports: memory-fs reads on a busy queue run\nwhere each queue measures "
+	     "ring transports: memory-fs reads on a busy queue run\nwhere the session measures "
 	     "them faster (auto,\ndefault), or always inline, or always on a worker"),
 	UINT("threads", threads, 1, 1024, "N", "classic worker threads (default 4)"),
 	PICK("splice", OPT_BOOL_PICK, splice_off, splice_names, "on|off",

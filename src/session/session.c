@@ -52,6 +52,7 @@ ZCFUSE_API int zcfuse_session_new(int argc, char *argv[], const struct zcfuse_op
 	zcf_counters_init(&se->pc.counters);
 	se->pc.owner_uid = getuid();
 	pthread_mutex_init(&se->pc.lock, NULL);
+	zcf_rp_init(se);
 	err = zcf_parse_cmdline(argc, argv, &o, userdata, &se->pc.cfg);
 	if (err)
 		goto fail;

@@ -92,9 +92,9 @@ int zcf_stats_write(struct zcfuse_session *se, const char *path)
 		fprintf(f, "%s\n      \"%s\": {\"count\": %llu, \"bytes\": %llu}", i ? "," : "",
 			zcf_rp_reason_names[i], (unsigned long long)LOAD(st->read_reason[i].n),
 			(unsigned long long)LOAD(st->read_reason[i].bytes));
-	fprintf(f, "\n    },\n    \"queues\": [");
+	fprintf(f, "\n    },");
 	zcf_rp_write_json(se, f);
-	fprintf(f, "\n    ]\n  }\n}\n");
+	fprintf(f, "\n  }\n}\n");
 	if (fflush(f) || ferror(f))
 		err = -EIO;
 	if (fclose(f) && !err)

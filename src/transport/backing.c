@@ -209,7 +209,7 @@ static int try_ring(struct zcfuse_req *req, const struct zcf_io *io, zcfuse_io_c
  * Where READ and WRITE data moves (read_policy.h): synchronously without a
  * ring (classic, or not the queue's thread); on the ring for zero copy and
  * for files that may block; for memory-filesystem files inline when the
- * queue is idle or alone, else where this queue measured it to be faster
+ * queue is idle or alone, else where the session measured it to be faster
  * for the size (writes follow their size's read verdict). Reads on a ring
  * queue are tagged so that their completion feeds the measurement.
  */
@@ -239,7 +239,7 @@ static bool place(struct zcfuse_req *req, const struct zcf_io *io, const struct 
 		m = req->pc->cfg.read_place == 2 ? ZCF_RP_WORKER : ZCF_RP_INLINE;
 		why = m == ZCF_RP_WORKER ? ZCF_RPR_FORCED_WORKER : ZCF_RPR_FORCED_INLINE;
 	} else if ((q = zcf_rp_mine(zcf_req_se(req)))) {
-		m = zcf_rp_current(&q->cls[cls], &why);
+		m = zcf_rp_mode_now(zcf_req_se(req), cls, &why);
 		contested = true;
 	} else {
 		why = ZCF_RPR_IDLE; /* no memory for the measurement: the cheap way */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Where a backing read runs, per queue and size class, from measurement
+ * Where a backing read runs, per session and size class, from measurement
  * (read_policy.h says what and why; doc/design.md, "Where a backing read
  * runs", says how it was chosen).
  */
@@ -158,6 +158,40 @@ uint64_t zcf_rp_cpu_now(void)
 	return clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 }
 
+void zcf_rp_init(struct zcfuse_session *se)
+{
+	unsigned i;
+
+	for (i = 0; i < ZCF_RP_CLASSES; i++) {
+		struct zcf_rp_verdict *v = &se->rp_verdict[i];
+
+		zcf_rp_class_init(&v->c);
+		atomic_store(&v->running, ZCF_RP_INLINE);
+		atomic_store(&v->judging, false);
+		atomic_store(&v->win_t0, 0);
+		v->win_done0 = v->win_cpu0 = 0;
+	}
+}
+
+static uint8_t published(const struct zcf_rp_class *c)
+{
+	return (uint8_t)(running(c) | (c->probing ? ZCF_RP_PROBING : 0));
+}
+
+enum zcf_rp_mode zcf_rp_mode_now(struct zcfuse_session *se, unsigned cls,
+				 enum zcf_rp_reason *why)
+{
+	unsigned r = atomic_load_explicit(&se->rp_verdict[cls].running, memory_order_relaxed);
+	enum zcf_rp_mode m = (enum zcf_rp_mode)(r & 1);
+
+	if (why)
+		*why = r & ZCF_RP_PROBING
+			       ? (m == ZCF_RP_WORKER ? ZCF_RPR_PROBE_WORKER : ZCF_RPR_PROBE_INLINE)
+			       : (m == ZCF_RP_WORKER ? ZCF_RPR_MEASURED_WORKER
+						     : ZCF_RPR_MEASURED_INLINE);
+	return m;
+}
+
 static ZCF_TLS struct {
 	uint64_t se_id;
 	struct zcf_rp_queue *q;
@@ -166,15 +200,12 @@ static ZCF_TLS struct {
 struct zcf_rp_queue *zcf_rp_mine(struct zcfuse_session *se)
 {
 	struct zcf_rp_queue *q;
-	unsigned i;
 
 	if (tls_rp.se_id == se->pc.counters.id && se->pc.counters.id)
 		return tls_rp.q;
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return NULL;
-	for (i = 0; i < ZCF_RP_CLASSES; i++)
-		zcf_rp_class_init(&q->cls[i]);
 	q->clock = zcf_rp_now;
 	q->cpu_clock = zcf_rp_cpu_now;
 	pthread_mutex_lock(&se->pc.lock);
@@ -205,11 +236,40 @@ uint64_t zcf_rp_start(struct zcf_rp_queue *q)
 	return q->started++ % ZCF_RP_TIME_EVERY ? 0 : q->clock();
 }
 
+/*
+ * The session's window of class @cls at @now (held: judging): open it, or
+ * close it if it is long enough and judge it.
+ */
+static void window_check(struct zcfuse_session *se, struct zcf_rp_queue *q,
+			 struct zcf_rp_verdict *v, unsigned cls, uint64_t now)
+{
+	uint64_t t0 = atomic_load_explicit(&v->win_t0, memory_order_relaxed);
+	uint64_t got, cpu;
+	double per;
+
+	if (!t0) {
+		v->win_done0 = session_done(se, cls);
+		v->win_cpu0 = q->cpu_clock();
+		atomic_store_explicit(&v->win_t0, now, memory_order_relaxed);
+		return;
+	}
+	got = session_done(se, cls) - v->win_done0;
+	if (now <= t0 || now - t0 < ZCF_RP_WIN_NS || got < ZCF_RP_WIN_READS)
+		return;
+	cpu = q->cpu_clock();
+	per = v->win_cpu0 && cpu > v->win_cpu0 ? (double)(cpu - v->win_cpu0) / 1e9 / (double)got
+					       : 0;
+	zcf_rp_judge(&v->c, (double)got * 1e9 / (double)(now - t0), per);
+	/* The next window opens at the first check in the new mode. */
+	atomic_store_explicit(&v->win_t0, 0, memory_order_relaxed);
+	atomic_store_explicit(&v->running, published(&v->c), memory_order_relaxed);
+}
+
 void zcf_rp_done(struct zcfuse_session *se, struct zcf_rp_queue *q, unsigned cls,
 		 enum zcf_rp_mode m, bool contested, uint64_t t0)
 {
-	struct zcf_rp_class *c = &q->cls[cls];
-	uint64_t now = 0;
+	struct zcf_rp_verdict *v = &se->rp_verdict[cls];
+	uint64_t now = 0, w0;
 
 	/* One writer (the queue thread); others only read it. */
 	atomic_store_explicit(&q->done[cls],
@@ -219,65 +279,68 @@ void zcf_rp_done(struct zcfuse_session *se, struct zcf_rp_queue *q, unsigned cls
 		return;
 	if (t0) {
 		now = q->clock();
-		c->svc_ns[m] += now - t0;
-		c->svc_n[m]++;
+		q->svc_ns[cls][m] += now - t0;
+		q->svc_n[cls][m]++;
 	}
 	/* Reads started before the window changed mode belong to no window. */
-	if (m != running(c))
+	if (m != (atomic_load_explicit(&v->running, memory_order_relaxed) & 1))
 		return;
-	if (!c->win_n++) {
-		c->win_t0 = now ? now : q->clock();
-		c->win_done0 = session_done(se, cls);
-		c->win_cpu0 = q->cpu_clock();
-		return;
-	}
-	if (c->win_n < ZCF_RP_WIN_READS || (!now && c->win_n % ZCF_RP_TIME_EVERY))
+	/* The window is looked at every ZCF_RP_TIME_EVERY such reads of this queue. */
+	if (++q->seen[cls] % ZCF_RP_TIME_EVERY && !now)
 		return;
 	if (!now)
 		now = q->clock();
-	if (now - c->win_t0 >= ZCF_RP_WIN_NS) {
-		uint64_t got = session_done(se, cls) - c->win_done0;
-		uint64_t cpu = q->cpu_clock();
-		double per = got && c->win_cpu0 && cpu > c->win_cpu0
-				     ? (double)(cpu - c->win_cpu0) / 1e9 / (double)got : 0;
-
-		zcf_rp_judge(c, (double)got * 1e9 / (double)(now - c->win_t0), per);
-		c->win_n = 0;
-	}
+	w0 = atomic_load_explicit(&v->win_t0, memory_order_relaxed);
+	if (w0 && (now <= w0 || now - w0 < ZCF_RP_WIN_NS))
+		return;
+	if (atomic_exchange_explicit(&v->judging, true, memory_order_acquire))
+		return; /* another queue is at it */
+	window_check(se, q, v, cls, now);
+	atomic_store_explicit(&v->judging, false, memory_order_release);
 }
 
 void zcf_rp_write_json(struct zcfuse_session *se, FILE *f)
 {
 	struct zcf_rp_queue *q;
-	bool firstq = true;
+	bool first = true, firstq = true;
 	unsigned i;
 
-	for (q = atomic_load(&se->rp_queues); q; q = atomic_load(&q->next)) {
-		bool first = true;
+	fprintf(f, "\n    \"classes\": {");
+	for (i = 0; i < ZCF_RP_CLASSES; i++) {
+		const struct zcf_rp_class *c = &se->rp_verdict[i].c;
 
+		if (!c->judged)
+			continue;
+		fprintf(f, "%s\n      \"%s\": {\"mode\": \"%s\", \"windows\": %u, \"probes\": %u, "
+			"\"switches\": %u, \"reads_per_s_inline\": %.0f, \"reads_per_s_worker\": %.0f, "
+			"\"cpu_us_per_read_inline\": %.2f, \"cpu_us_per_read_worker\": %.2f}",
+			first ? "" : ",", zcf_rp_class_name(i),
+			c->mode == ZCF_RP_WORKER ? "worker" : "inline", c->judged, c->probes,
+			c->switches, c->rate[0], c->rate[1], c->cpu[0] * 1e6, c->cpu[1] * 1e6);
+		first = false;
+	}
+	fprintf(f, "%s},\n    \"queues\": [", first ? "" : "\n    ");
+	for (q = atomic_load(&se->rp_queues); q; q = atomic_load(&q->next)) {
+		first = true;
 		fprintf(f, "%s\n      {\"queue\": %u, \"classes\": {", firstq ? "" : ",", q->id);
 		firstq = false;
 		for (i = 0; i < ZCF_RP_CLASSES; i++) {
-			const struct zcf_rp_class *c = &q->cls[i];
+			const uint64_t *ns = q->svc_ns[i], *n = q->svc_n[i];
 
-			if (!c->svc_n[0] && !c->svc_n[1])
+			if (!n[0] && !n[1])
 				continue;
-			fprintf(f, "%s\n        \"%s\": {\"mode\": \"%s\", \"windows\": %u, \"probes\": %u, "
-				"\"switches\": %u, \"reads_per_s_inline\": %.0f, \"reads_per_s_worker\": %.0f, "
-				"\"cpu_us_per_read_inline\": %.2f, \"cpu_us_per_read_worker\": %.2f, "
-				"\"timed_inline_reads\": %llu, \"inline_us\": %.2f, \"timed_worker_reads\": %llu, "
+			fprintf(f, "%s\n        \"%s\": {\"reads\": %llu, \"timed_inline_reads\": %llu, "
+				"\"inline_us\": %.2f, \"timed_worker_reads\": %llu, "
 				"\"worker_latency_us\": %.2f}",
 				first ? "" : ",", zcf_rp_class_name(i),
-				c->mode == ZCF_RP_WORKER ? "worker" : "inline", c->judged, c->probes,
-				c->switches, c->rate[0], c->rate[1], c->cpu[0] * 1e6, c->cpu[1] * 1e6,
-				(unsigned long long)c->svc_n[0],
-				c->svc_n[0] ? (double)c->svc_ns[0] / (double)c->svc_n[0] / 1e3 : 0.0,
-				(unsigned long long)c->svc_n[1],
-				c->svc_n[1] ? (double)c->svc_ns[1] / (double)c->svc_n[1] / 1e3 : 0.0);
+				(unsigned long long)atomic_load(&q->done[i]), (unsigned long long)n[0],
+				n[0] ? (double)ns[0] / (double)n[0] / 1e3 : 0.0, (unsigned long long)n[1],
+				n[1] ? (double)ns[1] / (double)n[1] / 1e3 : 0.0);
 			first = false;
 		}
 		fprintf(f, "%s}}", first ? "" : "\n      ");
 	}
+	fprintf(f, "\n    ]");
 }
 
 void zcf_rp_free(struct zcfuse_session *se)

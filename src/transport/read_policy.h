@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Where a backing read runs, decided per queue at run time (read_policy.c).
+ * Where a backing read runs, decided per session at run time (read_policy.c).
  *
  * A read of a file that can be read inline (a memory filesystem: no
  * non-blocking I/O, so io_uring would always hand it to an io-wq worker) on
@@ -8,10 +8,12 @@
  * queue thread, or to a worker on another CPU so that the copy overlaps the
  * queue's own work. Which is faster depends on the machine (what a cross-CPU
  * wake-up costs), on whether the other CPUs are free, and on the read size,
- * so each queue measures it: per size class it runs windows of reads in its
- * settled mode and, now and then, a probe window in the other mode, compares
- * the session's completed reads per second in that class, and switches only
- * when the other mode wins by a margin twice in a row.
+ * so the session measures it: per size class it runs windows of reads in
+ * the settled mode on every queue and, now and then, a probe window in the
+ * other mode, compares the session's completed reads per second in that
+ * class, and switches only when the other mode wins by a margin twice in a
+ * row. One verdict for all queues: a queue judging alone would measure the
+ * session's rate while another queue ran the other mode.
  *
  * The judging part (zcf_rp_judge) is a pure function of the observations,
  * so tests drive it with synthetic ones.
@@ -38,7 +40,7 @@ extern const char *const zcf_rp_reason_names[ZCF_RPR_MAX];
 unsigned zcf_rp_class_of(uint64_t len);
 const char *zcf_rp_class_name(unsigned cls);
 
-/* The verdict of one size class on one queue. */
+/* The judge's state for one size class (zcf_rp_judge's). */
 struct zcf_rp_class {
 	uint8_t mode;          /* enum zcf_rp_mode: the settled mode */
 	bool probing;          /* the current window runs the other mode */
@@ -48,12 +50,22 @@ struct zcf_rp_class {
 	double rate[2];        /* reads per second measured in each mode, 0: never */
 	double cpu[2];         /* process CPU seconds per read in each mode, 0: unknown */
 	uint32_t switches, probes, judged;
-	/* the window being measured */
-	uint32_t win_n;
-	uint64_t win_t0, win_done0, win_cpu0;
-	/* service observations: inline pread time, worker completion latency */
-	uint64_t svc_ns[2], svc_n[2]; /* of the timed reads only (zcf_rp_start) */
 };
+
+/*
+ * The session's verdict on one size class. Every queue reads its reads'
+ * mode from @running; windows are the session's (one at a time, whichever
+ * queue's completion finds it ended closes it), so a queue never judges a
+ * window in which another queue ran the other mode.
+ */
+struct zcf_rp_verdict {
+	_Atomic uint8_t running;  /* the mode reads start in, | ZCF_RP_PROBING */
+	_Atomic bool judging;     /* held by the thread opening or closing a window */
+	_Atomic uint64_t win_t0;  /* the window's start, 0: opens at the next check */
+	uint64_t win_done0, win_cpu0; /* the session's reads and CPU then (judging's) */
+	struct zcf_rp_class c;    /* changed only under judging */
+};
+#define ZCF_RP_PROBING 2u
 
 /*
  * Judging thresholds (dimensionless, the same on every machine): the worker
@@ -98,15 +110,22 @@ uint64_t zcf_rp_cpu_now(void);
 /* ---- Per-queue state, kept by the queue thread (backing.c uses these) ---- */
 
 struct zcf_rp_queue {
-	struct zcf_rp_class cls[ZCF_RP_CLASSES];
 	_Atomic uint64_t done[ZCF_RP_CLASSES]; /* this queue's completed reads */
 	_Atomic(struct zcf_rp_queue *) next;  /* the session's list */
 	unsigned id;
 	uint32_t started;                     /* contested reads begun (zcf_rp_start) */
+	uint32_t seen[ZCF_RP_CLASSES];        /* contested completions in the running mode */
+	/* service observations: inline pread time, worker completion latency */
+	uint64_t svc_ns[ZCF_RP_CLASSES][2], svc_n[ZCF_RP_CLASSES][2]; /* timed reads only */
 	uint64_t (*clock)(void);              /* zcf_rp_now; tests give their own */
 	uint64_t (*cpu_clock)(void);          /* zcf_rp_cpu_now; likewise */
 };
 
+/* Every class starts inline, its first window opening at the first check. */
+void zcf_rp_init(struct zcfuse_session *se);
+/* The mode a contested read of class @cls runs in now, with its reason. */
+enum zcf_rp_mode zcf_rp_mode_now(struct zcfuse_session *se, unsigned cls,
+				 enum zcf_rp_reason *why);
 /* The calling thread's queue state for @se (made on first use), or NULL. */
 struct zcf_rp_queue *zcf_rp_mine(struct zcfuse_session *se);
 /* A contested read begins: its start time if it is one of the timed ones, else 0. */
@@ -118,7 +137,7 @@ uint64_t zcf_rp_start(struct zcf_rp_queue *q);
 void zcf_rp_done(struct zcfuse_session *se, struct zcf_rp_queue *q, unsigned cls,
 		 enum zcf_rp_mode m, bool contested, uint64_t t0);
 uint64_t zcf_rp_now(void);
-/* The stats JSON's "read_placement.queues" array body. */
+/* The stats JSON's "read_placement" members "classes" and "queues". */
 void zcf_rp_write_json(struct zcfuse_session *se, FILE *f);
 void zcf_rp_free(struct zcfuse_session *se);
 

@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "proto/proto.h"
+#include "transport/read_policy.h"
 
 struct zcf_chan;
 struct zcf_ring;
@@ -74,7 +75,8 @@ struct zcfuse_session {
 	unsigned ring_flags;          /* io_uring setup flags the queues got */
 	size_t pin_late_max;          /* uring: bytes queues may register at first use (0: at start) */
 	size_t pinned_at_stop;        /* what the ring had registered when it stopped */
-	/* Where backing reads run: one state per queue thread (read_policy.c) */
+	/* Where backing reads run: a verdict per size class, a state per queue thread */
+	struct zcf_rp_verdict rp_verdict[ZCF_RP_CLASSES];
 	_Atomic(struct zcf_rp_queue *) rp_queues;
 	unsigned rp_nqueues;          /* under pc.lock */
 };

@@ -2,7 +2,7 @@
 # Where backing reads run, as the stats record it (read_placement): the
 # passthrough example over a tmpfs source, 128K O_DIRECT reads at depth 1
 # (an idle queue: inline) and at depth 16 with fio's crc32c verify (a busy
-# queue: the per-queue measurement decides, and probes the other mode, so
+# queue: the session's measurement decides, and probes the other mode, so
 # both paths carry verified data). Every READ is counted under exactly one
 # reason; over a ring the depth-1 reads are "inline_idle_queue", the
 # depth-16 ones were judged by windows of the 128K class and at least one
@@ -65,12 +65,17 @@ uring | bufpool)
 		[ "$contested" -gt 0 ] || t_fail "depth 16 but no read was judged by the measurement"
 		[ "$n_worker_probe" -gt 0 ] || [ "$n_worker_measured" -gt 0 ] ||
 			t_fail "the worker mode was never measured (worker_probe = 0)"
-		windows=0 i=0
+		windows=$(num "$f" read_placement.classes.128K.windows)
+		[ "$windows" -gt 0 ] || t_fail "the session judged no window of the 128K class"
+		timed=0 i=0
 		while "$jg" "$f" "read_placement.queues.$i" >/dev/null 2>&1; do
-			windows=$((windows + $(num "$f" "read_placement.queues.$i.classes.128K.windows")))
+			for k in timed_inline_reads timed_worker_reads; do
+				"$jg" "$f" "read_placement.queues.$i.classes.128K.$k" >/dev/null 2>&1 &&
+					timed=$((timed + $(num "$f" "read_placement.queues.$i.classes.128K.$k")))
+			done
 			i=$((i + 1))
 		done
-		[ "$windows" -gt 0 ] || t_fail "no queue judged a window of the 128K class"
+		[ "$timed" -gt 0 ] || t_fail "no queue timed a contested 128K read"
 	fi
 	;;
 esac

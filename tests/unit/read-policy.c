@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Where a backing read runs (core/read_policy.c), on synthetic
+ * Where a backing read runs (transport/read_policy.c), on synthetic
  * observations: a clearly faster mode is found and kept, a tie or noise
  * never makes a size class flap, one outlier probe does not switch, a
  * change of regime is followed within a bounded number of windows, probes
@@ -197,7 +197,25 @@ static uint64_t fake_now(void)
 	return fake_now_ns;
 }
 
-/* The glue: completions on a clock become window rates, per queue. */
+/* A session for the glue tests: two queue states on the fake clocks. */
+static void glue_session(struct zcfuse_session *se, struct zcf_rp_queue **q, unsigned nq)
+{
+	unsigned i;
+
+	memset(se, 0, sizeof(*se));
+	pthread_mutex_init(&se->pc.lock, NULL);
+	zcf_rp_init(se);
+	for (i = 0; i < nq; i++) {
+		q[i] = zcf_rp_mine(se);
+		T_CHECK(q[i] != NULL, "a queue state");
+		if (q[i]) {
+			q[i]->cpu_clock = fake_cpu;
+			q[i]->clock = fake_now;
+		}
+	}
+}
+
+/* The glue: completions on a clock become window rates. */
 static void test_windows(void)
 {
 	struct zcfuse_session se;
@@ -205,21 +223,17 @@ static void test_windows(void)
 	struct zcf_rp_class *c;
 	unsigned i, reads = 200000;
 
-	memset(&se, 0, sizeof(se));
-	pthread_mutex_init(&se.pc.lock, NULL);
-	q = zcf_rp_mine(&se);
-	T_CHECK(q != NULL, "a queue state");
+	glue_session(&se, &q, 1);
 	if (!q)
 		return;
-	q->cpu_clock = fake_cpu;
-	q->clock = fake_now;
-	c = &q->cls[5];
+	c = &se.rp_verdict[5].c;
 	/*
 	 * Inline: a 128K read every 100 us at 40 us of CPU; worker: every
 	 * 50 us (both CPUs work) at 50 us (a wake-up more).
 	 */
+	fake_now_reads = 0;
 	for (i = 0; i < reads; i++) {
-		enum zcf_rp_mode m = zcf_rp_current(c, NULL);
+		enum zcf_rp_mode m = zcf_rp_mode_now(&se, 5, NULL);
 		uint64_t t0 = zcf_rp_start(q);
 
 		fake_now_ns += m == ZCF_RP_INLINE ? 100000 : 50000;
@@ -232,10 +246,10 @@ static void test_windows(void)
 	 */
 	T_CHECK(fake_now_reads <= 3 * reads / ZCF_RP_TIME_EVERY + 2 * c->judged,
 		"%u clock reads for %u reads in %u windows", fake_now_reads, reads, c->judged);
-	T_EQ(c->svc_n[0] + c->svc_n[1], reads / ZCF_RP_TIME_EVERY, "one read in %d timed",
+	T_EQ(q->svc_n[5][0] + q->svc_n[5][1], reads / ZCF_RP_TIME_EVERY, "one read in %d timed",
 	     ZCF_RP_TIME_EVERY);
-	T_CHECK(c->svc_ns[ZCF_RP_WORKER] == 50000 * c->svc_n[ZCF_RP_WORKER] &&
-			c->svc_ns[ZCF_RP_INLINE] == 100000 * c->svc_n[ZCF_RP_INLINE],
+	T_CHECK(q->svc_ns[5][ZCF_RP_WORKER] == 50000 * q->svc_n[5][ZCF_RP_WORKER] &&
+			q->svc_ns[5][ZCF_RP_INLINE] == 100000 * q->svc_n[5][ZCF_RP_INLINE],
 		"service times of the timed reads");
 	T_EQ(c->mode, ZCF_RP_WORKER, "measured faster mode chosen");
 	T_EQ(c->switches, 1, "once");
@@ -248,15 +262,66 @@ static void test_windows(void)
 		"CPU per read from the clock: inline %.2f us, worker %.2f us",
 		c->cpu[ZCF_RP_INLINE] * 1e6, c->cpu[ZCF_RP_WORKER] * 1e6);
 	/* Reads that completed in a mode no longer running belong to no window. */
-	i = c->win_n;
-	zcf_rp_done(&se, q, 5, (enum zcf_rp_mode)!zcf_rp_current(c, NULL), true, 0);
-	T_EQ(c->win_n, i, "a stale-mode completion is not in the window");
+	i = q->seen[5];
+	zcf_rp_done(&se, q, 5, (enum zcf_rp_mode)!zcf_rp_mode_now(&se, 5, NULL), true, 0);
+	T_EQ(q->seen[5], i, "a stale-mode completion is not in the window");
 	/* Uncontested reads count toward the session's rate only. */
-	i = c->win_n;
 	zcf_rp_done(&se, q, 5, ZCF_RP_INLINE, false, 0);
-	T_EQ(c->win_n, i, "uncontested reads are not judged");
+	T_EQ(q->seen[5], i, "uncontested reads are not judged");
 	zcf_rp_free(&se);
 	T_CHECK(atomic_load(&se.rp_queues) == NULL, "freed");
+	pthread_mutex_destroy(&se.pc.lock);
+}
+
+/*
+ * Two queues carrying one job's reads, interleaved (fio's job and its
+ * workers on both CPUs). A read's time depends on what both queues run:
+ * 100 us when both read inline, 50 us when both hand reads to workers,
+ * 110 us when they differ (one queue's workers compete with the other's
+ * inline copies on its CPU). A queue judging alone (the design before
+ * session 12) probed the worker while the other queue ran inline, and so
+ * measured mixtures: its rates came out 9.1K instead of 10K, and both
+ * queues ran windows, twice as many as time allows. With one verdict every
+ * window measures one mode, one window at a time.
+ */
+static void test_two_queues(void)
+{
+	struct zcfuse_session se;
+	struct zcf_rp_queue *q[2];
+	struct zcf_rp_class *c;
+	uint64_t t_start = fake_now_ns;
+	enum zcf_rp_mode last[2] = { ZCF_RP_INLINE, ZCF_RP_INLINE };
+	unsigned i, reads = 400000, on;
+
+	glue_session(&se, q, 2);
+	if (!q[0] || !q[1])
+		return;
+	c = &se.rp_verdict[5].c;
+	for (i = 0; i < reads; i++) {
+		enum zcf_rp_mode m;
+		uint64_t t0;
+
+		on = noise() > 0;
+		m = last[on] = zcf_rp_mode_now(&se, 5, NULL);
+		t0 = zcf_rp_start(q[on]);
+		fake_now_ns += last[0] != last[1] ? 110000 : m == ZCF_RP_INLINE ? 100000 : 50000;
+		fake_cpu_ns += m == ZCF_RP_INLINE ? 40000 : 50000;
+		zcf_rp_done(&se, q[on], 5, m, true, t0);
+	}
+	T_EQ(c->mode, ZCF_RP_WORKER, "the faster mode chosen for the session");
+	T_EQ(c->switches, 1, "once");
+	T_CHECK(c->rate[ZCF_RP_WORKER] > 19000 && c->rate[ZCF_RP_WORKER] < 21000 &&
+			c->rate[ZCF_RP_INLINE] > 9500 && c->rate[ZCF_RP_INLINE] < 10500,
+		"each mode's rate measured unmixed: inline %.0f/s, worker %.0f/s",
+		c->rate[ZCF_RP_INLINE], c->rate[ZCF_RP_WORKER]);
+	/* One window at a time for the session: at most one per 10 ms. */
+	T_CHECK(c->judged <= (fake_now_ns - t_start) / ZCF_RP_WIN_NS + 1,
+		"%u windows in %.1f s", c->judged, (double)(fake_now_ns - t_start) / 1e9);
+	T_CHECK(c->judged * 2 > (fake_now_ns - t_start) / ZCF_RP_WIN_NS,
+		"windows keep up: %u in %.1f s", c->judged, (double)(fake_now_ns - t_start) / 1e9);
+	T_CHECK(q[0]->seen[5] > 1000 && q[1]->seen[5] > 1000, "both queues judged reads: %u, %u",
+		q[0]->seen[5], q[1]->seen[5]);
+	zcf_rp_free(&se);
 	pthread_mutex_destroy(&se.pc.lock);
 }
 
@@ -270,5 +335,6 @@ int main(void)
 	test_regime_change();
 	test_cpu_cost();
 	test_windows();
+	test_two_queues();
 	return t_exit("read-policy");
 }
