@@ -67,15 +67,12 @@ enum zcf_rp_mode zcf_rp_current(const struct zcf_rp_class *c, enum zcf_rp_reason
 }
 
 /*
- * Does the worker's extra CPU per read stay within its share of the
- * throughput it gains (@slack: 1 to move there, ZCF_RP_STAY_WORKER to stay)?
- * Unknown CPU figures do not vote.
+ * Does the worker's extra CPU per read (@cw against @ci) stay within its
+ * share of the throughput it gains (@rw against @ri; @slack: 1 to move
+ * there, ZCF_RP_STAY_WORKER to stay)? Unknown CPU figures do not vote.
  */
-static bool worker_pays(const struct zcf_rp_class *c, double slack)
+static bool worker_pays(double ri, double rw, double ci, double cw, double slack)
 {
-	double ri = c->rate[ZCF_RP_INLINE], rw = c->rate[ZCF_RP_WORKER];
-	double ci = c->cpu[ZCF_RP_INLINE], cw = c->cpu[ZCF_RP_WORKER];
-
 	if (ci <= 0 || cw <= 0 || ri <= 0)
 		return true;
 	return cw <= ci * (1 + ZCF_RP_CPU_SHARE * (rw / ri - 1)) * slack;
@@ -86,37 +83,31 @@ static double smooth(double old, double now)
 	return old > 0 ? (old + now) / 2 : now;
 }
 
-void zcf_rp_judge(struct zcf_rp_class *c, double rate, double cpu)
+/* The mean of two figures, either of which may be unknown (0). */
+static double mean_known(double a, double b)
 {
-	enum zcf_rp_mode m = running(c), want;
-	double ri, rw;
+	return a > 0 && b > 0 ? (a + b) / 2 : a > 0 ? a : b;
+}
 
-	c->judged++;
-	if (!c->probing) {
-		/* The settled mode: smoothed, as it is measured again and again. */
-		c->rate[m] = smooth(c->rate[m], rate);
-		if (cpu > 0)
-			c->cpu[m] = smooth(c->cpu[m], cpu);
-		if (++c->windows >= c->probe_every) {
-			c->windows = 0;
-			c->probing = true;
-			c->probes++;
-		}
-		return;
+/*
+ * The settled window after a probe ended with @rate and @cpu: the probe
+ * against the mean of its two neighbours.
+ */
+static void decide(struct zcf_rp_class *c, double rate, double cpu)
+{
+	double ref = mean_known(c->last_rate, rate), ref_cpu = mean_known(c->last_cpu, cpu);
+	double ri, rw, ci, cw;
+	enum zcf_rp_mode want = c->mode;
+
+	if (c->mode == ZCF_RP_INLINE) {
+		ri = ref, ci = ref_cpu, rw = c->probe_rate, cw = c->probe_cpu;
+		if (rw > ri * ZCF_RP_TO_WORKER && worker_pays(ri, rw, ci, cw, 1))
+			want = ZCF_RP_WORKER;
+	} else {
+		rw = ref, cw = ref_cpu, ri = c->probe_rate, ci = c->probe_cpu;
+		if (rw < ri * ZCF_RP_STAY_WORKER || !worker_pays(ri, rw, ci, cw, ZCF_RP_STAY_WORKER))
+			want = ZCF_RP_INLINE;
 	}
-	/* A probe: the other mode, now. */
-	c->rate[m] = rate;
-	if (cpu > 0)
-		c->cpu[m] = cpu;
-	c->probing = false;
-	ri = c->rate[ZCF_RP_INLINE];
-	rw = c->rate[ZCF_RP_WORKER];
-	want = c->mode;
-	if (c->mode == ZCF_RP_INLINE && rw > ri * ZCF_RP_TO_WORKER && worker_pays(c, 1))
-		want = ZCF_RP_WORKER;
-	else if (c->mode == ZCF_RP_WORKER &&
-		 (rw < ri * ZCF_RP_STAY_WORKER || !worker_pays(c, ZCF_RP_STAY_WORKER)))
-		want = ZCF_RP_INLINE;
 	if (want == c->mode) {
 		c->confirm = 0;
 		c->probe_every = c->probe_every * 2 > ZCF_RP_PROBE_MAX ? ZCF_RP_PROBE_MAX
@@ -135,6 +126,36 @@ void zcf_rp_judge(struct zcf_rp_class *c, double rate, double cpu)
 	c->switches++;
 	c->windows = 0;
 	c->probe_every = ZCF_RP_PROBE_MIN;
+}
+
+void zcf_rp_judge(struct zcf_rp_class *c, double rate, double cpu)
+{
+	enum zcf_rp_mode m = running(c);
+
+	c->judged++;
+	if (c->probing) { /* the other mode, judged at the next settled window */
+		c->rate[m] = c->probe_rate = rate;
+		c->probe_cpu = cpu;
+		if (cpu > 0)
+			c->cpu[m] = cpu;
+		c->probing = false;
+		c->bracket = true;
+		return;
+	}
+	/* The settled mode: smoothed, as it is measured again and again. */
+	c->rate[m] = smooth(c->rate[m], rate);
+	if (cpu > 0)
+		c->cpu[m] = smooth(c->cpu[m], cpu);
+	if (c->bracket) {
+		c->bracket = false;
+		decide(c, rate, cpu);
+	} else if (++c->windows >= c->probe_every) {
+		c->windows = 0;
+		c->probing = true;
+		c->probes++;
+	}
+	c->last_rate = rate;
+	c->last_cpu = cpu;
 }
 
 /* ---- Per-queue state ---- */

@@ -47,8 +47,11 @@ struct zcf_rp_class {
 	uint8_t confirm;       /* probes in a row that said "switch" */
 	uint32_t windows;      /* windows since the last probe */
 	uint32_t probe_every;  /* windows between probes (backs off to a maximum) */
+	bool bracket;          /* a probe ended: the next settled window decides */
 	double rate[2];        /* reads per second measured in each mode, 0: never */
 	double cpu[2];         /* process CPU seconds per read in each mode, 0: unknown */
+	double last_rate, last_cpu; /* the last settled window's, unsmoothed */
+	double probe_rate, probe_cpu; /* the probe being judged */
 	uint32_t switches, probes, judged;
 };
 
@@ -71,8 +74,10 @@ struct zcf_rp_verdict {
  * Judging thresholds (dimensionless, the same on every machine): the worker
  * must beat inline by ZCF_RP_TO_WORKER (it costs more CPU: a wake-up and a
  * second thread), and stays only while it beats inline by ZCF_RP_STAY_WORKER;
- * in between, the class keeps its mode. A switch needs ZCF_RP_CONFIRM probes
- * in a row. Where both modes' CPU per read is known, the worker must also
+ * in between, the class keeps its mode. A probe is compared with the mean
+ * of the settled windows on either side of it, so a rate that drifts on its
+ * own (a ramp, load elsewhere) does not favour whichever mode ran later. A
+ * switch needs ZCF_RP_CONFIRM probes in a row. Where both modes' CPU per read is known, the worker must also
  * pay for itself: its CPU per read may exceed inline's by at most
  * ZCF_RP_CPU_SHARE of its throughput gain (1.5x the reads for at most 1.25x
  * the CPU per read), with ZCF_RP_STAY_WORKER's slack once it runs.

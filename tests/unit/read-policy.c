@@ -128,6 +128,7 @@ static void test_outlier_probe(void)
 	while (!c.probing)
 		sim(&c, 30000, 20000, 0, 1);
 	zcf_rp_judge(&c, 60000, 0);
+	zcf_rp_judge(&c, 30000, 0); /* the settled window it is judged against */
 	T_EQ(c.switches, 0, "a single outlier does not switch");
 	T_CHECK(c.probing, "it is confirmed by a second probe at once");
 	for (i = 0; i < 500; i++)
@@ -150,6 +151,38 @@ static void test_regime_change(void)
 	T_EQ(c.mode, ZCF_RP_INLINE, "back to inline");
 	T_CHECK(i <= 2 * ZCF_RP_PROBE_MAX + ZCF_RP_CONFIRM + 1, "within %u windows", i);
 	T_EQ(c.switches, 2, "two switches in all");
+}
+
+/*
+ * A rate that rises on its own (fio ramping up, another program going
+ * idle) favours whichever mode ran later: a probe right after a settled
+ * window looks faster by the drift alone. Both modes equal, the rate
+ * climbing 15% a window for 12 windows and then flat: no switch.
+ */
+static void test_rising_rate(void)
+{
+	struct zcf_rp_class c;
+	double r = 10000;
+	unsigned i;
+
+	zcf_rp_class_init(&c);
+	for (i = 0; i < 12; i++, r *= 1.15)
+		zcf_rp_judge(&c, r, 0);
+	sim(&c, r, r, 0.01, 3000);
+	T_EQ(c.switches, 0, "a rising rate alone does not switch");
+	T_EQ(c.mode, ZCF_RP_INLINE, "stays inline");
+	/* Falling as fast: no switch either. */
+	zcf_rp_class_init(&c);
+	r = 40000;
+	for (i = 0; i < 12; i++, r /= 1.15)
+		zcf_rp_judge(&c, r, 0);
+	T_EQ(c.switches, 0, "a falling rate alone does not switch");
+	/* A real gain on a rising rate is still found. */
+	zcf_rp_class_init(&c);
+	r = 10000;
+	for (i = 0; i < 12; i++, r *= 1.15)
+		zcf_rp_judge(&c, zcf_rp_current(&c, NULL) == ZCF_RP_WORKER ? 1.5 * r : r, 0);
+	T_EQ(c.mode, ZCF_RP_WORKER, "1.5x on a rising rate: worker chosen");
 }
 
 /* The worker must pay for its CPU with throughput (ZCF_RP_CPU_SHARE). */
@@ -333,6 +366,7 @@ int main(void)
 	test_tie_never_flaps();
 	test_outlier_probe();
 	test_regime_change();
+	test_rising_rate();
 	test_cpu_cost();
 	test_windows();
 	test_two_queues();
