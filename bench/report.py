@@ -377,27 +377,49 @@ PLACEMENT_GROUPS = [
 ]
 
 
-def placement_reasons(outdir, tag):
-    """READ counts by placement reason from cell TAG's server stats file, or None."""
+def placement_stats(outdir, tag):
+    """Cell TAG's server stats "read_placement" object, or None."""
     try:
         with open(os.path.join(outdir, "stats", tag + ".json")) as f:
-            return json.load(f)["read_placement"]["reasons"]
+            return json.load(f)["read_placement"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
+def placement_reasons(outdir, tag):
+    """READ counts by placement reason from cell TAG's server stats file, or None."""
+    rp = placement_stats(outdir, tag)
+    return rp.get("reasons") if isinstance(rp, dict) else None
+
+
+def placement_switches(outdir, tag):
+    """Mode switches of the session's read verdicts (all size classes), or None
+    for servers whose stats have no verdicts (before session 12, or nothing judged)."""
+    rp = placement_stats(outdir, tag)
+    classes = rp.get("classes") if isinstance(rp, dict) else None
+    if not isinstance(classes, dict) or not classes:
+        return None
+    return sum(int(v.get("switches", 0)) for v in classes.values() if isinstance(v, dict))
+
+
 def placement_table(outdir, cells, row_ids, labels, present):
-    """READ placement shares per row and zcfuse configuration, or None."""
-    counts = {}
+    """READ placement shares per row and zcfuse configuration, with the read
+    verdicts' mode switches per repetition, or None."""
+    counts, switches = {}, {}
     for c in cells:
         if c["status"] != "ok" or not c["config"].startswith("zcfuse-") or not c["fio_json"]:
             continue
-        reasons = placement_reasons(outdir, os.path.splitext(os.path.basename(c["fio_json"]))[0])
+        tag = os.path.splitext(os.path.basename(c["fio_json"]))[0]
+        reasons = placement_reasons(outdir, tag)
         if reasons is None:
             continue
         acc = counts.setdefault((c["row"], c["config"]), {})
         for g, names in PLACEMENT_GROUPS:
             acc[g] = acc.get(g, 0) + sum(reasons.get(n, {}).get("count", 0) for n in names)
+        sw = placement_switches(outdir, tag)
+        if sw is not None:
+            sws = switches.setdefault((c["row"], c["config"]), [])
+            sws.append(sw)
     cols = [c for c in present if any((r, c) in counts for r in row_ids)]
     if not cols:
         return None
@@ -412,7 +434,10 @@ def placement_table(outdir, cells, row_ids, labels, present):
                 continue
             parts = ["%s %.0f%%" % (g, 100.0 * acc[g] / total) for g, _ in PLACEMENT_GROUPS
                      if acc[g] and 100.0 * acc[g] / total >= 0.5]
-            cells_out.append(", ".join(parts) or "-")
+            text = ", ".join(parts) or "-"
+            if (rid, c) in switches:
+                text += "; switches %s" % "/".join(str(n) for n in switches[(rid, c)])
+            cells_out.append(text)
         rows.append([labels[rid]] + cells_out)
     return md_table(["fio"] + cols, rows)
 
@@ -602,7 +627,9 @@ def main():
         lines.append("Share of READs by the read policy's decision: inline on the queue thread "
                      "(idle queue, one CPU, or measured faster), on an io-wq worker (measured "
                      "faster), probes of the other mode, and reads that must go on the ring "
-                     "(files that may block, zero copy) or have no ring (classic).")
+                     "(files that may block, zero copy) or have no ring (classic). "
+                     "\"switches\": how often the session's read verdicts changed mode in "
+                     "each repetition.")
         lines.append("")
         lines.append(placement)
     lines.append("")

@@ -5,7 +5,8 @@
 # negative (as in a two-job cell of 2026-12-02 16:12: -1.21 s) and the
 # cell looked as if another program had taken 150% of a CPU. The fixture is
 # that cell's real fio JSON (2 jobs, fio's own usr+sys 61% over 5 s each).
-# Also the spread and per-repetition gain tables' arithmetic.
+# Also the spread and per-repetition gain tables' arithmetic, and the read
+# verdicts' switch counts taken from server stats files.
 # Exit status: 0 pass, 1 fail, 77 skip.
 set -u -o pipefail
 
@@ -46,6 +47,23 @@ if report.rep_spread(runs(5)) is not None:
 rg = report.gain_range(per, "r", list(c for (_, c) in per), "zcfuse-uring", "best-libfuse")
 if rg is None or abs(rg[0] - 1.0) > 1e-9 or abs(rg[1] - 1.3) > 1e-9:
     bad.append("per-repetition zcfuse-uring / best libfuse %s, want (1.00, 1.30)" % (rg,))
+# The read verdicts' switches from a server stats file: summed over size
+# classes; none for a server whose stats have no verdicts (the per-queue
+# layout before session 12, or nothing judged).
+import json, os, tempfile
+with tempfile.TemporaryDirectory() as d:
+    os.mkdir(os.path.join(d, "stats"))
+    docs = {"new": {"read_placement": {"reasons": {}, "classes": {
+                "4K": {"mode": "inline", "switches": 1}, "128K": {"mode": "worker", "switches": 2}}}},
+            "old": {"read_placement": {"reasons": {}, "queues": [{"queue": 0, "classes": {
+                "128K": {"mode": "inline", "switches": 5}}}]}},
+            "none": {"read_placement": {"reasons": {}, "classes": {}}}}
+    for name, doc in docs.items():
+        with open(os.path.join(d, "stats", name + ".json"), "w") as f:
+            json.dump(doc, f)
+    got = {n: report.placement_switches(d, n) for n in list(docs) + ["missing"]}
+    if got != {"new": 3, "old": None, "none": None, "missing": None}:
+        bad.append("verdict switches %s, want new 3 and None for the others" % got)
 if bad:
     print("bench-report: FAIL: " + "; ".join(bad))
     sys.exit(1)
