@@ -55,14 +55,20 @@ static enum zcf_rp_mode running(const struct zcf_rp_class *c)
 	return c->probing ? (enum zcf_rp_mode)!c->mode : (enum zcf_rp_mode)c->mode;
 }
 
+/* Why a read runs in mode @m: measured, or a probe of the other mode. */
+static enum zcf_rp_reason reason_of(enum zcf_rp_mode m, bool probing)
+{
+	if (probing)
+		return m == ZCF_RP_WORKER ? ZCF_RPR_PROBE_WORKER : ZCF_RPR_PROBE_INLINE;
+	return m == ZCF_RP_WORKER ? ZCF_RPR_MEASURED_WORKER : ZCF_RPR_MEASURED_INLINE;
+}
+
 enum zcf_rp_mode zcf_rp_current(const struct zcf_rp_class *c, enum zcf_rp_reason *why)
 {
 	enum zcf_rp_mode m = running(c);
 
 	if (why)
-		*why = c->probing ? (m == ZCF_RP_WORKER ? ZCF_RPR_PROBE_WORKER : ZCF_RPR_PROBE_INLINE)
-				  : (m == ZCF_RP_WORKER ? ZCF_RPR_MEASURED_WORKER
-							: ZCF_RPR_MEASURED_INLINE);
+		*why = reason_of(m, c->probing);
 	return m;
 }
 
@@ -183,15 +189,9 @@ void zcf_rp_init(struct zcfuse_session *se)
 {
 	unsigned i;
 
-	for (i = 0; i < ZCF_RP_CLASSES; i++) {
-		struct zcf_rp_verdict *v = &se->rp_verdict[i];
-
-		zcf_rp_class_init(&v->c);
-		atomic_store(&v->running, ZCF_RP_INLINE);
-		atomic_store(&v->judging, false);
-		atomic_store(&v->win_t0, 0);
-		v->win_done0 = v->win_cpu0 = 0;
-	}
+	/* The rest starts at zero (the session is allocated zeroed): inline, no window. */
+	for (i = 0; i < ZCF_RP_CLASSES; i++)
+		zcf_rp_class_init(&se->rp_verdict[i].c);
 }
 
 static uint8_t published(const struct zcf_rp_class *c)
@@ -206,10 +206,7 @@ enum zcf_rp_mode zcf_rp_mode_now(struct zcfuse_session *se, unsigned cls,
 	enum zcf_rp_mode m = (enum zcf_rp_mode)(r & 1);
 
 	if (why)
-		*why = r & ZCF_RP_PROBING
-			       ? (m == ZCF_RP_WORKER ? ZCF_RPR_PROBE_WORKER : ZCF_RPR_PROBE_INLINE)
-			       : (m == ZCF_RP_WORKER ? ZCF_RPR_MEASURED_WORKER
-						     : ZCF_RPR_MEASURED_INLINE);
+		*why = reason_of(m, r & ZCF_RP_PROBING);
 	return m;
 }
 
@@ -304,7 +301,7 @@ void zcf_rp_done(struct zcfuse_session *se, struct zcf_rp_queue *q, unsigned cls
 		q->svc_n[cls][m]++;
 	}
 	/* Reads started before the window changed mode belong to no window. */
-	if (m != (atomic_load_explicit(&v->running, memory_order_relaxed) & 1))
+	if (m != zcf_rp_mode_now(se, cls, NULL))
 		return;
 	/* The window is looked at every ZCF_RP_TIME_EVERY such reads of this queue. */
 	if (++q->seen[cls] % ZCF_RP_TIME_EVERY && !now)

@@ -126,7 +126,8 @@ struct zcf_rp_queue {
 	uint64_t (*cpu_clock)(void);          /* zcf_rp_cpu_now; likewise */
 };
 
-/* Every class starts inline, its first window opening at the first check. */
+/* Every class starts inline, its first window opening at the first check
+ * (@se zeroed: the verdicts' other fields start at zero). */
 void zcf_rp_init(struct zcfuse_session *se);
 /* The mode a contested read of class @cls runs in now, with its reason. */
 enum zcf_rp_mode zcf_rp_mode_now(struct zcfuse_session *se, unsigned cls,

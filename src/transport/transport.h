@@ -28,7 +28,6 @@
 
 struct zcf_chan;
 struct zcf_ring;
-struct zcf_rp_queue;
 
 /*
  * A program's own descriptor in place of /dev/fuse (libfuse's
